@@ -1,0 +1,200 @@
+/**
+ * Every error this library throws or rejects with is a {@link SentinelPoolError}: check
+ * `err.code` (stable) or `instanceof`, not the message. Each subclass stands for a different
+ * decision the caller has to make. Server errors (ReplyError from ioredis) pass through as they
+ * are; {@link classifyReplyError} tells what a server error means for a Sentinel client.
+ *
+ * Messages name the master group and the address, never a credential.
+ */
+
+/** Options accepted by every error of this library. */
+export interface SentinelPoolErrorOptions {
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/** Base class of every error of this library. */
+export class SentinelPoolError extends Error {
+  /** A stable identifier of the error kind, e.g. `ERR_MASTER_NOT_FOUND`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: SentinelPoolErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad arguments or options: fix the call. Thrown synchronously where possible. */
+export class SentinelConfigError extends SentinelPoolError {
+  constructor(message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_SENTINEL_CONFIG', message, options);
+  }
+}
+
+/** One sentinel's answer (or failure) while looking for a master. */
+export interface SentinelAttempt {
+  /** The sentinel, as `host:port`. */
+  sentinel: string;
+  /** What it said or why it could not be asked. */
+  outcome: string;
+}
+
+/**
+ * No sentinel could name a usable master for this group: the name is unknown to all of them,
+ * none was reachable, or every answer failed a sanity check. `attempts` says what each said.
+ */
+export class MasterNotFoundError extends SentinelPoolError {
+  /** The master group name. */
+  readonly masterName: string;
+  /** What each sentinel answered, in the order asked. */
+  readonly attempts: readonly SentinelAttempt[];
+
+  constructor(masterName: string, attempts: readonly SentinelAttempt[], options?: SentinelPoolErrorOptions) {
+    const detail = attempts.length
+      ? attempts.map((a) => `${a.sentinel}: ${a.outcome}`).join('; ')
+      : 'no sentinel was asked';
+    super('ERR_MASTER_NOT_FOUND', `No master found for "${masterName}" (${detail})`, options);
+    this.masterName = masterName;
+    this.attempts = attempts;
+  }
+}
+
+/** No healthy replica is known for the group and falling back to the master is off. */
+export class ReplicaNotFoundError extends SentinelPoolError {
+  /** The master group name. */
+  readonly masterName: string;
+
+  constructor(masterName: string, message?: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_REPLICA_NOT_FOUND', message ?? `No healthy replica of "${masterName}"`, options);
+    this.masterName = masterName;
+  }
+}
+
+/**
+ * The connection died while the command was in flight. For a command that may write,
+ * `maybeApplied` is true: the server may or may not have run it, and it was not resent
+ * (resending could apply it twice). Read-only commands are retried instead of failing this way.
+ */
+export class ConnectionLostError extends SentinelPoolError {
+  /** Whether the server may have applied the command before the connection was lost. */
+  readonly maybeApplied: boolean;
+  /** The command name, lower case. */
+  readonly command: string;
+
+  constructor(command: string, maybeApplied: boolean, message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_CONNECTION_LOST', message, options);
+    this.command = command;
+    this.maybeApplied = maybeApplied;
+  }
+}
+
+/** A dedicated connection could not be acquired within `acquireTimeout`. */
+export class PoolTimeoutError extends SentinelPoolError {
+  constructor(message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_POOL_TIMEOUT', message, options);
+  }
+}
+
+/** A command that writes was sent to a replica pool; send it to `masterFor()` instead. */
+export class WriteOnReplicaError extends SentinelPoolError {
+  /** The command name, lower case. */
+  readonly command: string;
+
+  constructor(command: string, masterName: string) {
+    super(
+      'ERR_WRITE_ON_REPLICA',
+      `"${command}" writes, and replicaFor("${masterName}") only serves reads: use masterFor("${masterName}")`,
+    );
+    this.command = command;
+  }
+}
+
+/**
+ * A command needs a connection of its own (blocking commands, WATCH, SELECT, subscriptions):
+ * run it inside `pool.withConnection(conn => …)` or on `pool.acquire()`.
+ */
+export class DedicatedConnectionRequiredError extends SentinelPoolError {
+  /** The command name, lower case. */
+  readonly command: string;
+
+  constructor(command: string) {
+    super(
+      'ERR_DEDICATED_CONNECTION_REQUIRED',
+      `"${command}" changes or blocks its connection: run it inside pool.withConnection(async (conn) => …)`,
+    );
+    this.command = command;
+  }
+}
+
+/** The object was closed with `quit()` or `disconnect()`; create a new one. */
+export class ClosedError extends SentinelPoolError {
+  constructor(what: string) {
+    super('ERR_CLOSED', `${what} is closed: create a new one`);
+  }
+}
+
+/** A read-your-writes read found no caught-up replica in time, and fallback to the master is off. */
+export class ConsistencyTimeoutError extends SentinelPoolError {
+  constructor(message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_CONSISTENCY_TIMEOUT', message, options);
+  }
+}
+
+/** A durable write is on the master but fewer replicas than required confirmed it in time. */
+export class ReplicationTimeoutError extends SentinelPoolError {
+  /** How many replicas confirmed the write. */
+  readonly confirmedReplicas: number;
+  /** How many were required. */
+  readonly requiredReplicas: number;
+
+  constructor(confirmedReplicas: number, requiredReplicas: number, timeoutMs: number) {
+    super(
+      'ERR_REPLICATION_TIMEOUT',
+      `The write is on the master but only ${confirmedReplicas} of ${requiredReplicas} required replicas confirmed it within ${timeoutMs} ms`,
+    );
+    this.confirmedReplicas = confirmedReplicas;
+    this.requiredReplicas = requiredReplicas;
+  }
+}
+
+/** A local test topology could not be started or changed (testing kit). */
+export class TopologyError extends SentinelPoolError {
+  constructor(message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_TOPOLOGY', message, options);
+  }
+}
+
+/** `redis-server` is not installed or not where the options say. */
+export class RedisServerNotFoundError extends SentinelPoolError {
+  constructor(binary: string, options?: SentinelPoolErrorOptions) {
+    super(
+      'ERR_REDIS_SERVER_NOT_FOUND',
+      `redis-server not found (looked for "${binary}"). Install Redis: "sudo apt-get install -y redis-server" on Debian/Ubuntu, "brew install redis" on macOS, or pass the binary's path in the redisServer option`,
+      options,
+    );
+  }
+}
+
+/** What a Sentinel client should do about a server error. */
+export type ReplyErrorAction = 'rediscover' | 'retry-later' | 'fail';
+
+/**
+ * Server error prefixes that mean something to a Sentinel client. READONLY from what we took for a
+ * master means it was demoted (redis-py does the same): ask Sentinel again.
+ */
+const REPLY_ERROR_ACTIONS: Readonly<Record<string, ReplyErrorAction>> = {
+  READONLY: 'rediscover',
+  MASTERDOWN: 'retry-later',
+  LOADING: 'retry-later',
+  TRYAGAIN: 'retry-later',
+  BUSY: 'retry-later',
+  NOREPLICAS: 'retry-later',
+};
+
+/** Classifies a server error reply by its prefix (`READONLY You can't write…` → `rediscover`). */
+export function classifyReplyError(error: unknown): ReplyErrorAction {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const prefix = message.split(' ', 1)[0] ?? '';
+  return REPLY_ERROR_ACTIONS[prefix] ?? 'fail';
+}
