@@ -158,6 +158,26 @@ export class ReplicationTimeoutError extends SentinelPoolError {
   }
 }
 
+/**
+ * A sentinel named an address outside `allowedHosts`. The answer was ignored; this error is
+ * reported through the `error` event so that the attempt is seen.
+ */
+export class AddressNotAllowedError extends SentinelPoolError {
+  /** The refused address, `host:port`. */
+  readonly address: string;
+  /** The sentinel that named it, `host:port`. */
+  readonly sentinel: string;
+
+  constructor(masterName: string, address: string, sentinel: string) {
+    super(
+      'ERR_ADDRESS_NOT_ALLOWED',
+      `Sentinel ${sentinel} named ${address} for "${masterName}", which allowedHosts does not permit: ignored`,
+    );
+    this.address = address;
+    this.sentinel = sentinel;
+  }
+}
+
 /** A local test topology could not be started or changed (testing kit). */
 export class TopologyError extends SentinelPoolError {
   constructor(message: string, options?: SentinelPoolErrorOptions) {

@@ -2,4 +2,14 @@
  * redis-sentinel-pool: the public surface. Everything a user imports comes from here (or from
  * `redis-sentinel-pool/testing` for the local test topology).
  */
+
+export type { AllowedHosts, NatMap } from './discovery/address-policy.js';
+export type { Address, SentinelAddressInput } from './discovery/addresses.js';
+export { DEFAULT_SENTINEL_PORT } from './discovery/addresses.js';
+export type { ReplicaInfo } from './discovery/sentinel-replies.js';
+export type { Topology } from './discovery/topology.js';
 export * from './errors.js';
+export type * from './events.js';
+export type { SentinelOptions } from './options.js';
+export { DEFAULTS } from './options.js';
+export { Sentinel } from './sentinel.js';

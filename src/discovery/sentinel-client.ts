@@ -1,0 +1,108 @@
+/**
+ * One connection to one sentinel, used both to ask (`SENTINEL …`) and to listen (event
+ * channels): under RESP3 (ioredis 6's default) a subscribed connection still runs commands, so
+ * one socket per sentinel is enough. It reconnects with capped exponential backoff and
+ * resubscribes by itself (ioredis `autoResubscribe`).
+ */
+import { EventEmitter } from 'node:events';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Redis } from 'ioredis';
+import { debugFor } from '../debug.js';
+import { type Address, formatAddress } from './addresses.js';
+
+const log = debugFor('sentinel');
+
+/** How a sentinel connection is made. */
+export interface SentinelClientOptions {
+  connectTimeout: number;
+  /** Command timeout: how long a question to this sentinel may take. */
+  socketTimeout: number;
+  username: string | undefined;
+  password: string | undefined;
+  tls: TlsOptions | undefined;
+  maxReconnectDelay: number;
+}
+
+/** Events of a {@link SentinelClient}. */
+export interface SentinelClientEvents {
+  /** A message on a subscribed channel. */
+  message: [channel: string, message: string];
+  /** The connection is ready again after being lost (subscriptions are restored). */
+  reconnected: [];
+}
+
+/** One sentinel connection: ask with {@link SentinelClient.ask}, listen with `on('message')`. */
+export class SentinelClient extends EventEmitter<SentinelClientEvents> {
+  readonly address: Address;
+  readonly label: string;
+  private readonly redis: Redis;
+  private lastError: string | undefined;
+  private wasReady = false;
+
+  constructor(address: Address, options: SentinelClientOptions, channels: readonly string[]) {
+    super();
+    this.address = address;
+    this.label = formatAddress(address);
+    this.redis = new Redis({
+      host: address.host,
+      port: address.port,
+      username: options.username,
+      password: options.password,
+      tls: options.tls,
+      connectTimeout: options.connectTimeout,
+      commandTimeout: options.socketTimeout,
+      // A sentinel is not a data node: no INFO ready check, no SELECT.
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt: number) =>
+        Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelay),
+      // A reconnect must not replay a SENTINEL question whose caller has already moved on.
+      autoResendUnfulfilledCommands: false,
+    });
+    this.redis.on('error', (error: Error) => {
+      // The message names the address, never a credential (ioredis does not put AUTH in it).
+      if (this.lastError !== error.message) log('%s: %s', this.label, error.message);
+      this.lastError = error.message;
+    });
+    this.redis.on('ready', () => {
+      this.lastError = undefined;
+      if (this.wasReady) this.emit('reconnected');
+      this.wasReady = true;
+      log('%s: connected', this.label);
+    });
+    this.redis.on('message', (channel: string, message: string) => this.emit('message', channel, message));
+    if (channels.length > 0) {
+      this.redis.subscribe(...channels).catch((error: Error) => {
+        log('%s: subscribe failed: %s', this.label, error.message);
+      });
+    }
+  }
+
+  /** Whether a question now has a chance: connected, or still on its first attempt. */
+  get isReachable(): boolean {
+    const status = this.redis.status;
+    return (
+      status === 'ready' ||
+      ((status === 'connecting' || status === 'connect') && !this.wasReady && !this.lastError)
+    );
+  }
+
+  /** Why the sentinel is not reachable, for error reports. */
+  get unreachableReason(): string {
+    return `unreachable (${this.lastError ?? this.redis.status})`;
+  }
+
+  /** Sends `SENTINEL <args…>`; rejects after the socket timeout. */
+  ask(...args: string[]): Promise<unknown> {
+    return this.redis.call('SENTINEL', ...args);
+  }
+
+  /** Closes the connection at once (no reconnect); resolves once the socket is gone. */
+  async close(): Promise<void> {
+    this.removeAllListeners();
+    if (this.redis.status === 'end') return;
+    const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
+    this.redis.disconnect(false);
+    await ended;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The events of a `Sentinel`, with their payloads. Events are facts, named in the past tense or
+ * as states; debug output is written from the same places that emit them.
+ */
+import type { Address } from './discovery/addresses.js';
+import type { ReplicaInfo } from './discovery/sentinel-replies.js';
+
+/** The master of a group moved. */
+export interface MasterChangedEvent {
+  /** The master group name. */
+  name: string;
+  /** The previous master, if one was known. */
+  from: Address | undefined;
+  /** The new master. */
+  to: Address;
+  /** The sentinel whose announcement or answer told us first. */
+  sentinel: Address;
+}
+
+/** A replica left or joined the set of healthy replicas. */
+export interface ReplicaEvent {
+  /** The master group name. */
+  name: string;
+  /** The replica (address, and Sentinel's flags when known). */
+  replica: ReplicaInfo;
+  /** The sentinel that reported it, when the change came from an announcement. */
+  sentinel: Address | undefined;
+}
+
+/** A sentinel joined the list of sentinels the client asks. */
+export interface SentinelAddedEvent {
+  /** The sentinel's address. */
+  sentinel: Address;
+}
+
+/**
+ * A failover leader started to promote a replica (`+selected-slave` or
+ * `+failover-state-send-slaveof-noone`): the old master may still accept writes that will be
+ * lost, so pools hold new writes until the new master is known.
+ */
+export interface FailoverStartedEvent {
+  /** The master group name. */
+  name: string;
+  /** The replica being promoted. */
+  candidate: Address;
+  /** The failover leader. */
+  sentinel: Address;
+}
+
+/** A failover ended (`+failover-end`) or was aborted (`-failover-abort-*`). */
+export interface FailoverEndedEvent {
+  /** The master group name. */
+  name: string;
+  /** True when the failover was aborted and the old master stays. */
+  aborted: boolean;
+  /** The sentinel that announced it. */
+  sentinel: Address;
+}
+
+/**
+ * The event map of `Sentinel`. `error` fires for problems that do not belong to a call (a
+ * sentinel named an address outside `allowedHosts`, a background refresh failed); without a
+ * listener such errors go to the debug log only and never crash the process.
+ */
+export interface SentinelEventMap {
+  masterChanged: [MasterChangedEvent];
+  replicaUp: [ReplicaEvent];
+  replicaDown: [ReplicaEvent];
+  sentinelAdded: [SentinelAddedEvent];
+  failoverStarted: [FailoverStartedEvent];
+  failoverEnded: [FailoverEndedEvent];
+  error: [Error];
+}

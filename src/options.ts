@@ -1,0 +1,199 @@
+/**
+ * Options of `new Sentinel(…)`, their defaults (each in exactly one place: {@link DEFAULTS}) and
+ * their validation. Pure: `normalizeOptions` checks types and ranges and fills in defaults, and
+ * throws a SentinelConfigError that names the bad option.
+ */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { AllowedHosts, NatMap } from './discovery/address-policy.js';
+import { describe } from './discovery/addresses.js';
+import { SentinelConfigError } from './errors.js';
+
+/** Options of a {@link Sentinel}. Every field is optional. */
+export interface SentinelOptions {
+  /**
+   * How long to wait for a sentinel's answer before asking the next one (redis-py's
+   * `socket_timeout`). Also the command timeout on sentinel connections.
+   * @default 1000
+   */
+  socketTimeout?: number;
+  /**
+   * How long to wait for a TCP (and TLS) connection to a sentinel.
+   * @default the value of `socketTimeout`
+   */
+  connectTimeout?: number;
+  /** ACL user name for sentinels (Redis 6+). */
+  sentinelUsername?: string;
+  /** Password for sentinels (`requirepass` on the sentinels). Never logged. */
+  sentinelPassword?: string;
+  /** TLS to sentinels: `true` for defaults, or Node's `tls.connect` options. @default false */
+  sentinelTLS?: boolean | TlsOptions;
+  /**
+   * Add the sentinels that `SENTINEL SENTINELS` and `+sentinel` report to the list the client
+   * asks (seeds stay first).
+   * @default true
+   */
+  updateSentinels?: boolean;
+  /**
+   * Ignore a sentinel that sees fewer than this many other sentinels (redis-py's
+   * `min_other_sentinels`): a partitioned sentinel must not steer the client.
+   * @default 0
+   */
+  minOtherSentinels?: number;
+  /**
+   * How often to ask Sentinel for the whole topology, to repair anything a missed event left
+   * stale. Events are the main source; this is the safety net.
+   * @default 10000
+   */
+  refreshInterval?: number;
+  /**
+   * How long to keep asking sentinels for a new master after the master connection was lost
+   * (and, for pools, how long commands wait for a master before they fail).
+   * @default 30000
+   */
+  failoverTimeout?: number;
+  /** Translate addresses announced by Sentinel (behind NAT or Docker): `{ 'ip:port': { host, port } }` or a function. */
+  natMap?: NatMap;
+  /**
+   * Only connect to these hosts (`'10.0.0.5'`, `'10.0.0.5:6379'`) or to addresses the predicate
+   * accepts. A sentinel answer outside the set is ignored and reported as an `error` event.
+   * @default undefined (any host)
+   */
+  allowedHosts?: AllowedHosts;
+}
+
+/** The defaults of {@link SentinelOptions}, in one place. */
+export const DEFAULTS = {
+  socketTimeout: 1000,
+  updateSentinels: true,
+  minOtherSentinels: 0,
+  refreshInterval: 10_000,
+  failoverTimeout: 30_000,
+  /** While a failover is suspected, how often all sentinels are asked for the master. */
+  fastPollInterval: 50,
+  /** Sentinel connections reconnect with exponential backoff up to this delay. */
+  maxReconnectDelay: 2000,
+} as const;
+
+/** Options after validation, with every default filled in. */
+export interface NormalizedSentinelOptions {
+  socketTimeout: number;
+  connectTimeout: number;
+  sentinelUsername: string | undefined;
+  sentinelPassword: string | undefined;
+  sentinelTLS: TlsOptions | undefined;
+  updateSentinels: boolean;
+  minOtherSentinels: number;
+  refreshInterval: number;
+  failoverTimeout: number;
+  natMap: NatMap | undefined;
+  allowedHosts: AllowedHosts | undefined;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'socketTimeout',
+  'connectTimeout',
+  'sentinelUsername',
+  'sentinelPassword',
+  'sentinelTLS',
+  'updateSentinels',
+  'minOtherSentinels',
+  'refreshInterval',
+  'failoverTimeout',
+  'natMap',
+  'allowedHosts',
+]);
+
+function positiveNumber(options: Record<string, unknown>, key: string, fallback: number): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new SentinelConfigError(
+      `option ${key} must be a positive number of milliseconds, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function optionalString(options: Record<string, unknown>, key: string): string | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    // Never echo the value: it may be a credential.
+    throw new SentinelConfigError(`option ${key} must be a string, got ${typeof value}`);
+  }
+  return value;
+}
+
+/**
+ * Validates options and fills in defaults. `extraKeys` are options that other layers own (pool
+ * options given to the same constructor) and that this function must not reject as unknown.
+ */
+export function normalizeOptions(
+  input: unknown,
+  extraKeys: ReadonlySet<string> = new Set(),
+): NormalizedSentinelOptions {
+  if (input === undefined) input = {};
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new SentinelConfigError(`options must be an object, got ${describe(input)}`);
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key) && !extraKeys.has(key)) {
+      throw new SentinelConfigError(`unknown option "${key}"`);
+    }
+  }
+  const socketTimeout = positiveNumber(options, 'socketTimeout', DEFAULTS.socketTimeout);
+  const tls = options.sentinelTLS;
+  if (tls !== undefined && typeof tls !== 'boolean' && (tls === null || typeof tls !== 'object')) {
+    throw new SentinelConfigError(
+      `option sentinelTLS must be a boolean or TLS options, got ${describe(tls)}`,
+    );
+  }
+  const updateSentinels = options.updateSentinels ?? DEFAULTS.updateSentinels;
+  if (typeof updateSentinels !== 'boolean') {
+    throw new SentinelConfigError(
+      `option updateSentinels must be a boolean, got ${describe(updateSentinels)}`,
+    );
+  }
+  const minOtherSentinels = options.minOtherSentinels ?? DEFAULTS.minOtherSentinels;
+  if (
+    typeof minOtherSentinels !== 'number' ||
+    !Number.isInteger(minOtherSentinels) ||
+    minOtherSentinels < 0
+  ) {
+    throw new SentinelConfigError(
+      `option minOtherSentinels must be an integer >= 0, got ${describe(minOtherSentinels)}`,
+    );
+  }
+  const natMap = options.natMap;
+  if (
+    natMap !== undefined &&
+    typeof natMap !== 'function' &&
+    (natMap === null || typeof natMap !== 'object')
+  ) {
+    throw new SentinelConfigError(`option natMap must be an object or a function, got ${describe(natMap)}`);
+  }
+  const allowedHosts = options.allowedHosts;
+  if (
+    allowedHosts !== undefined &&
+    typeof allowedHosts !== 'function' &&
+    !(Array.isArray(allowedHosts) && allowedHosts.every((h) => typeof h === 'string'))
+  ) {
+    throw new SentinelConfigError(
+      `option allowedHosts must be an array of host strings or a function, got ${describe(allowedHosts)}`,
+    );
+  }
+  return {
+    socketTimeout,
+    connectTimeout: positiveNumber(options, 'connectTimeout', socketTimeout),
+    sentinelUsername: optionalString(options, 'sentinelUsername'),
+    sentinelPassword: optionalString(options, 'sentinelPassword'),
+    sentinelTLS: tls === true ? {} : tls === false || tls === undefined ? undefined : (tls as TlsOptions),
+    updateSentinels,
+    minOtherSentinels,
+    refreshInterval: positiveNumber(options, 'refreshInterval', DEFAULTS.refreshInterval),
+    failoverTimeout: positiveNumber(options, 'failoverTimeout', DEFAULTS.failoverTimeout),
+    natMap: natMap as NatMap | undefined,
+    allowedHosts: allowedHosts as AllowedHosts | undefined,
+  };
+}

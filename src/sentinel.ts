@@ -1,0 +1,150 @@
+/**
+ * `Sentinel`: the composition root. It owns the sentinel connections (shared by every master
+ * group), one discovery per master group, and later the pools built on them; `quit()` closes
+ * them all.
+ */
+import { EventEmitter } from 'node:events';
+import { debugFor } from './debug.js';
+import { type Address, parseSentinelAddresses, type SentinelAddressInput } from './discovery/addresses.js';
+import { MasterDiscovery } from './discovery/master-discovery.js';
+import { parseSentinelEvent } from './discovery/sentinel-replies.js';
+import { SentinelSet } from './discovery/sentinel-set.js';
+import type { Topology } from './discovery/topology.js';
+import { ClosedError, SentinelConfigError } from './errors.js';
+import type { SentinelEventMap } from './events.js';
+import {
+  DEFAULTS,
+  type NormalizedSentinelOptions,
+  normalizeOptions,
+  type SentinelOptions,
+} from './options.js';
+
+const log = debugFor('sentinel');
+
+const NAME_PATTERN = /^[^\s]{1,200}$/;
+
+/** Checks a master group name (`sentinel monitor <name> …`). */
+export function checkMasterName(name: unknown): string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new SentinelConfigError(
+      `master name must be a non-empty string without spaces, as in "sentinel monitor <name> …", got ${
+        typeof name === 'string' ? JSON.stringify(name.slice(0, 40)) : typeof name
+      }`,
+    );
+  }
+  return name;
+}
+
+/**
+ * A client of a Redis Sentinel deployment: finds the master and replicas of each master group
+ * and follows failovers, as the Redis "Sentinel client guidelines" describe.
+ *
+ * Nothing connects until the first call that needs Sentinel.
+ *
+ * @example
+ * ```ts
+ * const sentinel = new Sentinel('10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379', { socketTimeout: 1000 });
+ * sentinel.on('masterChanged', ({ name, from, to }) => console.log(name, from, '->', to));
+ * const { master, replicas } = await sentinel.discover('mymaster');
+ * await sentinel.quit();
+ * ```
+ */
+export class Sentinel extends EventEmitter<SentinelEventMap> {
+  /** The options after validation, with defaults filled in. */
+  readonly options: Readonly<NormalizedSentinelOptions>;
+  private readonly seeds: Address[];
+  private sentinelSet: SentinelSet | undefined;
+  private readonly discoveries = new Map<string, MasterDiscovery>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * @param sentinels - `"host:port,host:port"`, `["host:port", …]` or `[{ host, port }, …]`;
+   *   IPv6 as `[::1]:26379`; the port defaults to 26379.
+   * @param options - see {@link SentinelOptions}.
+   * @throws SentinelConfigError when an address or option is malformed.
+   */
+  constructor(sentinels: SentinelAddressInput, options?: SentinelOptions) {
+    super();
+    this.seeds = parseSentinelAddresses(sentinels);
+    this.options = normalizeOptions(options);
+  }
+
+  /**
+   * Asks the sentinels (in order; the one that answers moves to the front) for the master,
+   * the healthy replicas and the other sentinels of a master group, and starts following it.
+   * @throws MasterNotFoundError when no sentinel names a usable master; its `attempts` say why.
+   */
+  async discover(name: string): Promise<Topology> {
+    return this.discoveryFor(name).discover();
+  }
+
+  /** The sentinels in the order they are asked (seeds first, then those learned). */
+  sentinels(): Address[] {
+    return this.sentinelSet ? this.sentinelSet.addresses() : this.seeds.map((s) => ({ ...s }));
+  }
+
+  /** @internal The discovery of one master group, created on first use. */
+  discoveryFor(name: string): MasterDiscovery {
+    checkMasterName(name);
+    if (this.closed) throw new ClosedError('this Sentinel');
+    let discovery = this.discoveries.get(name);
+    if (!discovery) {
+      discovery = new MasterDiscovery(name, this.connections(), this.options);
+      discovery.on('masterChanged', (e) => this.emit('masterChanged', e));
+      discovery.on('replicaUp', (e) => this.emit('replicaUp', e));
+      discovery.on('replicaDown', (e) => this.emit('replicaDown', e));
+      discovery.on('failoverStarted', (e) => this.emit('failoverStarted', e));
+      discovery.on('failoverEnded', (e) => this.emit('failoverEnded', e));
+      discovery.on('error', (e) => this.report(e));
+      this.discoveries.set(name, discovery);
+    }
+    return discovery;
+  }
+
+  private connections(): SentinelSet {
+    if (this.sentinelSet) return this.sentinelSet;
+    const set = new SentinelSet(this.seeds, {
+      connectTimeout: this.options.connectTimeout,
+      socketTimeout: this.options.socketTimeout,
+      username: this.options.sentinelUsername,
+      password: this.options.sentinelPassword,
+      tls: this.options.sentinelTLS,
+      maxReconnectDelay: DEFAULTS.maxReconnectDelay,
+    });
+    set.on('message', (channel, message, from) => {
+      const event = parseSentinelEvent(channel, message);
+      if (event) this.discoveries.get(event.masterName)?.handleEvent(event, from);
+    });
+    set.on('reconnected', () => {
+      for (const discovery of this.discoveries.values()) discovery.refreshSoon();
+    });
+    set.on('added', (sentinel) => {
+      // Seeds are added in the constructor of the set, before this listener exists.
+      log('sentinel %s:%d joined the list', sentinel.host, sentinel.port);
+      this.emit('sentinelAdded', { sentinel: { ...sentinel } });
+    });
+    this.sentinelSet = set;
+    return set;
+  }
+
+  /** Emits `error` if someone listens; otherwise only logs: a background error never crashes. */
+  private report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else log('error (no listener): %s', error.message);
+  }
+
+  /**
+   * Closes every sentinel connection and timer. Idempotent; afterwards every call rejects with
+   * a ClosedError.
+   */
+  async quit(): Promise<void> {
+    if (this.closed) return this.closing;
+    this.closed = true;
+    for (const discovery of this.discoveries.values()) discovery.close();
+    this.discoveries.clear();
+    this.closing = this.sentinelSet?.close();
+    this.sentinelSet = undefined;
+    return this.closing;
+  }
+}
