@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyReplyError, SentinelConfigError } from '../../src/errors.js';
+import { DEFAULTS, normalizeOptions } from '../../src/options.js';
+import { Sentinel } from '../../src/sentinel.js';
+
+describe('options', () => {
+  it('fills in defaults', () => {
+    const o = normalizeOptions(undefined);
+    assert.equal(o.socketTimeout, DEFAULTS.socketTimeout);
+    assert.equal(o.connectTimeout, DEFAULTS.socketTimeout);
+    assert.equal(o.updateSentinels, true);
+    assert.equal(o.refreshInterval, DEFAULTS.refreshInterval);
+    assert.equal(normalizeOptions({ socketTimeout: 300 }).connectTimeout, 300);
+    assert.deepEqual(normalizeOptions({ sentinelTLS: true }).sentinelTLS, {});
+  });
+
+  const bad: Array<[unknown, RegExp]> = [
+    ['fast', /options must be an object/],
+    [{ socketTimeout: -1 }, /socketTimeout must be a positive number/],
+    [{ socketTimeout: '100' }, /socketTimeout must be a positive number/],
+    [{ refreshInterval: Number.NaN }, /refreshInterval/],
+    [{ sentinelPassword: 12345 }, /sentinelPassword must be a string, got number/],
+    [{ updateSentinels: 'yes' }, /updateSentinels must be a boolean/],
+    [{ minOtherSentinels: 1.5 }, /minOtherSentinels must be an integer/],
+    [{ allowedHosts: [1] }, /allowedHosts must be an array of host strings/],
+    [{ natMap: 'x' }, /natMap must be an object or a function/],
+    [{ sockettimeout: 1 }, /unknown option "sockettimeout"/],
+  ];
+  for (const [input, message] of bad) {
+    it(`rejects ${JSON.stringify(input)}`, () => {
+      assert.throws(
+        () => new Sentinel('127.0.0.1:1', input as never),
+        (error: unknown) => {
+          return error instanceof SentinelConfigError && message.test(error.message);
+        },
+      );
+    });
+  }
+
+  it('never echoes a password in an error', () => {
+    assert.throws(
+      () => new Sentinel('127.0.0.1:1', { sentinelPassword: ['s3cret'] as never }),
+      (error: Error) => !error.message.includes('s3cret'),
+    );
+  });
+
+  it('rejects a bad master name before any I/O', async () => {
+    const sentinel = new Sentinel('127.0.0.1:1');
+    await assert.rejects(
+      sentinel.discover('my master'),
+      /master name must be a non-empty string without spaces/,
+    );
+    await assert.rejects(sentinel.discover(42 as never), SentinelConfigError);
+    await sentinel.quit();
+    await assert.rejects(sentinel.discover('mymaster'), { name: 'ClosedError', code: 'ERR_CLOSED' });
+  });
+
+  it('classifies server errors', () => {
+    assert.equal(
+      classifyReplyError(new Error("READONLY You can't write against a read only replica.")),
+      'rediscover',
+    );
+    assert.equal(
+      classifyReplyError(new Error('LOADING Redis is loading the dataset in memory')),
+      'retry-later',
+    );
+    assert.equal(classifyReplyError(new Error('MASTERDOWN Link with MASTER is down')), 'retry-later');
+    assert.equal(classifyReplyError(new Error('WRONGTYPE Operation against a key')), 'fail');
+  });
+});
