@@ -1,2 +1,16 @@
 /** `redis-sentinel-pool/testing`: real local Redis + Sentinel topologies for tests and demos. */
-export {};
+export { EVENTUALLY_DEFAULTS, type EventuallyOptions, eventually } from './eventually.js';
+export {
+  type FailoverResult,
+  LocalTopology,
+  type NodeAddress,
+  type RestoreOptions,
+  type Signal,
+  type SwitchRecord,
+  type TopologyWaitOptions,
+} from './local-topology.js';
+export {
+  LOCAL_TOPOLOGY_DEFAULTS,
+  type LocalTopologyOptions,
+  type ResolvedTopologyOptions,
+} from './options.js';

@@ -1,0 +1,462 @@
+/**
+ * `LocalTopology`: a real master, replicas and sentinels on 127.0.0.1 for tests and demos.
+ *
+ * Every wait is on a condition the kit checks by asking the nodes (ROLE, SENTINEL …), bounded by
+ * `readyTimeoutMs`; there is no fixed sleep. Nodes run from temp dirs that `stop()` removes; an
+ * exit hook SIGKILLs whatever still runs if the test process dies first.
+ */
+import { inspect } from 'node:util';
+import { debugFor, redact } from '../debug.js';
+import { TopologyError } from '../errors.js';
+import { eventually } from './eventually.js';
+import { addExitHook, removeExitHook } from './exit-hooks.js';
+import { dataNodeConfig, sentinelConfig } from './node-config.js';
+import {
+  type LocalTopologyOptions,
+  type ResolvedTopologyOptions,
+  resolveTopologyOptions,
+} from './options.js';
+import {
+  type Credentials,
+  findRedisServer,
+  LOCALHOST,
+  type NodeAddress,
+  RedisProcess,
+  type Signal,
+} from './redis-process.js';
+import { RestoreAssist } from './restore-assist.js';
+import { type SwitchRecord, SwitchWatcher } from './switch-watcher.js';
+import {
+  askMasterAddress,
+  assertAgreedMaster,
+  assertHealthy,
+  assertReplicaOf,
+  type HealthAssist,
+  type TopologyNodes,
+} from './topology-probe.js';
+
+export type { NodeAddress, Signal } from './redis-process.js';
+export type { SwitchRecord } from './switch-watcher.js';
+
+const log = debugFor('testing');
+
+/** How long `failover()` waits for every sentinel to announce the switch before it gives up (soft). */
+const ANNOUNCEMENTS_WAIT_MS = 3000;
+
+/** Options of `failover()`. */
+export interface TopologyWaitOptions {
+  /**
+   * How long it may take, in ms.
+   * @default the topology's `readyTimeoutMs` (30000)
+   */
+  timeoutMs?: number;
+}
+
+/** Options of `restore()`. */
+export interface RestoreOptions extends TopologyWaitOptions {
+  /**
+   * Do what Sentinel would do, sooner (see `restore()`); false waits for Sentinel alone (~20 s
+   * after a killed or stopped master came back).
+   * @default true
+   */
+  accelerate?: boolean;
+}
+
+/** What `failover()` did. */
+export interface FailoverResult {
+  /** The master before. */
+  from: NodeAddress;
+  /** The master every sentinel reports now. */
+  to: NodeAddress;
+  /** The distinct `+switch-master` seen since the failover was asked for: more than one is a double failover. */
+  switches: SwitchRecord[];
+}
+
+function sameAddress(a: NodeAddress, b: NodeAddress): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+function remaining(deadline: number): number {
+  return Math.max(1, deadline - Date.now());
+}
+
+/**
+ * A master, replicas and sentinels running on 127.0.0.1 at free ports.
+ *
+ * @example
+ * ```ts
+ * const topology = await LocalTopology.start({ replicas: 2, sentinels: 3 });
+ * try {
+ *   const old = topology.masterAddress();
+ *   await topology.kill(old);
+ *   const next = await topology.waitForFailover(old);
+ *   await topology.restore();
+ * } finally {
+ *   await topology.stop();
+ * }
+ * ```
+ */
+export class LocalTopology {
+  /** The master group name the sentinels monitor. @default 'mymaster' */
+  readonly masterName: string;
+  /** The options with defaults applied (passwords are redacted when inspected or serialized). */
+  readonly options: ResolvedTopologyOptions;
+  readonly #binary: string;
+  readonly #data: RedisProcess[] = [];
+  readonly #sentinels: RedisProcess[] = [];
+  readonly #takenPorts = new Set<number>();
+  readonly #watcher: SwitchWatcher;
+  readonly #exitHook = (): void => this.#killAllSync();
+  #master: NodeAddress = { host: LOCALHOST, port: 0 };
+  #stopping: Promise<void> | undefined;
+
+  private constructor(options: ResolvedTopologyOptions, binary: string) {
+    this.options = options;
+    this.masterName = options.masterName;
+    this.#binary = binary;
+    const windowMs = options.downAfterMilliseconds + options.failoverTimeout;
+    this.#watcher = new SwitchWatcher(options.masterName, this.#sentinelCredentials, windowMs);
+  }
+
+  /**
+   * Starts a master, `replicas` replicas and `sentinels` sentinels, and resolves once every
+   * sentinel agrees on the master and sees every replica (link up) and every other sentinel.
+   * Checks the binary before spawning anything. On failure everything started is stopped.
+   * @throws RedisServerNotFoundError when the binary is missing
+   * @throws TopologyError when a node fails to start (with its last log lines) or in time
+   */
+  static async start(options: LocalTopologyOptions = {}): Promise<LocalTopology> {
+    const resolved = resolveTopologyOptions(options);
+    const binary = await findRedisServer(resolved.redisServer);
+    const topology = new LocalTopology(resolved, binary);
+    const startedAt = Date.now();
+    addExitHook(topology.#exitHook);
+    try {
+      await topology.#launch(startedAt + resolved.readyTimeoutMs);
+    } catch (error) {
+      await topology.stop().catch((stopError: unknown) => log('stop after failed start: %O', stopError));
+      throw error;
+    }
+    log('%s ready in %d ms', topology, Date.now() - startedAt);
+    return topology;
+  }
+
+  get #dataCredentials(): Credentials {
+    return { username: this.options.username, password: this.options.password };
+  }
+
+  get #sentinelCredentials(): Credentials {
+    return { username: this.options.sentinelUsername, password: this.options.sentinelPassword };
+  }
+
+  async #launch(deadline: number): Promise<void> {
+    const master = await this.#launchNodes(1, 'data', undefined, deadline);
+    this.#master = master[0]!.address;
+    await this.#launchNodes(this.options.replicas, 'data', this.#master.port, deadline);
+    // Sentinels come last: one that meets a replica still syncing waits for its next INFO (10 s).
+    await eventually(() => Promise.all(this.#replicas().map((r) => assertReplicaOf(r, this.#master.port))), {
+      timeoutMs: remaining(deadline),
+      intervalMs: 10,
+      message: 'replicas in sync with the master',
+    });
+    await this.#launchNodes(this.options.sentinels, 'sentinel', this.#master.port, deadline);
+    await Promise.all(this.#sentinels.map((s) => this.#watcher.watch(s.port)));
+    await this.#waitHealthy(remaining(deadline), 'sentinels agree on the new topology');
+  }
+
+  /** Launches `count` nodes in parallel; keeps every one that started, even if another failed. */
+  async #launchNodes(
+    count: number,
+    kind: 'data' | 'sentinel',
+    masterPort: number | undefined,
+    deadline: number,
+  ): Promise<RedisProcess[]> {
+    const o = this.options;
+    const secrets = [o.password, o.sentinelPassword].filter((s): s is string => s !== undefined);
+    const settled = await Promise.allSettled(
+      Array.from({ length: count }, () =>
+        RedisProcess.launch({
+          binary: this.#binary,
+          kind,
+          takenPorts: this.#takenPorts,
+          credentials: kind === 'data' ? this.#dataCredentials : this.#sentinelCredentials,
+          secrets,
+          timeoutMs: remaining(deadline),
+          config: (port, dir) =>
+            kind === 'data'
+              ? dataNodeConfig({ ...o, port, dir, masterPort, extra: o.extraDataConfig })
+              : sentinelConfig({
+                  ...o,
+                  port,
+                  dir,
+                  masterPort: masterPort ?? 0,
+                  extra: o.extraSentinelConfig,
+                }),
+        }),
+      ),
+    );
+    const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    (kind === 'data' ? this.#data : this.#sentinels).push(...started);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    return started;
+  }
+
+  #replicas(): RedisProcess[] {
+    return this.#data.filter((d) => d.port !== this.#master.port);
+  }
+
+  #runningSentinels(): RedisProcess[] {
+    return this.#sentinels.filter((s) => s.isRunning && !s.isStopped);
+  }
+
+  #node(node: NodeAddress | number): RedisProcess {
+    const port = typeof node === 'number' ? node : node.port;
+    const host = typeof node === 'number' ? LOCALHOST : node.host;
+    const found = [...this.#data, ...this.#sentinels].find((p) => p.port === port);
+    if (found === undefined || host !== LOCALHOST) {
+      throw new TopologyError(`${host}:${port} is not a node of ${this}`);
+    }
+    return found;
+  }
+
+  /** Every sentinel started, in start order (running or not). */
+  sentinelAddresses(): NodeAddress[] {
+    return this.#sentinels.map((s) => s.address);
+  }
+
+  /** Every data node (master and replicas, running or not). */
+  dataAddresses(): NodeAddress[] {
+    return this.#data.map((d) => d.address);
+  }
+
+  /** The master as the kit last verified it (at start, and in every wait, failover or restore). */
+  masterAddress(): NodeAddress {
+    return { ...this.#master };
+  }
+
+  /** Every data node that is not {@link masterAddress} (running or not). */
+  replicaAddresses(): NodeAddress[] {
+    return this.#replicas().map((r) => r.address);
+  }
+
+  /** The PID of a node, by address or port; `undefined` when it is not running (or not ours). */
+  pidOf(node: NodeAddress | number): number | undefined {
+    try {
+      return this.#node(node).pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every distinct `+switch-master` seen since start, oldest first. */
+  switches(): SwitchRecord[] {
+    return this.#watcher.records;
+  }
+
+  /** How many switches were double failovers (one cause, two failovers); 0 on a healthy run. */
+  get doubleFailoverCount(): number {
+    return this.#watcher.doubleFailoverCount;
+  }
+
+  /**
+   * Sends a signal to a node. SIGKILL and SIGTERM resolve once the process exited (a no-op on a
+   * node that is not running); SIGSTOP and SIGCONT just send it.
+   * @param signal @default 'SIGKILL'
+   */
+  async kill(node: NodeAddress | number, signal: Signal = 'SIGKILL'): Promise<void> {
+    const target = this.#node(node);
+    if ((signal === 'SIGSTOP' || signal === 'SIGCONT') && !target.isRunning) {
+      throw new TopologyError(`cannot send ${signal} to ${target}: it is not running`);
+    }
+    if (target.port === this.#master.port && signal !== 'SIGCONT' && target.isRunning) {
+      this.#watcher.markTrigger(`${signal} to master ${target}`);
+    }
+    await target.signal(signal, this.options.readyTimeoutMs);
+  }
+
+  /**
+   * Starts a killed node again, on the same port, with its config file (which Redis may have
+   * rewritten). A data node that is not the master then is waited for until it is a replica of
+   * it with its link up (Sentinel converts a restarted old master: up to ~10 s); a sentinel until
+   * it reports a master.
+   */
+  async restart(node: NodeAddress | number): Promise<void> {
+    const target = this.#node(node);
+    if (target.isRunning) throw new TopologyError(`${target} is still running: kill it before restart`);
+    const deadline = Date.now() + this.options.readyTimeoutMs;
+    await target.spawn(remaining(deadline));
+    if (target.kind === 'sentinel') {
+      await eventually(() => askMasterAddress(target, this.masterName).then((m) => m !== undefined), {
+        timeoutMs: remaining(deadline),
+        message: `restarted ${target} reports a master`,
+      });
+      return;
+    }
+    await eventually(
+      async () => {
+        const master = await this.#agreedMaster();
+        if (master.port !== target.port) await assertReplicaOf(target, master.port);
+      },
+      {
+        timeoutMs: remaining(deadline),
+        intervalMs: 100,
+        message: `restarted ${target} rejoins as a replica`,
+      },
+    );
+  }
+
+  get #nodes(): TopologyNodes {
+    return { masterName: this.masterName, data: this.#data, sentinels: this.#sentinels };
+  }
+
+  /** One check of the master (see assertAgreedMaster); remembers it. */
+  async #agreedMaster(predicate?: (master: NodeAddress) => boolean): Promise<NodeAddress> {
+    const master = await assertAgreedMaster(this.#nodes, predicate);
+    this.#master = { ...master };
+    return master;
+  }
+
+  /**
+   * Resolves once every running sentinel reports a master that satisfies `predicate` and that
+   * node says ROLE master.
+   * @param timeoutMs @default the topology's `readyTimeoutMs` (30000)
+   */
+  waitForMaster(predicate: (master: NodeAddress) => boolean, timeoutMs?: number): Promise<NodeAddress> {
+    return eventually(() => this.#agreedMaster(predicate), {
+      timeoutMs: timeoutMs ?? this.options.readyTimeoutMs,
+      message: `every sentinel of ${this.masterName} reports the expected master`,
+    });
+  }
+
+  /**
+   * Resolves with the new master once every running sentinel reports one other than `from`.
+   * @param timeoutMs @default the topology's `readyTimeoutMs` (30000)
+   */
+  waitForFailover(from: NodeAddress, timeoutMs?: number): Promise<NodeAddress> {
+    return this.waitForMaster((master) => !sameAddress(master, from), timeoutMs);
+  }
+
+  /**
+   * Runs `SENTINEL FAILOVER` (retried while Sentinel says INPROG or NOGOODSLAVE) and resolves once
+   * every running sentinel reports the new master, it says ROLE master, and (for up to 3 s) every
+   * sentinel has announced the switch. `switches` shows a double failover if one happened.
+   */
+  async failover(options: TopologyWaitOptions = {}): Promise<FailoverResult> {
+    const deadline = Date.now() + (options.timeoutMs ?? this.options.readyTimeoutMs);
+    const from = await this.waitForMaster(() => true, remaining(deadline));
+    const before = this.#watcher.records.length;
+    this.#watcher.markTrigger(`SENTINEL FAILOVER of master ${from.port}`);
+    let attempt = 0;
+    await eventually(
+      async () => {
+        const sentinels = this.#runningSentinels();
+        const sentinel = sentinels[attempt++ % Math.max(1, sentinels.length)];
+        if (sentinel === undefined) throw new Error('no sentinel is running');
+        // An earlier attempt may have been accepted although its reply was lost.
+        const current = attempt > 1 ? await askMasterAddress(sentinel, this.masterName) : undefined;
+        if (current !== undefined && !sameAddress(current, from)) return;
+        await sentinel.ask((client) => client.call('SENTINEL', ['FAILOVER', this.masterName]));
+      },
+      { timeoutMs: remaining(deadline), intervalMs: 100, message: 'a sentinel accepts SENTINEL FAILOVER' },
+    );
+    const to = await this.waitForFailover(from, remaining(deadline));
+    const announcedByAll = (): boolean => {
+      const ports = this.#runningSentinels().map((s) => `${LOCALHOST}:${s.port}`);
+      return this.#watcher.records
+        .slice(before)
+        .some(
+          (r) =>
+            sameAddress(r.from, from) && sameAddress(r.to, to) && ports.every((p) => r.sentinels.includes(p)),
+        );
+    };
+    await eventually(announcedByAll, {
+      timeoutMs: Math.min(ANNOUNCEMENTS_WAIT_MS, remaining(deadline)),
+    }).catch(() => log('not every sentinel announced %d -> %d in time', from.port, to.port));
+    const switches = this.#watcher.records.slice(before);
+    if (switches.length > 1) log('failover %d -> %d caused %d switches', from.port, to.port, switches.length);
+    return { from, to, switches };
+  }
+
+  /**
+   * Brings the topology back between tests: SIGCONT to stopped nodes, restarts killed ones, and
+   * waits until every sentinel agrees on one master, sees every other data node as a healthy
+   * replica of it (flags, role, master-link-status ok) and every other sentinel.
+   *
+   * Left alone, Sentinel takes ~20 s to turn a returning old master into a replica and to notice
+   * its link is up. Unless `accelerate` is false, restore() does what Sentinel would, sooner,
+   * once every sentinel agrees on the master: it restarts a killed data node as a replica of that
+   * master, points a stray one at it (REPLICAOF), and resets a sentinel whose view of the replicas
+   * still lags 2 s after the data nodes are fine (SENTINEL RESET; it rediscovers them at once).
+   */
+  async restore(options: RestoreOptions = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? this.options.readyTimeoutMs);
+    const isAccelerated = options.accelerate ?? true;
+    const all = [...this.#data, ...this.#sentinels];
+    for (const node of all) if (node.isStopped) await node.signal('SIGCONT');
+    // Sentinels first: they know where the master is now.
+    await Promise.all(this.#sentinels.filter((s) => !s.isRunning).map((s) => s.spawn(remaining(deadline))));
+    const killed = this.#data.filter((d) => !d.isRunning);
+    const master =
+      isAccelerated && killed.length > 0 ? await this.#agreedMaster().catch(() => undefined) : undefined;
+    await Promise.all(
+      killed.map(async (node) => {
+        if (master !== undefined && master.port !== node.port) await node.setReplicaOf(master.port);
+        await node.spawn(remaining(deadline));
+      }),
+    );
+    const assist = isAccelerated ? new RestoreAssist(this.masterName) : undefined;
+    await this.#waitHealthy(remaining(deadline), 'topology restored', assist);
+  }
+
+  async #waitHealthy(timeoutMs: number, message: string, assist?: HealthAssist): Promise<void> {
+    let lastReason = '';
+    const check = async (): Promise<void> => {
+      try {
+        this.#master = await assertHealthy(this.#nodes, assist);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (reason !== lastReason) log('%s: not yet: %s', message, reason);
+        lastReason = reason;
+        throw error;
+      }
+    };
+    await eventually(check, { timeoutMs, intervalMs: 100, message });
+  }
+
+  /** SIGKILLs every process (SIGCONT first for stopped ones), waits until each exited, removes the temp dirs. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    await this.#watcher.close();
+    const all = [...this.#sentinels, ...this.#data];
+    const killed = await Promise.allSettled(all.map((node) => node.kill()));
+    await Promise.allSettled(all.map((node) => node.remove()));
+    removeExitHook(this.#exitHook);
+    const failure = killed.find((k): k is PromiseRejectedResult => k.status === 'rejected');
+    if (failure) throw new TopologyError(`${this} did not stop cleanly`, { cause: failure.reason });
+    log('%s stopped', this);
+  }
+
+  #killAllSync(): void {
+    for (const node of [...this.#sentinels, ...this.#data]) node.killSync();
+  }
+
+  toString(): string {
+    const ports = (nodes: RedisProcess[]) => nodes.map((n) => n.port).join(',');
+    return `LocalTopology(${this.masterName}: master :${this.#master.port}, data :${ports(this.#data)}, sentinels :${ports(this.#sentinels)})`;
+  }
+
+  [inspect.custom](): unknown {
+    return {
+      masterName: this.masterName,
+      master: this.#master,
+      dataNodes: this.dataAddresses(),
+      sentinels: this.sentinelAddresses(),
+      options: redact({ ...this.options }),
+    };
+  }
+}

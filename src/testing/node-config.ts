@@ -1,0 +1,125 @@
+/**
+ * Config files of a local topology's nodes (pure). Data nodes run without persistence and with
+ * diskless replication and no delay, so a replica is in sync within milliseconds of starting.
+ * Sentinels rewrite their file, so it lives in the node's writable temp dir.
+ */
+import { join } from 'node:path';
+
+/** Quotes one config argument the way Redis's `sdssplitargs` reads it. */
+export function quoteConfigArg(value: string): string {
+  const escaped = value
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
+    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `"${escaped}"`;
+}
+
+function line(...args: Array<string | number>): string {
+  return args.map((a) => (typeof a === 'number' ? String(a) : quoteConfigArg(a))).join(' ');
+}
+
+/**
+ * Lines giving `username` (or the default user) the password. With a username, the default user
+ * is switched off so that a client that forgets the username is refused.
+ */
+function aclLines(username: string | undefined, password: string | undefined): string[] {
+  if (password === undefined) return [];
+  if (username === undefined) return [line('requirepass', password)];
+  return [line('user', username, 'on', `>${password}`, '~*', '&*', '+@all'), line('user', 'default', 'off')];
+}
+
+function commonLines(port: number, dir: string): string[] {
+  return [
+    line('port', port),
+    line('bind', '127.0.0.1'),
+    line('daemonize', 'no'),
+    line('dir', dir),
+    line('logfile', join(dir, 'redis.log')),
+  ];
+}
+
+/** What a data node's config is made of. */
+export interface DataNodeConfig {
+  port: number;
+  dir: string;
+  /** Port of the master on 127.0.0.1; absent for the master itself. */
+  masterPort?: number | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  minReplicasToWrite: number;
+  minReplicasMaxLag: number;
+  extra: readonly string[];
+}
+
+/** Config lines of a master or replica. */
+export function dataNodeConfig(config: DataNodeConfig): string[] {
+  const lines = [
+    ...commonLines(config.port, config.dir),
+    line('save', ''),
+    line('appendonly', 'no'),
+    line('repl-diskless-sync', 'yes'),
+    line('repl-diskless-sync-delay', 0),
+    line('enable-debug-command', 'local'),
+    line('min-replicas-to-write', config.minReplicasToWrite),
+    line('min-replicas-max-lag', config.minReplicasMaxLag),
+    ...aclLines(config.username, config.password),
+  ];
+  if (config.password !== undefined) {
+    if (config.username !== undefined) lines.push(line('masteruser', config.username));
+    lines.push(line('masterauth', config.password));
+  }
+  if (config.masterPort !== undefined) lines.push(line('replicaof', '127.0.0.1', config.masterPort));
+  return [...lines, ...config.extra];
+}
+
+/** What a sentinel's config is made of. */
+export interface SentinelNodeConfig {
+  port: number;
+  dir: string;
+  masterName: string;
+  masterPort: number;
+  quorum: number;
+  downAfterMilliseconds: number;
+  failoverTimeout: number;
+  /** Credentials of the data nodes. */
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Credentials of the sentinels themselves. */
+  sentinelUsername?: string | undefined;
+  sentinelPassword?: string | undefined;
+  extra: readonly string[];
+}
+
+/** Config lines of a sentinel (`redis-server <file> --sentinel`). */
+export function sentinelConfig(config: SentinelNodeConfig): string[] {
+  const name = config.masterName;
+  const lines = [
+    ...commonLines(config.port, config.dir),
+    line('sentinel', 'monitor', name, '127.0.0.1', config.masterPort, config.quorum),
+    line('sentinel', 'down-after-milliseconds', name, config.downAfterMilliseconds),
+    line('sentinel', 'failover-timeout', name, config.failoverTimeout),
+    line('sentinel', 'parallel-syncs', name, 1),
+    ...aclLines(config.sentinelUsername, config.sentinelPassword),
+  ];
+  if (config.password !== undefined) {
+    if (config.username !== undefined) lines.push(line('sentinel', 'auth-user', name, config.username));
+    lines.push(line('sentinel', 'auth-pass', name, config.password));
+  }
+  if (config.sentinelPassword !== undefined) {
+    if (config.sentinelUsername !== undefined) {
+      lines.push(line('sentinel', 'sentinel-user', config.sentinelUsername));
+    }
+    lines.push(line('sentinel', 'sentinel-pass', config.sentinelPassword));
+  }
+  return [...lines, ...config.extra];
+}
+
+/**
+ * Returns a config file's text with every `replicaof`/`slaveof` line replaced by one pointing at
+ * `127.0.0.1:masterPort` (for restarting a node as a replica of the current master).
+ */
+export function withReplicaOf(text: string, masterPort: number): string {
+  const kept = text.split('\n').filter((l) => !/^\s*"?(replicaof|slaveof)"?\s/i.test(l));
+  while (kept.length > 0 && kept.at(-1)?.trim() === '') kept.pop();
+  return `${[...kept, line('replicaof', '127.0.0.1', masterPort)].join('\n')}\n`;
+}
