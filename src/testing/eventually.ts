@@ -61,7 +61,10 @@ function describe(error: unknown): string {
  * }, { timeoutMs: 15_000, message: 'old master became a replica' });
  * ```
  */
-export async function eventually<T>(fn: () => T | Promise<T>, options: EventuallyOptions = {}): Promise<T> {
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  options: EventuallyOptions = {},
+): Promise<Exclude<T, false>> {
   const timeoutMs = options.timeoutMs ?? EVENTUALLY_DEFAULTS.timeoutMs;
   const intervalMs = options.intervalMs ?? EVENTUALLY_DEFAULTS.intervalMs;
   const message = options.message ?? EVENTUALLY_DEFAULTS.message;
@@ -76,7 +79,7 @@ export async function eventually<T>(fn: () => T | Promise<T>, options: Eventuall
         lastError = new Error(`attempt ${attempts} was still running at the deadline`);
         break;
       }
-      if (value !== false) return value;
+      if (value !== false) return value as Exclude<T, false>;
       lastError = new Error('returned false');
     } catch (error) {
       lastError = error;

@@ -386,8 +386,9 @@ export class LocalTopology {
    * Left alone, Sentinel takes ~20 s to turn a returning old master into a replica and to notice
    * its link is up. Unless `accelerate` is false, restore() does what Sentinel would, sooner,
    * once every sentinel agrees on the master: it restarts a killed data node as a replica of that
-   * master, points a stray one at it (REPLICAOF), and resets a sentinel whose view of the replicas
-   * still lags 2 s after the data nodes are fine (SENTINEL RESET; it rediscovers them at once).
+   * master, points a stray one at it (REPLICAOF), and restarts a sentinel that still does not
+   * list a replica or saw it in another role 0.5 s after the data nodes are fine (it then asks
+   * every node INFO at once instead of at its next INFO, up to 10 s later).
    */
   async restore(options: RestoreOptions = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? this.options.readyTimeoutMs);
@@ -405,7 +406,7 @@ export class LocalTopology {
         await node.spawn(remaining(deadline));
       }),
     );
-    const assist = isAccelerated ? new RestoreAssist(this.masterName) : undefined;
+    const assist = isAccelerated ? new RestoreAssist(deadline) : undefined;
     await this.#waitHealthy(remaining(deadline), 'topology restored', assist);
   }
 

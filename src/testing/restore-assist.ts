@@ -4,8 +4,8 @@
  * sends every 10 s, and sees the converted node's link up only at its next INFO, 10 s later. The
  * kit does what Sentinel would do, sooner: it points a stray data node at the master every
  * sentinel agrees on (REPLICAOF + CONFIG REWRITE), and resets (SENTINEL RESET) a sentinel whose
- * view of the replicas still lags once every data node is fine, so that it rediscovers them at
- * once, as at start. Only ever applied when every sentinel agrees on one master that says ROLE
+ * view of the replicas lags in a way only its next INFO would clear once every data node is
+ * fine, so that it rediscovers them at once, as at start. Only ever applied when every sentinel agrees on one master that says ROLE
  * master.
  */
 import { debugFor } from '../debug.js';
@@ -15,23 +15,22 @@ import { askRole } from './topology-probe.js';
 
 const log = debugFor('testing');
 
-/** How long a sentinel's view may lag behind healthy data nodes before it is reset. */
-const SENTINEL_LAG_GRACE_MS = 2000;
+/**
+ * How long a sentinel's view may lag behind healthy data nodes before it is reset: long enough
+ * for an INFO already on its way, far shorter than the 10 s to the next one.
+ */
+const SENTINEL_LAG_GRACE_MS = 500;
 
-/** `SENTINEL RESET` takes a glob pattern: match the name literally. */
-function globEscape(name: string): string {
-  return name.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}
-
-/** The assist of one `restore()` call: each node is repointed and each sentinel reset at most once. */
+/** The assist of one `restore()` call: each node is repointed and each sentinel restarted at most once. */
 export class RestoreAssist implements HealthAssist {
-  readonly #masterName: string;
+  readonly #deadline: number;
   readonly #repointed = new Set<number>();
-  readonly #reset = new Set<number>();
+  readonly #restarted = new Set<number>();
   #laggingSince: number | undefined;
 
-  constructor(masterName: string) {
-    this.#masterName = masterName;
+  /** @param deadline when restore() gives up (ms since the epoch) */
+  constructor(deadline: number) {
+    this.#deadline = deadline;
   }
 
   async onStrayDataNodes(stray: RedisProcess[], masterPort: number): Promise<void> {
@@ -64,13 +63,12 @@ export class RestoreAssist implements HealthAssist {
     if (now - this.#laggingSince < SENTINEL_LAG_GRACE_MS) return;
     await Promise.all(
       lagging
-        .filter((sentinel) => !this.#reset.has(sentinel.port))
+        .filter((sentinel) => !this.#restarted.has(sentinel.port))
         .map(async (sentinel) => {
-          this.#reset.add(sentinel.port);
-          log('restore: %s still lags on the replicas, SENTINEL RESET', sentinel);
-          await sentinel
-            .ask((client) => client.call('SENTINEL', ['RESET', globEscape(this.#masterName)]))
-            .catch((error: unknown) => log('restore: reset of %s failed: %O', sentinel, error));
+          this.#restarted.add(sentinel.port);
+          log('restore: %s lags on the replicas until its next INFO, restarting it', sentinel);
+          await sentinel.kill();
+          await sentinel.spawn(Math.max(1, this.#deadline - Date.now()));
         }),
     );
   }

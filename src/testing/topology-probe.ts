@@ -89,10 +89,15 @@ export type ViewAspect = 'master' | 'replicas' | 'sentinels';
 
 /** A sentinel's view differs from the expected one. */
 export class SentinelViewError extends Error {
+  /**
+   * @param isSlowToClear the difference clears only at the sentinel's next INFO to the node, which
+   *   it sends every 10 s (a replica it does not list yet, or last saw in another role)
+   */
   constructor(
     readonly sentinel: RedisProcess,
     readonly aspect: ViewAspect,
     message: string,
+    readonly isSlowToClear = false,
   ) {
     super(`${sentinel} ${message}`);
   }
@@ -112,15 +117,22 @@ export interface SentinelExpectation {
 const BAD_MASTER_FLAGS = ['s_down', 'o_down', 'disconnected', 'failover_in_progress'];
 const BAD_NODE_FLAGS = ['s_down', 'o_down', 'disconnected'];
 
-function replicaProblem(replica: Record<string, string> | undefined, masterPort: number): string | undefined {
-  if (replica === undefined) return 'is not listed';
+/** What is wrong with a sentinel's record of a replica, and whether only an INFO (10 s) clears it. */
+function replicaProblem(
+  replica: Record<string, string> | undefined,
+  masterPort: number,
+): { problem: string; isSlowToClear: boolean } | undefined {
+  if (replica === undefined) return { problem: 'is not listed', isSlowToClear: true };
   const flag = badFlag(replica.flags, BAD_NODE_FLAGS);
-  if (flag) return `is flagged ${flag}`;
+  if (flag) return { problem: `is flagged ${flag}`, isSlowToClear: false };
   if (replica['role-reported'] !== 'slave' || Number(replica['master-port']) !== masterPort) {
-    return `was last seen as ${replica['role-reported']} of :${replica['master-port']}, not a replica of :${masterPort}`;
+    const seen = `${replica['role-reported']} of :${replica['master-port']}`;
+    return { problem: `was last seen as ${seen}, not a replica of :${masterPort}`, isSlowToClear: true };
   }
-  if (replica['master-link-status'] !== 'ok')
-    return `was last seen with its link ${replica['master-link-status']}`;
+  // A link seen down makes Sentinel ask INFO every second: this clears by itself.
+  if (replica['master-link-status'] !== 'ok') {
+    return { problem: `was last seen with its link ${replica['master-link-status']}`, isSlowToClear: false };
+  }
   return undefined;
 }
 
@@ -156,8 +168,11 @@ export async function assertSentinelView(
   const replicas = Array.isArray(replicasReply) ? replicasReply.map(parseFields) : [];
   for (const port of expected.replicaPorts) {
     const replica = replicas.find((r) => Number(r.port) === port && r.ip === LOCALHOST);
-    const problem = replicaProblem(replica, masterPort);
-    if (problem) throw new SentinelViewError(sentinel, 'replicas', `sees replica :${port}: it ${problem}`);
+    const found = replicaProblem(replica, masterPort);
+    if (found) {
+      const message = `sees replica :${port}: it ${found.problem}`;
+      throw new SentinelViewError(sentinel, 'replicas', message, found.isSlowToClear);
+    }
   }
   const sentinels = Array.isArray(sentinelsReply) ? sentinelsReply.map(parseFields) : [];
   for (const port of expected.otherSentinelPorts) {
@@ -212,7 +227,10 @@ export async function assertAgreedMaster(
 export interface HealthAssist {
   /** Called with the data nodes that should be replicas of `masterPort` but say otherwise. */
   onStrayDataNodes(stray: RedisProcess[], masterPort: number): Promise<void>;
-  /** Called with sentinels whose view of the replicas lags while every data node is fine. */
+  /**
+   * Called with the sentinels whose view of the replicas lags in a way only their next INFO (up to
+   * 10 s away) clears, while every data node is fine.
+   */
   onLaggingSentinels(lagging: RedisProcess[]): Promise<void>;
 }
 
@@ -246,7 +264,7 @@ export async function assertHealthy(nodes: TopologyNodes, assist?: HealthAssist)
   const failures = views.flatMap((v) => (v.status === 'rejected' ? [v.reason as unknown] : []));
   if (failures.length > 0) {
     const lagging = failures.flatMap((f) =>
-      f instanceof SentinelViewError && f.aspect === 'replicas' ? [f.sentinel] : [],
+      f instanceof SentinelViewError && f.aspect === 'replicas' && f.isSlowToClear ? [f.sentinel] : [],
     );
     if (lagging.length > 0) await assist?.onLaggingSentinels(lagging);
     throw failures[0];

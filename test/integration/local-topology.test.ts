@@ -1,0 +1,408 @@
+/**
+ * The testing kit itself, on real redis-server processes: a 1 master + 2 replicas + 3 sentinels
+ * topology comes up with every sentinel agreeing; SIGKILL and SIGSTOP of the master end in a new
+ * master everyone agrees on; failover() twice in a row; restart(); nothing is left behind after
+ * stop(), a failed test body or a crashed test process; a missing binary is reported clearly.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
+import { Redis } from 'ioredis';
+import { RedisServerNotFoundError, TopologyError } from '../../src/errors.js';
+import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+
+const label = (a: NodeAddress) => `${a.host}:${a.port}`;
+
+interface Auth {
+  username?: string;
+  password?: string;
+}
+
+/** Runs one command on 127.0.0.1:port with a short-lived client. */
+async function ask(port: number, args: string[], auth: Auth = {}): Promise<unknown> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    ...auth,
+    lazyConnect: true,
+    protocol: 2,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    disconnectTimeout: 100,
+  });
+  client.on('error', () => {});
+  try {
+    const [command, ...rest] = args;
+    return await client.call(command!, rest);
+  } finally {
+    const ended = once(client, 'end');
+    client.disconnect();
+    await ended;
+  }
+}
+
+const asArray = (reply: unknown): unknown[] => (Array.isArray(reply) ? reply : []);
+
+function fields(reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const flat = asArray(reply);
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
+}
+
+async function role(port: number): Promise<unknown[]> {
+  return asArray(await ask(port, ['ROLE']));
+}
+
+async function masterPortSeenBy(sentinelPort: number, masterName: string): Promise<number> {
+  const reply = asArray(await ask(sentinelPort, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName]));
+  return Number(reply[1]);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
+    return false;
+  }
+}
+
+/** PIDs of this process's children (Linux `pgrep -P`). */
+function childPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is no child
+  }
+}
+
+const kitTempDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('redis-sentinel-pool-'));
+
+describe('LocalTopology', () => {
+  let topology: LocalTopology;
+  let startMs = 0;
+
+  before(async () => {
+    const startedAt = performance.now();
+    topology = await LocalTopology.start();
+    startMs = performance.now() - startedAt;
+    console.log(`LocalTopology.start() 1 master + 2 replicas + 3 sentinels: ${Math.round(startMs)} ms`);
+  });
+  afterEach(async () => {
+    await topology.restore();
+  });
+  after(async () => {
+    await topology?.stop();
+  });
+
+  it('comes up with every sentinel agreeing on the master, the replicas and each other', async (t: TestContext) => {
+    t.diagnostic(`start() took ${Math.round(startMs)} ms`);
+    const master = topology.masterAddress();
+    const replicas = topology.replicaAddresses();
+    const sentinels = topology.sentinelAddresses();
+    assert.equal(topology.dataAddresses().length, 3);
+    assert.equal(replicas.length, 2);
+    assert.equal(sentinels.length, 3);
+    for (const node of [...topology.dataAddresses(), ...sentinels]) {
+      assert.equal(node.host, '127.0.0.1');
+      assert.notEqual(node.port, 6379);
+      assert.equal(typeof topology.pidOf(node), 'number');
+    }
+    assert.equal((await role(master.port))[0], 'master');
+    for (const replica of replicas) {
+      const [kind, , masterPort, state] = await role(replica.port);
+      assert.deepEqual([kind, Number(masterPort), state], ['slave', master.port, 'connected']);
+    }
+    for (const sentinel of sentinels) {
+      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), master.port);
+      const seen = asArray(await ask(sentinel.port, ['SENTINEL', 'REPLICAS', topology.masterName])).map(
+        fields,
+      );
+      assert.deepEqual(seen.map((r) => Number(r.port)).sort(), replicas.map((r) => r.port).sort());
+      for (const r of seen) {
+        assert.equal(r.flags, 'slave');
+        assert.equal(r['master-link-status'], 'ok');
+      }
+      const others = asArray(await ask(sentinel.port, ['SENTINEL', 'SENTINELS', topology.masterName])).map(
+        fields,
+      );
+      assert.deepEqual(
+        others.map((s) => Number(s.port)).sort(),
+        sentinels
+          .filter((s) => s.port !== sentinel.port)
+          .map((s) => s.port)
+          .sort(),
+      );
+    }
+    assert.deepEqual(topology.switches(), []);
+  });
+
+  it('SIGKILL of the master ends in a new master that every sentinel agrees on', async (t: TestContext) => {
+    const old = topology.masterAddress();
+    const killedAt = performance.now();
+    await topology.kill(old);
+    assert.equal(topology.pidOf(old), undefined);
+    const next = await topology.waitForFailover(old);
+    const failoverMs = performance.now() - killedAt;
+    t.diagnostic(`SIGKILL failover took ${Math.round(failoverMs)} ms (down-after 1500 ms)`);
+    console.log(
+      `SIGKILL of the master -> every sentinel reports the new master: ${Math.round(failoverMs)} ms`,
+    );
+    assert.notDeepEqual(next, old);
+    assert.deepEqual(topology.masterAddress(), next);
+    for (const sentinel of topology.sentinelAddresses()) {
+      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), next.port);
+    }
+    assert.equal((await role(next.port))[0], 'master');
+    assert.ok(topology.replicaAddresses().some((r) => r.port === old.port));
+    await eventually(
+      () => topology.switches().some((s) => s.from.port === old.port && s.to.port === next.port),
+      {
+        timeoutMs: 5000,
+        message: '+switch-master recorded',
+      },
+    );
+    assert.equal(topology.doubleFailoverCount, 0);
+  });
+
+  it('SIGSTOP of the master fails over, and after SIGCONT the old master is a replica', async (t: TestContext) => {
+    const old = topology.masterAddress();
+    const pid = topology.pidOf(old);
+    const stoppedAt = performance.now();
+    await topology.kill(old, 'SIGSTOP');
+    assert.equal(topology.pidOf(old), pid, 'a stopped node still has its PID');
+    const next = await topology.waitForFailover(old);
+    t.diagnostic(`SIGSTOP failover took ${Math.round(performance.now() - stoppedAt)} ms`);
+    for (const sentinel of topology.sentinelAddresses()) {
+      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), next.port);
+    }
+    await topology.kill(old, 'SIGCONT');
+    const resumedAt = performance.now();
+    // Sentinel alone (not restore()) turns the returning old master into a replica.
+    await eventually(
+      async () => {
+        const [kind, , masterPort] = await role(old.port);
+        assert.deepEqual([kind, Number(masterPort)], ['slave', next.port]);
+      },
+      { timeoutMs: 30_000, intervalMs: 100, message: 'old master is a replica of the new one' },
+    );
+    t.diagnostic(`old master became a replica ${Math.round(performance.now() - resumedAt)} ms after SIGCONT`);
+  });
+
+  it('failover() works twice in a row', async (t: TestContext) => {
+    const startedAt = performance.now();
+    const first = await topology.failover();
+    const second = await topology.failover();
+    t.diagnostic(`two failovers took ${Math.round(performance.now() - startedAt)} ms`);
+    assert.notDeepEqual(first.to, first.from);
+    assert.deepEqual(second.from, first.to);
+    assert.notDeepEqual(second.to, second.from);
+    assert.deepEqual(topology.masterAddress(), second.to);
+    for (const result of [first, second]) {
+      assert.ok(result.switches.length >= 1, 'the switch was seen on +switch-master');
+      assert.deepEqual(result.switches[0]?.from, result.from);
+      assert.deepEqual(result.switches[0]?.to, result.to);
+    }
+    for (const sentinel of topology.sentinelAddresses()) {
+      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), second.to.port);
+    }
+    assert.equal((await role(second.to.port))[0], 'master');
+  });
+
+  it('restart() brings a killed replica and a killed sentinel back', async () => {
+    const replica = topology.replicaAddresses()[0]!;
+    const sentinel = topology.sentinelAddresses()[0]!;
+    await topology.kill(replica);
+    await topology.kill(sentinel);
+    assert.equal(topology.pidOf(replica), undefined);
+    await assert.rejects(topology.kill(sentinel, 'SIGSTOP'), TopologyError);
+    await topology.restart(replica);
+    await topology.restart(sentinel);
+    const [kind, , masterPort, state] = await role(replica.port);
+    assert.deepEqual(
+      [kind, Number(masterPort), state],
+      ['slave', topology.masterAddress().port, 'connected'],
+    );
+    assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), topology.masterAddress().port);
+    await assert.rejects(topology.restart(replica), /still running/);
+  });
+
+  it('stop() leaves no process behind, also when the test body threw', async () => {
+    const dirsBefore = new Set(kitTempDirs());
+    let small: LocalTopology | undefined;
+    let pids: number[] = [];
+    await assert.rejects(
+      async () => {
+        small = await LocalTopology.start({ replicas: 0, sentinels: 1, quorum: 1 });
+        try {
+          pids = [...small.dataAddresses(), ...small.sentinelAddresses()].map((n) => small!.pidOf(n)!);
+          assert.equal(pids.length, 2);
+          assert.ok(pids.every(isAlive));
+          throw new Error('the test body failed');
+        } finally {
+          await small.stop();
+        }
+      },
+      { message: 'the test body failed' },
+    );
+    for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} is gone`);
+    assert.equal(small?.pidOf(small.masterAddress()), undefined);
+    await small?.stop(); // idempotent
+    assert.deepEqual(
+      kitTempDirs().filter((d) => !dirsBefore.has(d)),
+      [],
+      'temp dirs removed',
+    );
+  });
+
+  it('a test process that crashes or is terminated leaves no process behind', async () => {
+    const kit = new URL('../../src/testing/index.ts', import.meta.url).href;
+    for (const ending of ['throw', 'SIGTERM'] as const) {
+      const script = `
+        import { LocalTopology } from ${JSON.stringify(kit)};
+        const t = await LocalTopology.start({ replicas: 0, sentinels: 1, quorum: 1 });
+        const pids = [...t.dataAddresses(), ...t.sentinelAddresses()].map((n) => t.pidOf(n));
+        console.log(JSON.stringify(pids));
+        if (${JSON.stringify(ending)} === 'throw') setTimeout(() => { throw new Error('crash'); }, 10);
+        else setInterval(() => {}, 1000);
+      `;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr.resume();
+      const exited = once(child, 'exit');
+      const pids = await eventually(
+        () => {
+          const line = output.split('\n').find((l) => l.startsWith('['));
+          return line === undefined ? false : (JSON.parse(line) as number[]);
+        },
+        { timeoutMs: 20_000, message: `child (${ending}) printed its PIDs` },
+      );
+      assert.equal(pids.length, 2);
+      if (ending === 'SIGTERM') child.kill('SIGTERM');
+      await exited;
+      await eventually(() => pids.every((pid) => !isAlive(pid)), {
+        timeoutMs: 5000,
+        message: `every redis-server of the ${ending} child is gone`,
+      });
+    }
+  });
+
+  it('a missing binary gives RedisServerNotFoundError and spawns nothing', async () => {
+    const childrenBefore = new Set(childPids());
+    const dirsBefore = new Set(kitTempDirs());
+    for (const redisServer of ['/nonexistent/bin/redis-server', 'redis-server-that-does-not-exist']) {
+      await assert.rejects(LocalTopology.start({ redisServer }), (error: unknown) => {
+        assert.ok(error instanceof RedisServerNotFoundError);
+        assert.equal(error.code, 'ERR_REDIS_SERVER_NOT_FOUND');
+        assert.match(error.message, new RegExp(`looked for "${redisServer}"`));
+        assert.match(error.message, /apt-get install|brew install|redisServer option/);
+        return true;
+      });
+    }
+    assert.deepEqual(
+      childPids().filter((pid) => !childrenBefore.has(pid)),
+      [],
+    );
+    assert.deepEqual(
+      kitTempDirs().filter((d) => !dirsBefore.has(d)),
+      [],
+    );
+  });
+
+  it('runs with passwords and ACL users, and never shows a password', async () => {
+    const password = 'data "secret" pw';
+    const sentinelPassword = 'sentinel-secret-pw';
+    const secured = await LocalTopology.start({
+      replicas: 1,
+      sentinels: 2,
+      quorum: 1,
+      username: 'app',
+      password,
+      sentinelUsername: 'watcher',
+      sentinelPassword,
+    });
+    try {
+      const master = secured.masterAddress().port;
+      const sentinel = secured.sentinelAddresses()[0]!.port;
+      await assert.rejects(ask(master, ['PING']), /NOAUTH|NOPERM|WRONGPASS|disabled/i);
+      assert.equal(await ask(master, ['PING'], { username: 'app', password }), 'PONG');
+      await assert.rejects(ask(sentinel, ['PING']), /NOAUTH|NOPERM|WRONGPASS|disabled/i);
+      const auth = { username: 'watcher', password: sentinelPassword };
+      const reply = asArray(
+        await ask(sentinel, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', secured.masterName], auth),
+      );
+      assert.equal(Number(reply[1]), master);
+      for (const text of [
+        inspect(secured),
+        String(secured),
+        inspect(secured.options),
+        JSON.stringify(secured.options),
+      ]) {
+        assert.ok(!text.includes('secret'), `no password in ${text}`);
+      }
+      const { from, to } = await secured.failover();
+      assert.notEqual(from.port, to.port);
+    } finally {
+      await secured.stop();
+    }
+  });
+});
+
+describe('eventually', () => {
+  it('returns the first value that is not false, and retries on a throw or false', async () => {
+    let calls = 0;
+    const value = await eventually(
+      () => {
+        calls++;
+        if (calls === 1) throw new Error('not yet');
+        return calls === 2 ? false : calls;
+      },
+      { intervalMs: 1 },
+    );
+    assert.equal(value, 3);
+    assert.equal(await eventually(() => undefined), undefined);
+  });
+
+  it('rejects at the deadline with a TopologyError carrying the last failure', async () => {
+    const last = new Error('still wrong');
+    const startedAt = performance.now();
+    await assert.rejects(
+      eventually(
+        () => {
+          throw last;
+        },
+        { timeoutMs: 100, intervalMs: 10, message: 'the thing' },
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof TopologyError);
+        assert.match(error.message, /^the thing: not met within 100 ms \(\d+ attempts\); last: still wrong$/);
+        assert.equal(error.cause, last);
+        return true;
+      },
+    );
+    assert.ok(performance.now() - startedAt < 1000);
+    await assert.rejects(
+      eventually(() => new Promise(() => {}), { timeoutMs: 50 }),
+      /still running at the deadline/,
+    );
+  });
+});
