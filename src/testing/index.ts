@@ -4,13 +4,13 @@ export {
   type FailoverResult,
   LocalTopology,
   type NodeAddress,
-  type RestoreOptions,
   type Signal,
   type SwitchRecord,
-  type TopologyWaitOptions,
 } from './local-topology.js';
 export {
   LOCAL_TOPOLOGY_DEFAULTS,
   type LocalTopologyOptions,
   type ResolvedTopologyOptions,
+  type RestoreOptions,
+  type TopologyWaitOptions,
 } from './options.js';

@@ -9,21 +9,16 @@ import { inspect } from 'node:util';
 import { debugFor, redact } from '../debug.js';
 import { TopologyError } from '../errors.js';
 import { eventually } from './eventually.js';
-import { addExitHook, removeExitHook } from './exit-hooks.js';
-import { dataNodeConfig, sentinelConfig } from './node-config.js';
+import { LOCALHOST } from './kit-client.js';
+import { NodeSet } from './node-set.js';
 import {
   type LocalTopologyOptions,
   type ResolvedTopologyOptions,
+  type RestoreOptions,
   resolveTopologyOptions,
+  type TopologyWaitOptions,
 } from './options.js';
-import {
-  type Credentials,
-  findRedisServer,
-  LOCALHOST,
-  type NodeAddress,
-  RedisProcess,
-  type Signal,
-} from './redis-process.js';
+import { findRedisServer, type NodeAddress, type RedisProcess, type Signal } from './redis-process.js';
 import { RestoreAssist } from './restore-assist.js';
 import { type SwitchRecord, SwitchWatcher } from './switch-watcher.js';
 import {
@@ -32,7 +27,6 @@ import {
   assertHealthy,
   assertReplicaOf,
   type HealthAssist,
-  type TopologyNodes,
 } from './topology-probe.js';
 
 export type { NodeAddress, Signal } from './redis-process.js';
@@ -42,25 +36,6 @@ const log = debugFor('testing');
 
 /** How long `failover()` waits for every sentinel to announce the switch before it gives up (soft). */
 const ANNOUNCEMENTS_WAIT_MS = 3000;
-
-/** Options of `failover()`. */
-export interface TopologyWaitOptions {
-  /**
-   * How long it may take, in ms.
-   * @default the topology's `readyTimeoutMs` (30000)
-   */
-  timeoutMs?: number;
-}
-
-/** Options of `restore()`. */
-export interface RestoreOptions extends TopologyWaitOptions {
-  /**
-   * Do what Sentinel would do, sooner (see `restore()`); false waits for Sentinel alone (~20 s
-   * after a killed or stopped master came back).
-   * @default true
-   */
-  accelerate?: boolean;
-}
 
 /** What `failover()` did. */
 export interface FailoverResult {
@@ -101,21 +76,17 @@ export class LocalTopology {
   readonly masterName: string;
   /** The options with defaults applied (passwords are redacted when inspected or serialized). */
   readonly options: ResolvedTopologyOptions;
-  readonly #binary: string;
-  readonly #data: RedisProcess[] = [];
-  readonly #sentinels: RedisProcess[] = [];
-  readonly #takenPorts = new Set<number>();
+  readonly #nodes: NodeSet;
   readonly #watcher: SwitchWatcher;
-  readonly #exitHook = (): void => this.#killAllSync();
   #master: NodeAddress = { host: LOCALHOST, port: 0 };
   #stopping: Promise<void> | undefined;
 
   private constructor(options: ResolvedTopologyOptions, binary: string) {
     this.options = options;
     this.masterName = options.masterName;
-    this.#binary = binary;
+    this.#nodes = new NodeSet(options, binary);
     const windowMs = options.downAfterMilliseconds + options.failoverTimeout;
-    this.#watcher = new SwitchWatcher(options.masterName, this.#sentinelCredentials, windowMs);
+    this.#watcher = new SwitchWatcher(options.masterName, this.#nodes.sentinelCredentials, windowMs);
   }
 
   /**
@@ -130,7 +101,6 @@ export class LocalTopology {
     const binary = await findRedisServer(resolved.redisServer);
     const topology = new LocalTopology(resolved, binary);
     const startedAt = Date.now();
-    addExitHook(topology.#exitHook);
     try {
       await topology.#launch(startedAt + resolved.readyTimeoutMs);
     } catch (error) {
@@ -141,93 +111,40 @@ export class LocalTopology {
     return topology;
   }
 
-  get #dataCredentials(): Credentials {
-    return { username: this.options.username, password: this.options.password };
-  }
-
-  get #sentinelCredentials(): Credentials {
-    return { username: this.options.sentinelUsername, password: this.options.sentinelPassword };
-  }
-
   async #launch(deadline: number): Promise<void> {
-    const master = await this.#launchNodes(1, 'data', undefined, deadline);
-    this.#master = master[0]!.address;
-    await this.#launchNodes(this.options.replicas, 'data', this.#master.port, deadline);
+    const nodes = this.#nodes;
+    await nodes.launch(1, 'data', undefined, remaining(deadline));
+    this.#master = nodes.data[0]!.address;
+    await nodes.launch(this.options.replicas, 'data', this.#master.port, remaining(deadline));
     // Sentinels come last: one that meets a replica still syncing waits for its next INFO (10 s).
     await eventually(() => Promise.all(this.#replicas().map((r) => assertReplicaOf(r, this.#master.port))), {
       timeoutMs: remaining(deadline),
       intervalMs: 10,
       message: 'replicas in sync with the master',
     });
-    await this.#launchNodes(this.options.sentinels, 'sentinel', this.#master.port, deadline);
-    await Promise.all(this.#sentinels.map((s) => this.#watcher.watch(s.port)));
+    await nodes.launch(this.options.sentinels, 'sentinel', this.#master.port, remaining(deadline));
+    await Promise.all(nodes.sentinels.map((s) => this.#watcher.watch(s.port)));
     await this.#waitHealthy(remaining(deadline), 'sentinels agree on the new topology');
   }
 
-  /** Launches `count` nodes in parallel; keeps every one that started, even if another failed. */
-  async #launchNodes(
-    count: number,
-    kind: 'data' | 'sentinel',
-    masterPort: number | undefined,
-    deadline: number,
-  ): Promise<RedisProcess[]> {
-    const o = this.options;
-    const secrets = [o.password, o.sentinelPassword].filter((s): s is string => s !== undefined);
-    const settled = await Promise.allSettled(
-      Array.from({ length: count }, () =>
-        RedisProcess.launch({
-          binary: this.#binary,
-          kind,
-          takenPorts: this.#takenPorts,
-          credentials: kind === 'data' ? this.#dataCredentials : this.#sentinelCredentials,
-          secrets,
-          timeoutMs: remaining(deadline),
-          config: (port, dir) =>
-            kind === 'data'
-              ? dataNodeConfig({ ...o, port, dir, masterPort, extra: o.extraDataConfig })
-              : sentinelConfig({
-                  ...o,
-                  port,
-                  dir,
-                  masterPort: masterPort ?? 0,
-                  extra: o.extraSentinelConfig,
-                }),
-        }),
-      ),
-    );
-    const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    (kind === 'data' ? this.#data : this.#sentinels).push(...started);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) throw failure.reason;
-    return started;
-  }
-
   #replicas(): RedisProcess[] {
-    return this.#data.filter((d) => d.port !== this.#master.port);
+    return this.#nodes.data.filter((d) => d.port !== this.#master.port);
   }
 
-  #runningSentinels(): RedisProcess[] {
-    return this.#sentinels.filter((s) => s.isRunning && !s.isStopped);
-  }
-
+  /** The process of a node of ours, unless the topology was stopped. */
   #node(node: NodeAddress | number): RedisProcess {
-    const port = typeof node === 'number' ? node : node.port;
-    const host = typeof node === 'number' ? LOCALHOST : node.host;
-    const found = [...this.#data, ...this.#sentinels].find((p) => p.port === port);
-    if (found === undefined || host !== LOCALHOST) {
-      throw new TopologyError(`${host}:${port} is not a node of ${this}`);
-    }
-    return found;
+    if (this.#nodes.isClosed) throw new TopologyError(`${this} is stopped`);
+    return this.#nodes.find(node);
   }
 
   /** Every sentinel started, in start order (running or not). */
   sentinelAddresses(): NodeAddress[] {
-    return this.#sentinels.map((s) => s.address);
+    return this.#nodes.sentinels.map((s) => s.address);
   }
 
   /** Every data node (master and replicas, running or not). */
   dataAddresses(): NodeAddress[] {
-    return this.#data.map((d) => d.address);
+    return this.#nodes.data.map((d) => d.address);
   }
 
   /** The master as the kit last verified it (at start, and in every wait, failover or restore). */
@@ -243,7 +160,7 @@ export class LocalTopology {
   /** The PID of a node, by address or port; `undefined` when it is not running (or not ours). */
   pidOf(node: NodeAddress | number): number | undefined {
     try {
-      return this.#node(node).pid;
+      return this.#nodes.find(node).pid;
     } catch {
       return undefined;
     }
@@ -306,10 +223,6 @@ export class LocalTopology {
     );
   }
 
-  get #nodes(): TopologyNodes {
-    return { masterName: this.masterName, data: this.#data, sentinels: this.#sentinels };
-  }
-
   /** One check of the master (see assertAgreedMaster); remembers it. */
   async #agreedMaster(predicate?: (master: NodeAddress) => boolean): Promise<NodeAddress> {
     const master = await assertAgreedMaster(this.#nodes, predicate);
@@ -344,13 +257,14 @@ export class LocalTopology {
    */
   async failover(options: TopologyWaitOptions = {}): Promise<FailoverResult> {
     const deadline = Date.now() + (options.timeoutMs ?? this.options.readyTimeoutMs);
+    if (this.#nodes.isClosed) throw new TopologyError(`${this} is stopped`);
     const from = await this.waitForMaster(() => true, remaining(deadline));
     const before = this.#watcher.records.length;
     this.#watcher.markTrigger(`SENTINEL FAILOVER of master ${from.port}`);
     let attempt = 0;
     await eventually(
       async () => {
-        const sentinels = this.#runningSentinels();
+        const sentinels = this.#nodes.runningSentinels();
         const sentinel = sentinels[attempt++ % Math.max(1, sentinels.length)];
         if (sentinel === undefined) throw new Error('no sentinel is running');
         // An earlier attempt may have been accepted although its reply was lost.
@@ -361,18 +275,12 @@ export class LocalTopology {
       { timeoutMs: remaining(deadline), intervalMs: 100, message: 'a sentinel accepts SENTINEL FAILOVER' },
     );
     const to = await this.waitForFailover(from, remaining(deadline));
-    const announcedByAll = (): boolean => {
-      const ports = this.#runningSentinels().map((s) => `${LOCALHOST}:${s.port}`);
-      return this.#watcher.records
-        .slice(before)
-        .some(
-          (r) =>
-            sameAddress(r.from, from) && sameAddress(r.to, to) && ports.every((p) => r.sentinels.includes(p)),
-        );
-    };
-    await eventually(announcedByAll, {
-      timeoutMs: Math.min(ANNOUNCEMENTS_WAIT_MS, remaining(deadline)),
-    }).catch(() => log('not every sentinel announced %d -> %d in time', from.port, to.port));
+    // The leader announces last, ~1 s after the others: a failover asked of it before then is refused.
+    const everySentinel = this.#nodes.runningSentinels().map((s) => `${LOCALHOST}:${s.port}`);
+    const waitMs = Math.min(ANNOUNCEMENTS_WAIT_MS, remaining(deadline));
+    if (!(await this.#watcher.waitUntilAnnounced({ from, to }, everySentinel, before, waitMs))) {
+      log('not every sentinel announced %d -> %d within %d ms', from.port, to.port, waitMs);
+    }
     const switches = this.#watcher.records.slice(before);
     if (switches.length > 1) log('failover %d -> %d caused %d switches', from.port, to.port, switches.length);
     return { from, to, switches };
@@ -393,11 +301,12 @@ export class LocalTopology {
   async restore(options: RestoreOptions = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? this.options.readyTimeoutMs);
     const isAccelerated = options.accelerate ?? true;
-    const all = [...this.#data, ...this.#sentinels];
-    for (const node of all) if (node.isStopped) await node.signal('SIGCONT');
+    if (this.#nodes.isClosed) throw new TopologyError(`${this} is stopped`);
+    for (const node of this.#nodes.all()) if (node.isStopped) await node.signal('SIGCONT');
     // Sentinels first: they know where the master is now.
-    await Promise.all(this.#sentinels.filter((s) => !s.isRunning).map((s) => s.spawn(remaining(deadline))));
-    const killed = this.#data.filter((d) => !d.isRunning);
+    const sentinels = this.#nodes.sentinels.filter((s) => !s.isRunning);
+    await Promise.all(sentinels.map((s) => s.spawn(remaining(deadline))));
+    const killed = this.#nodes.data.filter((d) => !d.isRunning);
     const master =
       isAccelerated && killed.length > 0 ? await this.#agreedMaster().catch(() => undefined) : undefined;
     await Promise.all(
@@ -425,30 +334,20 @@ export class LocalTopology {
     await eventually(check, { timeoutMs, intervalMs: 100, message });
   }
 
-  /** SIGKILLs every process (SIGCONT first for stopped ones), waits until each exited, removes the temp dirs. Idempotent. */
+  /**
+   * SIGKILLs every process it started (SIGCONT first for stopped ones), waits until each exited,
+   * and removes the temp dirs and the exit hook. Idempotent; the topology cannot be used after.
+   */
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
+    this.#stopping ??= this.#watcher.close().then(() => this.#nodes.close());
     return this.#stopping;
   }
 
-  async #stop(): Promise<void> {
-    await this.#watcher.close();
-    const all = [...this.#sentinels, ...this.#data];
-    const killed = await Promise.allSettled(all.map((node) => node.kill()));
-    await Promise.allSettled(all.map((node) => node.remove()));
-    removeExitHook(this.#exitHook);
-    const failure = killed.find((k): k is PromiseRejectedResult => k.status === 'rejected');
-    if (failure) throw new TopologyError(`${this} did not stop cleanly`, { cause: failure.reason });
-    log('%s stopped', this);
-  }
-
-  #killAllSync(): void {
-    for (const node of [...this.#sentinels, ...this.#data]) node.killSync();
-  }
-
+  /** E.g. `LocalTopology(mymaster: master :7001, data :7001,7002, sentinels :26001)`; no secret. */
   toString(): string {
     const ports = (nodes: RedisProcess[]) => nodes.map((n) => n.port).join(',');
-    return `LocalTopology(${this.masterName}: master :${this.#master.port}, data :${ports(this.#data)}, sentinels :${ports(this.#sentinels)})`;
+    const { data, sentinels } = this.#nodes;
+    return `LocalTopology(${this.masterName}: master :${this.#master.port}, data :${ports(data)}, sentinels :${ports(sentinels)})`;
   }
 
   [inspect.custom](): unknown {

@@ -183,3 +183,22 @@ export function resolveTopologyOptions(options: LocalTopologyOptions = {}): Reso
   Object.defineProperty(resolved, 'toJSON', { value: hidden, enumerable: false });
   return Object.freeze(resolved);
 }
+
+/** Options of `failover()`. */
+export interface TopologyWaitOptions {
+  /**
+   * How long it may take, in ms.
+   * @default the topology's `readyTimeoutMs` (30000)
+   */
+  timeoutMs?: number;
+}
+
+/** Options of `restore()`. */
+export interface RestoreOptions extends TopologyWaitOptions {
+  /**
+   * Do what Sentinel would do, sooner (see `restore()`); false waits for Sentinel alone (~20 s
+   * after a killed or stopped master came back).
+   * @default true
+   */
+  accelerate?: boolean;
+}

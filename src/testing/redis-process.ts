@@ -4,15 +4,16 @@
  * it something. Knows nothing about the rest of the topology.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { debugFor } from '../debug.js';
 import { RedisServerNotFoundError, TopologyError } from '../errors.js';
 import { findFreePort } from './free-port.js';
+import { type Credentials, LOCALHOST, withClient } from './kit-client.js';
 import { withReplicaOf } from './node-config.js';
 
 const log = debugFor('testing');
@@ -31,80 +32,10 @@ export type Signal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM';
 /** A data node (master or replica) or a sentinel. */
 export type NodeKind = 'data' | 'sentinel';
 
-/** How the kit authenticates to a node; both absent means no AUTH. */
-export interface Credentials {
-  username?: string | undefined;
-  password?: string | undefined;
-}
-
-/** The only host the kit binds to or connects to. */
-export const LOCALHOST = '127.0.0.1';
-
-/** Timeouts of the kit's own short-lived clients: a SIGSTOPped node must not hang a check. */
-const CLIENT_TIMEOUT_MS = 1000;
 const SPAWN_ATTEMPTS = 5;
 const PING_INTERVAL_MS = 20;
 const EXIT_TIMEOUT_MS = 10_000;
 const LOG_TAIL_LINES = 15;
-
-/** ioredis options for the kit's own clients: one attempt, bounded, RESP2, named in CLIENT LIST. */
-export function clientOptions(
-  port: number,
-  credentials: Credentials,
-  overrides: RedisOptions = {},
-): RedisOptions {
-  return {
-    host: LOCALHOST,
-    port,
-    ...(credentials.username === undefined ? {} : { username: credentials.username }),
-    ...(credentials.password === undefined ? {} : { password: credentials.password }),
-    connectionName: 'local-topology',
-    protocol: 2,
-    lazyConnect: true,
-    enableReadyCheck: false,
-    disableClientInfo: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: CLIENT_TIMEOUT_MS,
-    commandTimeout: CLIENT_TIMEOUT_MS,
-    disconnectTimeout: 100,
-    ...overrides,
-  };
-}
-
-/** Disconnects a client and resolves once it ended (bounded: ioredis destroys a hung socket). */
-export function closeClient(client: Redis): Promise<void> {
-  if (client.status === 'end') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 2 * CLIENT_TIMEOUT_MS);
-    client.once('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    // Waiting to reconnect: no socket to close, and disconnect() clears the timer without 'end'.
-    const isWaitingToReconnect = client.status === 'reconnecting';
-    client.disconnect();
-    if (isWaitingToReconnect) {
-      clearTimeout(timer);
-      resolve();
-    }
-  });
-}
-
-/** Opens a client to `127.0.0.1:port`, runs `fn`, and always closes the client. */
-export async function withClient<T>(
-  port: number,
-  credentials: Credentials,
-  fn: (client: Redis) => Promise<T>,
-): Promise<T> {
-  const client = new Redis(clientOptions(port, credentials));
-  client.on('error', (error: Error) => log('client :%d: %s', port, error.message));
-  try {
-    return await fn(client);
-  } finally {
-    await closeClient(client);
-  }
-}
 
 /**
  * Resolves the redis-server binary: a path, or a name looked up on PATH. Throws
@@ -157,6 +88,7 @@ export class RedisProcess {
   #exited: Promise<void> = Promise.resolve();
   #isStopped = false;
   #hasExited = false;
+  #isClosed = false;
 
   private constructor(options: LaunchOptions, port: number, dir: string) {
     this.kind = options.kind;
@@ -219,6 +151,7 @@ export class RedisProcess {
 
   /** Starts the process with its current config file; resolves once it answers PING. */
   async spawn(timeoutMs: number): Promise<void> {
+    if (this.#isClosed) throw new TopologyError(`${this} belongs to a stopped topology`);
     if (this.isRunning) throw new TopologyError(`${this} is already running`);
     const output = openSync(this.outputPath, 'a');
     try {
@@ -294,6 +227,12 @@ export class RedisProcess {
     return this.signal('SIGKILL');
   }
 
+  /** SIGKILL, wait until exited, and refuse to spawn again. */
+  close(): Promise<void> {
+    this.#isClosed = true;
+    return this.kill();
+  }
+
   async #waitForExit(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -306,6 +245,7 @@ export class RedisProcess {
 
   /** For a process 'exit' handler: SIGKILL without waiting. */
   killSync(): void {
+    this.#isClosed = true;
     if (!this.isRunning) return;
     try {
       this.#child?.kill('SIGCONT');
@@ -318,6 +258,15 @@ export class RedisProcess {
   /** Removes the temp dir (config and logs). */
   remove(): Promise<void> {
     return rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** For a process 'exit' handler: removes the temp dir synchronously, best effort. */
+  removeSync(): void {
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // Best effort at exit.
+    }
   }
 
   /** The last lines of the node's log and of its stdout/stderr, passwords blanked out. */

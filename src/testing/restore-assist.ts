@@ -9,7 +9,8 @@
  * master.
  */
 import { debugFor } from '../debug.js';
-import { LOCALHOST, type RedisProcess } from './redis-process.js';
+import { LOCALHOST } from './kit-client.js';
+import type { RedisProcess } from './redis-process.js';
 import type { HealthAssist } from './topology-probe.js';
 import { askRole } from './topology-probe.js';
 

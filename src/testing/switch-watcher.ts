@@ -7,13 +7,9 @@
  */
 import { Redis } from 'ioredis';
 import { debugFor } from '../debug.js';
-import {
-  type Credentials,
-  clientOptions,
-  closeClient,
-  LOCALHOST,
-  type NodeAddress,
-} from './redis-process.js';
+import { eventually } from './eventually.js';
+import { type Credentials, clientOptions, closeClient, LOCALHOST } from './kit-client.js';
+import type { NodeAddress } from './redis-process.js';
 
 const log = debugFor('testing');
 
@@ -103,6 +99,31 @@ export class SwitchWatcher {
       if (channel === CHANNEL) this.#onSwitch(`${LOCALHOST}:${port}`, message);
     });
     await client.subscribe(CHANNEL);
+  }
+
+  /**
+   * Resolves true once a switch `from -> to`, recorded at index `since` or later, was announced by
+   * every sentinel in `by` (as `host:port`); false after `timeoutMs`.
+   */
+  async waitUntilAnnounced(
+    switched: { from: NodeAddress; to: NodeAddress },
+    by: readonly string[],
+    since: number,
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const isAnnounced = () =>
+      this.#records
+        .slice(since)
+        .some(
+          (r) =>
+            sameAddress(r.from, switched.from) &&
+            sameAddress(r.to, switched.to) &&
+            by.every((s) => r.sentinels.includes(s)),
+        );
+    return eventually(isAnnounced, { timeoutMs }).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Notes that the kit did something that should lead to one switch (failover, master killed). */

@@ -3,7 +3,8 @@
  * built on them. Each check throws an Error saying what is not (yet) as expected, so that
  * `eventually` can report the last reason at its deadline.
  */
-import { LOCALHOST, type NodeAddress, type RedisProcess } from './redis-process.js';
+import { LOCALHOST } from './kit-client.js';
+import type { NodeAddress, RedisProcess } from './redis-process.js';
 
 /** A parsed ROLE reply. */
 export interface RoleReply {

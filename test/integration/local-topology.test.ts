@@ -14,9 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisServerNotFoundError, TopologyError } from '../../src/errors.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
-
-const label = (a: NodeAddress) => `${a.host}:${a.port}`;
+import { eventually, LocalTopology } from '../../src/testing/index.js';
 
 interface Auth {
   username?: string;

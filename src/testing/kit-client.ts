@@ -1,0 +1,79 @@
+/**
+ * The kit's own short-lived ioredis clients: one attempt, bounded by 1 s timeouts (a SIGSTOPped
+ * node must not hang a check), RESP2, named `local-topology` in CLIENT LIST, always closed.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { debugFor } from '../debug.js';
+
+const log = debugFor('testing');
+
+/** The only host the kit binds to or connects to. */
+export const LOCALHOST = '127.0.0.1';
+
+/** Connect and command timeout of the kit's clients. */
+const CLIENT_TIMEOUT_MS = 1000;
+
+/** How the kit authenticates to a node; both absent means no AUTH. */
+export interface Credentials {
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+/** ioredis options for the kit's own clients: one attempt, bounded, RESP2, named in CLIENT LIST. */
+export function clientOptions(
+  port: number,
+  credentials: Credentials,
+  overrides: RedisOptions = {},
+): RedisOptions {
+  return {
+    host: LOCALHOST,
+    port,
+    ...(credentials.username === undefined ? {} : { username: credentials.username }),
+    ...(credentials.password === undefined ? {} : { password: credentials.password }),
+    connectionName: 'local-topology',
+    protocol: 2,
+    lazyConnect: true,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: CLIENT_TIMEOUT_MS,
+    commandTimeout: CLIENT_TIMEOUT_MS,
+    disconnectTimeout: 100,
+    ...overrides,
+  };
+}
+
+/** Disconnects a client and resolves once it ended (bounded: ioredis destroys a hung socket). */
+export function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2 * CLIENT_TIMEOUT_MS);
+    client.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // Waiting to reconnect: no socket to close, and disconnect() clears the timer without 'end'.
+    const isWaitingToReconnect = client.status === 'reconnecting';
+    client.disconnect();
+    if (isWaitingToReconnect) {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** Opens a client to `127.0.0.1:port`, runs `fn`, and always closes the client. */
+export async function withClient<T>(
+  port: number,
+  credentials: Credentials,
+  fn: (client: Redis) => Promise<T>,
+): Promise<T> {
+  const client = new Redis(clientOptions(port, credentials));
+  client.on('error', (error: Error) => log('client :%d: %s', port, error.message));
+  try {
+    return await fn(client);
+  } finally {
+    await closeClient(client);
+  }
+}

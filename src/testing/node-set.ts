@@ -1,0 +1,133 @@
+/**
+ * The processes of one local topology: launching them with their configs, finding one by address
+ * or port, and closing them all. Owns the exit hook that SIGKILLs them if the test process dies
+ * before `close()`. Knows nothing about Sentinel's state; LocalTopology builds on it.
+ */
+import { debugFor } from '../debug.js';
+import { TopologyError } from '../errors.js';
+import { addExitHook, removeExitHook } from './exit-hooks.js';
+import { type Credentials, LOCALHOST } from './kit-client.js';
+import { dataNodeConfig, sentinelConfig } from './node-config.js';
+import type { ResolvedTopologyOptions } from './options.js';
+import { type NodeAddress, type NodeKind, RedisProcess } from './redis-process.js';
+import type { TopologyNodes } from './topology-probe.js';
+
+const log = debugFor('testing');
+
+/** The processes of one topology, in start order. */
+export class NodeSet implements TopologyNodes {
+  readonly masterName: string;
+  readonly data: RedisProcess[] = [];
+  readonly sentinels: RedisProcess[] = [];
+  readonly dataCredentials: Credentials;
+  readonly sentinelCredentials: Credentials;
+  readonly #options: ResolvedTopologyOptions;
+  readonly #binary: string;
+  readonly #takenPorts = new Set<number>();
+  readonly #exitHook = (): void => this.#killAllSync();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedTopologyOptions, binary: string) {
+    this.#options = options;
+    this.#binary = binary;
+    this.masterName = options.masterName;
+    this.dataCredentials = { username: options.username, password: options.password };
+    this.sentinelCredentials = { username: options.sentinelUsername, password: options.sentinelPassword };
+    addExitHook(this.#exitHook);
+  }
+
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Every process, data nodes first. */
+  all(): RedisProcess[] {
+    return [...this.data, ...this.sentinels];
+  }
+
+  /** The sentinels that can answer (running and not stopped). */
+  runningSentinels(): RedisProcess[] {
+    return this.sentinels.filter((s) => s.isRunning && !s.isStopped);
+  }
+
+  /** The process at an address or port; throws {@link TopologyError} for a node not ours. */
+  find(node: NodeAddress | number): RedisProcess {
+    const port = typeof node === 'number' ? node : node.port;
+    const host = typeof node === 'number' ? LOCALHOST : node.host;
+    const found = this.all().find((p) => p.port === port);
+    if (found === undefined || host !== LOCALHOST) {
+      throw new TopologyError(`${host}:${port} is not a node of ${this}`);
+    }
+    return found;
+  }
+
+  /**
+   * Launches `count` nodes of a kind in parallel (replicas of / sentinels monitoring
+   * `127.0.0.1:masterPort`); keeps every one that started, even if another failed.
+   */
+  async launch(
+    count: number,
+    kind: NodeKind,
+    masterPort: number | undefined,
+    timeoutMs: number,
+  ): Promise<void> {
+    if (this.isClosed) throw new TopologyError(`${this} is stopped`);
+    const o = this.#options;
+    const settled = await Promise.allSettled(
+      Array.from({ length: count }, () =>
+        RedisProcess.launch({
+          binary: this.#binary,
+          kind,
+          takenPorts: this.#takenPorts,
+          credentials: kind === 'data' ? this.dataCredentials : this.sentinelCredentials,
+          secrets: [o.password, o.sentinelPassword].filter((s): s is string => s !== undefined),
+          timeoutMs,
+          config: (port, dir) =>
+            kind === 'data'
+              ? dataNodeConfig({ ...o, port, dir, masterPort, extra: o.extraDataConfig })
+              : sentinelConfig({
+                  ...o,
+                  port,
+                  dir,
+                  masterPort: masterPort ?? 0,
+                  extra: o.extraSentinelConfig,
+                }),
+        }),
+      ),
+    );
+    const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    (kind === 'data' ? this.data : this.sentinels).push(...started);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /**
+   * SIGKILLs every process (SIGCONT first for stopped ones), waits until each exited, removes the
+   * temp dirs and the exit hook. Idempotent; no process can be spawned afterwards.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const all = this.all();
+    const killed = await Promise.allSettled(all.map((node) => node.close()));
+    await Promise.allSettled(all.map((node) => node.remove()));
+    removeExitHook(this.#exitHook);
+    const failure = killed.find((k): k is PromiseRejectedResult => k.status === 'rejected');
+    if (failure) throw new TopologyError(`${this} did not stop cleanly`, { cause: failure.reason });
+    log('%s stopped', this);
+  }
+
+  #killAllSync(): void {
+    for (const node of this.all()) node.killSync();
+    for (const node of this.all()) node.removeSync();
+  }
+
+  toString(): string {
+    const ports = (nodes: RedisProcess[]) => nodes.map((n) => n.port).join(',');
+    return `${this.masterName} (data :${ports(this.data)}, sentinels :${ports(this.sentinels)})`;
+  }
+}
