@@ -78,13 +78,30 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     }
   }
 
-  /** Whether a question now has a chance: connected, or still on its first attempt. */
-  get isReachable(): boolean {
+  /**
+   * Resolves true once the connection is ready to be asked, false at once when it is known to
+   * be down (reconnecting), or on the first error or after `timeoutMs` while it connects.
+   */
+  whenReady(timeoutMs: number): Promise<boolean> {
     const status = this.redis.status;
-    return (
-      status === 'ready' ||
-      ((status === 'connecting' || status === 'connect') && !this.wasReady && !this.lastError)
-    );
+    if (status === 'ready') return Promise.resolve(true);
+    if (status !== 'connecting' && status !== 'connect' && status !== 'wait') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (ready: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        this.redis.off('error', onError);
+        resolve(ready);
+      };
+      const onReady = () => finish(true);
+      const onError = () => finish(false);
+      const timer = setTimeout(() => {
+        this.lastError ??= `no connection within ${timeoutMs} ms`;
+        finish(false);
+      }, timeoutMs);
+      this.redis.on('ready', onReady);
+      this.redis.on('error', onError);
+    });
   }
 
   /** Why the sentinel is not reachable, for error reports. */
@@ -100,8 +117,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
   /** Closes the connection at once (no reconnect); resolves once the socket is gone. */
   async close(): Promise<void> {
     this.removeAllListeners();
-    if (this.redis.status === 'end') return;
-    const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
+    // Between reconnect attempts there is no socket: disconnect() only cancels the timer, and
+    // ioredis emits no 'end'. Otherwise wait for the socket to close.
+    const hasSocket = ['connecting', 'connect', 'ready'].includes(this.redis.status);
+    const ended = new Promise<void>((resolve) =>
+      hasSocket ? this.redis.once('end', () => resolve()) : resolve(),
+    );
     this.redis.disconnect(false);
     await ended;
   }

@@ -129,7 +129,9 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
   ): Promise<{ value: T } | { refused: string }> {
     const client = this.clients.get(formatAddress(address));
     if (!client || this.closed) return { refused: 'closed' };
-    if (!client.isReachable) return { refused: client.unreachableReason };
+    if (!(await client.whenReady(this.options.connectTimeout + this.options.socketTimeout))) {
+      return { refused: client.unreachableReason };
+    }
     try {
       return await question(client);
     } catch (error) {
