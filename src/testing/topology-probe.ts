@@ -224,6 +224,20 @@ export async function assertAgreedMaster(
   return { ...first };
 }
 
+/** Whether every sentinel monitors `masterPort` with no down flag and no failover in progress. */
+async function isMasterCalm(nodes: TopologyNodes, masterPort: number): Promise<boolean> {
+  try {
+    const replies = await Promise.all(
+      nodes.sentinels.map((s) => s.ask((client) => client.call('SENTINEL', ['MASTER', nodes.masterName]))),
+    );
+    return replies
+      .map(parseFields)
+      .every((m) => Number(m.port) === masterPort && badFlag(m.flags, BAD_MASTER_FLAGS) === undefined);
+  } catch {
+    return false;
+  }
+}
+
 /** Hooks that may help Sentinel along while {@link assertHealthy} waits (see restore()). */
 export interface HealthAssist {
   /** Called with the data nodes that should be replicas of `masterPort` but say otherwise. */
@@ -249,7 +263,9 @@ export async function assertHealthy(nodes: TopologyNodes, assist?: HealthAssist)
   const roles = await Promise.allSettled(replicas.map((replica) => assertReplicaOf(replica, master.port)));
   const stray = replicas.filter((_, i) => roles[i]?.status === 'rejected');
   if (stray.length > 0) {
-    await assist?.onStrayDataNodes(stray, master.port);
+    // Never second-guess Sentinel while it is failing over (a double failover promotes a replica
+    // of a master everyone still agrees on).
+    if (assist && (await isMasterCalm(nodes, master.port))) await assist.onStrayDataNodes(stray, master.port);
     throw (roles.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
   }
   const views = await Promise.allSettled(
@@ -267,7 +283,8 @@ export async function assertHealthy(nodes: TopologyNodes, assist?: HealthAssist)
     const lagging = failures.flatMap((f) =>
       f instanceof SentinelViewError && f.aspect === 'replicas' && f.isSlowToClear ? [f.sentinel] : [],
     );
-    if (lagging.length > 0) await assist?.onLaggingSentinels(lagging);
+    const isMasterFine = !failures.some((f) => f instanceof SentinelViewError && f.aspect === 'master');
+    if (lagging.length > 0 && isMasterFine) await assist?.onLaggingSentinels(lagging);
     throw failures[0];
   }
   return master;

@@ -326,6 +326,33 @@ describe('LocalTopology', () => {
     );
   });
 
+  it('a node that fails to start gives a TopologyError with its last log lines, and nothing is left', async () => {
+    const childrenBefore = new Set(childPids());
+    const dirsBefore = new Set(kitTempDirs());
+    await assert.rejects(
+      LocalTopology.start({
+        replicas: 1,
+        sentinels: 1,
+        quorum: 1,
+        extraDataConfig: ['no-such-directive yes'],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof TopologyError);
+        assert.match(error.message, /exited while starting; last log lines:/);
+        assert.match(error.message, /no-such-directive/);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      childPids().filter((pid) => !childrenBefore.has(pid)),
+      [],
+    );
+    assert.deepEqual(
+      kitTempDirs().filter((d) => !dirsBefore.has(d)),
+      [],
+    );
+  });
+
   it('runs with passwords and ACL users, and never shows a password', async () => {
     const password = 'data "secret" pw';
     const sentinelPassword = 'sentinel-secret-pw';
