@@ -23,19 +23,37 @@ export interface EventuallyOptions {
    * @default 'condition'
    */
   message?: string;
+  /**
+   * Stops waiting when aborted: `eventually` then rejects with a {@link TopologyError} at once.
+   * @default undefined (only the deadline stops it)
+   */
+  signal?: AbortSignal;
 }
 
 /** Defaults of {@link EventuallyOptions}. */
 export const EVENTUALLY_DEFAULTS = { timeoutMs: 10_000, intervalMs: 50, message: 'condition' } as const;
 
 const DEADLINE = Symbol('deadline');
+const ABORTED = Symbol('aborted');
 
-function beforeDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof DEADLINE> {
+/** Settles with the promise's value, or DEADLINE after `ms`, or ABORTED when `signal` aborts. */
+function settleWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof DEADLINE | typeof ABORTED> {
+  if (signal?.aborted) return Promise.resolve(ABORTED);
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof DEADLINE>((resolve) => {
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<typeof DEADLINE | typeof ABORTED>((resolve) => {
     timer = setTimeout(() => resolve(DEADLINE), Math.max(0, ms));
+    onAbort = () => resolve(ABORTED);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, stop]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
 }
 
 function describe(error: unknown): string {
@@ -71,10 +89,12 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = new Error('never attempted');
   let attempts = 0;
+  const { signal } = options;
   for (;;) {
     attempts++;
     try {
-      const value = await beforeDeadline(Promise.resolve().then(fn), deadline - Date.now());
+      const value = await settleWithin(Promise.resolve().then(fn), deadline - Date.now(), signal);
+      if (value === ABORTED) break;
       if (value === DEADLINE) {
         lastError = new Error(`attempt ${attempts} was still running at the deadline`);
         break;
@@ -86,7 +106,10 @@ export async function eventually<T>(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
-    await sleep(Math.min(intervalMs, remaining));
+    if ((await settleWithin(sleep(Math.min(intervalMs, remaining)), remaining, signal)) === ABORTED) break;
+  }
+  if (signal?.aborted) {
+    throw new TopologyError(`${message}: aborted after ${attempts} attempts`, { cause: signal.reason });
   }
   throw new TopologyError(
     `${message}: not met within ${timeoutMs} ms (${attempts} attempts); last: ${describe(lastError)}`,

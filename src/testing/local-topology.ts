@@ -78,6 +78,8 @@ export class LocalTopology {
   readonly options: ResolvedTopologyOptions;
   readonly #nodes: NodeSet;
   readonly #watcher: SwitchWatcher;
+  /** Aborted by stop(): waits still running end at once instead of at their deadline. */
+  readonly #stopped = new AbortController();
   #master: NodeAddress = { host: LOCALHOST, port: 0 };
   #stopping: Promise<void> | undefined;
 
@@ -121,6 +123,7 @@ export class LocalTopology {
       timeoutMs: remaining(deadline),
       intervalMs: 10,
       message: 'replicas in sync with the master',
+      signal: this.#stopped.signal,
     });
     await nodes.launch(this.options.sentinels, 'sentinel', this.#master.port, remaining(deadline));
     await Promise.all(nodes.sentinels.map((s) => this.#watcher.watch(s.port)));
@@ -207,6 +210,7 @@ export class LocalTopology {
       await eventually(() => askMasterAddress(target, this.masterName).then((m) => m !== undefined), {
         timeoutMs: remaining(deadline),
         message: `restarted ${target} reports a master`,
+        signal: this.#stopped.signal,
       });
       return;
     }
@@ -219,6 +223,7 @@ export class LocalTopology {
         timeoutMs: remaining(deadline),
         intervalMs: 100,
         message: `restarted ${target} rejoins as a replica`,
+        signal: this.#stopped.signal,
       },
     );
   }
@@ -239,6 +244,7 @@ export class LocalTopology {
     return eventually(() => this.#agreedMaster(predicate), {
       timeoutMs: timeoutMs ?? this.options.readyTimeoutMs,
       message: `every sentinel of ${this.masterName} reports the expected master`,
+      signal: this.#stopped.signal,
     });
   }
 
@@ -272,7 +278,12 @@ export class LocalTopology {
         if (current !== undefined && !sameAddress(current, from)) return;
         await sentinel.ask((client) => client.call('SENTINEL', ['FAILOVER', this.masterName]));
       },
-      { timeoutMs: remaining(deadline), intervalMs: 100, message: 'a sentinel accepts SENTINEL FAILOVER' },
+      {
+        timeoutMs: remaining(deadline),
+        intervalMs: 100,
+        message: 'a sentinel accepts SENTINEL FAILOVER',
+        signal: this.#stopped.signal,
+      },
     );
     const to = await this.waitForFailover(from, remaining(deadline));
     // The leader announces last, ~1 s after the others: a failover asked of it before then is refused.
@@ -331,7 +342,7 @@ export class LocalTopology {
         throw error;
       }
     };
-    await eventually(check, { timeoutMs, intervalMs: 100, message });
+    await eventually(check, { timeoutMs, intervalMs: 100, message, signal: this.#stopped.signal });
   }
 
   /**
@@ -339,6 +350,7 @@ export class LocalTopology {
    * and removes the temp dirs and the exit hook. Idempotent; the topology cannot be used after.
    */
   stop(): Promise<void> {
+    this.#stopped.abort(new TopologyError(`${this} was stopped`));
     this.#stopping ??= this.#watcher.close().then(() => this.#nodes.close());
     return this.#stopping;
   }

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
@@ -87,7 +88,25 @@ function childPids(): number[] {
   }
 }
 
-const kitTempDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('redis-sentinel-pool-'));
+/**
+ * Runs `fn` with os.tmpdir() pointing at a fresh dir of its own, so that what the kit leaves there
+ * is ours alone (other test files start topologies at the same time), and asserts it is empty.
+ */
+async function inPrivateTmpdir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'local-topology-test-'));
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    const result = await fn(dir);
+    const left = readdirSync(dir).filter((name) => name.startsWith('redis-sentinel-pool-'));
+    assert.deepEqual(left, [], 'the kit removed its temp dirs');
+    return result;
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('LocalTopology', () => {
   let topology: LocalTopology;
@@ -239,31 +258,34 @@ describe('LocalTopology', () => {
   });
 
   it('stop() leaves no process behind, also when the test body threw', async () => {
-    const dirsBefore = new Set(kitTempDirs());
-    let small: LocalTopology | undefined;
-    let pids: number[] = [];
-    await assert.rejects(
-      async () => {
-        small = await LocalTopology.start({ replicas: 0, sentinels: 1, quorum: 1 });
-        try {
-          pids = [...small.dataAddresses(), ...small.sentinelAddresses()].map((n) => small!.pidOf(n)!);
-          assert.equal(pids.length, 2);
-          assert.ok(pids.every(isAlive));
-          throw new Error('the test body failed');
-        } finally {
-          await small.stop();
-        }
-      },
-      { message: 'the test body failed' },
-    );
-    for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} is gone`);
-    assert.equal(small?.pidOf(small.masterAddress()), undefined);
-    await small?.stop(); // idempotent
-    assert.deepEqual(
-      kitTempDirs().filter((d) => !dirsBefore.has(d)),
-      [],
-      'temp dirs removed',
-    );
+    await inPrivateTmpdir(async () => {
+      let small: LocalTopology | undefined;
+      let pids: number[] = [];
+      let pending: Promise<unknown> = Promise.resolve();
+      await assert.rejects(
+        async () => {
+          small = await LocalTopology.start({ replicas: 0, sentinels: 1, quorum: 1 });
+          try {
+            pids = [...small.dataAddresses(), ...small.sentinelAddresses()].map((n) => small!.pidOf(n)!);
+            assert.equal(pids.length, 2);
+            assert.ok(pids.every(isAlive));
+            pending = small.waitForMaster(() => false); // a wait still running when the test fails
+            pending.catch(() => {});
+            throw new Error('the test body failed');
+          } finally {
+            await small.stop();
+          }
+        },
+        { message: 'the test body failed' },
+      );
+      for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} is gone`);
+      const stoppedAt = performance.now();
+      await assert.rejects(pending, TopologyError);
+      assert.ok(performance.now() - stoppedAt < 1000, 'stop() ends pending waits at once');
+      assert.equal(small?.pidOf(small.masterAddress()), undefined);
+      await small?.stop(); // idempotent
+      await assert.rejects(small!.restore(), /is stopped/);
+    });
   });
 
   it('a test process that crashes or is terminated leaves no process behind', async () => {
@@ -277,78 +299,73 @@ describe('LocalTopology', () => {
         if (${JSON.stringify(ending)} === 'throw') setTimeout(() => { throw new Error('crash'); }, 10);
         else setInterval(() => {}, 1000);
       `;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr.resume();
-      const exited = once(child, 'exit');
-      const pids = await eventually(
-        () => {
-          const line = output.split('\n').find((l) => l.startsWith('['));
-          return line === undefined ? false : (JSON.parse(line) as number[]);
-        },
-        { timeoutMs: 20_000, message: `child (${ending}) printed its PIDs` },
-      );
-      assert.equal(pids.length, 2);
-      if (ending === 'SIGTERM') child.kill('SIGTERM');
-      await exited;
-      await eventually(() => pids.every((pid) => !isAlive(pid)), {
-        timeoutMs: 5000,
-        message: `every redis-server of the ${ending} child is gone`,
+      await inPrivateTmpdir(async (dir) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          env: { ...process.env, TMPDIR: dir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        child.stderr.resume();
+        const exited = once(child, 'exit');
+        const pids = await eventually(
+          () => {
+            const line = output.split('\n').find((l) => l.startsWith('['));
+            return line === undefined ? false : (JSON.parse(line) as number[]);
+          },
+          { timeoutMs: 20_000, message: `child (${ending}) printed its PIDs` },
+        );
+        assert.equal(pids.length, 2);
+        if (ending === 'SIGTERM') child.kill('SIGTERM');
+        await exited;
+        await eventually(() => pids.every((pid) => !isAlive(pid)), {
+          timeoutMs: 5000,
+          message: `every redis-server of the ${ending} child is gone`,
+        });
       });
     }
   });
 
   it('a missing binary gives RedisServerNotFoundError and spawns nothing', async () => {
     const childrenBefore = new Set(childPids());
-    const dirsBefore = new Set(kitTempDirs());
-    for (const redisServer of ['/nonexistent/bin/redis-server', 'redis-server-that-does-not-exist']) {
-      await assert.rejects(LocalTopology.start({ redisServer }), (error: unknown) => {
-        assert.ok(error instanceof RedisServerNotFoundError);
-        assert.equal(error.code, 'ERR_REDIS_SERVER_NOT_FOUND');
-        assert.match(error.message, new RegExp(`looked for "${redisServer}"`));
-        assert.match(error.message, /apt-get install|brew install|redisServer option/);
-        return true;
-      });
-    }
+    await inPrivateTmpdir(async () => {
+      for (const redisServer of ['/nonexistent/bin/redis-server', 'redis-server-that-does-not-exist']) {
+        await assert.rejects(LocalTopology.start({ redisServer }), (error: unknown) => {
+          assert.ok(error instanceof RedisServerNotFoundError);
+          assert.equal(error.code, 'ERR_REDIS_SERVER_NOT_FOUND');
+          assert.match(error.message, new RegExp(`looked for "${redisServer}"`));
+          assert.match(error.message, /apt-get install|brew install|redisServer option/);
+          return true;
+        });
+      }
+    });
     assert.deepEqual(
       childPids().filter((pid) => !childrenBefore.has(pid)),
-      [],
-    );
-    assert.deepEqual(
-      kitTempDirs().filter((d) => !dirsBefore.has(d)),
       [],
     );
   });
 
   it('a node that fails to start gives a TopologyError with its last log lines, and nothing is left', async () => {
     const childrenBefore = new Set(childPids());
-    const dirsBefore = new Set(kitTempDirs());
-    await assert.rejects(
-      LocalTopology.start({
+    await inPrivateTmpdir(async () => {
+      const start = LocalTopology.start({
         replicas: 1,
         sentinels: 1,
         quorum: 1,
         extraDataConfig: ['no-such-directive yes'],
-      }),
-      (error: unknown) => {
+      });
+      await assert.rejects(start, (error: unknown) => {
         assert.ok(error instanceof TopologyError);
         assert.match(error.message, /exited while starting; last log lines:/);
         assert.match(error.message, /no-such-directive/);
         return true;
-      },
-    );
+      });
+    });
     assert.deepEqual(
       childPids().filter((pid) => !childrenBefore.has(pid)),
-      [],
-    );
-    assert.deepEqual(
-      kitTempDirs().filter((d) => !dirsBefore.has(d)),
       [],
     );
   });
@@ -429,5 +446,17 @@ describe('eventually', () => {
       eventually(() => new Promise(() => {}), { timeoutMs: 50 }),
       /still running at the deadline/,
     );
+  });
+
+  it('stops at once when its signal aborts', async () => {
+    const controller = new AbortController();
+    const startedAt = performance.now();
+    setTimeout(() => controller.abort(new Error('stopped')), 30);
+    await assert.rejects(
+      eventually(() => false, { timeoutMs: 10_000, signal: controller.signal, message: 'never' }),
+      (error: unknown) =>
+        error instanceof TopologyError && /^never: aborted after \d+ attempts$/.test(error.message),
+    );
+    assert.ok(performance.now() - startedAt < 1000);
   });
 });
