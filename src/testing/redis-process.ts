@@ -113,6 +113,8 @@ export class RedisProcess {
       const port = await findFreePort(options.takenPorts);
       const node = new RedisProcess(options, port, dir);
       await writeFile(node.confPath, `${options.config(port, dir).join('\n')}\n`, { mode: 0o600 });
+      // Fresh logs per attempt: the EADDRINUSE check below must not read an earlier attempt's.
+      await Promise.all([writeFile(node.logPath, ''), writeFile(node.outputPath, '')]);
       try {
         await node.spawn(options.timeoutMs);
         return node;
