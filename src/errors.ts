@@ -89,6 +89,20 @@ export class ConnectionLostError extends SentinelPoolError {
   }
 }
 
+/**
+ * A command waited `failoverTimeout` for a master and none became reachable (no sentinel named
+ * one, or the one named did not answer). The command was not sent.
+ */
+export class FailoverTimeoutError extends SentinelPoolError {
+  /** The master group name. */
+  readonly masterName: string;
+
+  constructor(masterName: string, message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_FAILOVER_TIMEOUT', message, options);
+    this.masterName = masterName;
+  }
+}
+
 /** A dedicated connection could not be acquired within `acquireTimeout`. */
 export class PoolTimeoutError extends SentinelPoolError {
   constructor(message: string, options?: SentinelPoolErrorOptions) {

@@ -71,3 +71,9 @@ export interface SentinelEventMap {
   failoverEnded: [FailoverEndedEvent];
   error: [Error];
 }
+
+/** The events a master group's discovery emits (what pools listen to), a subset of the above. */
+export type DiscoveryEventMap = Pick<
+  SentinelEventMap,
+  'masterChanged' | 'replicaUp' | 'replicaDown' | 'failoverStarted' | 'failoverEnded' | 'error'
+>;

@@ -59,7 +59,45 @@ export interface SentinelOptions {
    * @default undefined (any host)
    */
   allowedHosts?: AllowedHosts;
+  /** ACL user name for the master and replicas. */
+  username?: string;
+  /** Password for the master and replicas (`requirepass`). Never logged. */
+  password?: string;
+  /** Database index for data connections. @default 0 */
+  db?: number;
+  /** TLS to the master and replicas: `true` for defaults, or Node's `tls.connect` options. @default false */
+  tls?: boolean | TlsOptions;
+  /**
+   * How long a command may wait for its answer before it rejects: nothing can hang forever.
+   * @default 5000
+   */
+  commandTimeout?: number;
 }
+
+/** Options of `masterFor()` and `replicaFor()`. */
+export interface PoolOptions {
+  /** Connections shared by ordinary commands. More rarely helps: one connection pipelines. @default 1 */
+  poolSize?: number;
+  /**
+   * Resend a write whose connection died before it was answered (at-least-once: it may then run
+   * twice). Off, such a write rejects with ConnectionLostError (`maybeApplied: true`).
+   * @default false
+   */
+  retryWrites?: boolean;
+  /** At most this many dedicated connections (withConnection/acquire) at once. @default 10 */
+  maxDedicatedConnections?: number;
+  /** How long `acquire()` waits for a dedicated connection before PoolTimeoutError. @default 5000 */
+  acquireTimeout?: number;
+  /** Coalesce the socket writes of one event-loop tick into one syscall. @default true */
+  coalesceWrites?: boolean;
+  /** replicaFor only: how to spread reads over healthy replicas. @default 'round-robin' */
+  balance?: BalanceStrategy;
+  /** replicaFor only: read from the master when no replica is usable (as redis-py does). @default true */
+  fallbackToMaster?: boolean;
+}
+
+/** How a replica pool picks a replica for a read. */
+export type BalanceStrategy = 'round-robin' | 'random' | 'least-latency';
 
 /** The defaults of {@link SentinelOptions}, in one place. */
 export const DEFAULTS = {
@@ -72,6 +110,17 @@ export const DEFAULTS = {
   fastPollInterval: 50,
   /** Sentinel connections reconnect with exponential backoff up to this delay. */
   maxReconnectDelay: 2000,
+  commandTimeout: 5000,
+  db: 0,
+  poolSize: 1,
+  retryWrites: false,
+  maxDedicatedConnections: 10,
+  acquireTimeout: 5000,
+  coalesceWrites: true,
+  balance: 'round-robin',
+  fallbackToMaster: true,
+  /** How long a replica read waits for a replica connection before it falls back. */
+  replicaWait: 1000,
 } as const;
 
 /** Options after validation, with every default filled in. */
@@ -87,7 +136,15 @@ export interface NormalizedSentinelOptions {
   failoverTimeout: number;
   natMap: NatMap | undefined;
   allowedHosts: AllowedHosts | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  tls: TlsOptions | undefined;
+  commandTimeout: number;
 }
+
+/** Pool options after validation. */
+export type NormalizedPoolOptions = Required<PoolOptions>;
 
 const KNOWN_OPTIONS = new Set([
   'socketTimeout',
@@ -101,6 +158,11 @@ const KNOWN_OPTIONS = new Set([
   'failoverTimeout',
   'natMap',
   'allowedHosts',
+  'username',
+  'password',
+  'db',
+  'tls',
+  'commandTimeout',
 ]);
 
 function positiveNumber(options: Record<string, unknown>, key: string, fallback: number): number {
@@ -183,7 +245,29 @@ export function normalizeOptions(
       `option allowedHosts must be an array of host strings or a function, got ${describe(allowedHosts)}`,
     );
   }
+  const db = options.db ?? DEFAULTS.db;
+  if (typeof db !== 'number' || !Number.isInteger(db) || db < 0) {
+    throw new SentinelConfigError(`option db must be an integer >= 0, got ${describe(db)}`);
+  }
+  const dataTls = options.tls;
+  if (
+    dataTls !== undefined &&
+    typeof dataTls !== 'boolean' &&
+    (dataTls === null || typeof dataTls !== 'object')
+  ) {
+    throw new SentinelConfigError(`option tls must be a boolean or TLS options, got ${describe(dataTls)}`);
+  }
   return {
+    username: optionalString(options, 'username'),
+    password: optionalString(options, 'password'),
+    db,
+    tls:
+      dataTls === true
+        ? {}
+        : dataTls === false || dataTls === undefined
+          ? undefined
+          : (dataTls as TlsOptions),
+    commandTimeout: positiveNumber(options, 'commandTimeout', DEFAULTS.commandTimeout),
     socketTimeout,
     connectTimeout: positiveNumber(options, 'connectTimeout', socketTimeout),
     sentinelUsername: optionalString(options, 'sentinelUsername'),
@@ -195,5 +279,63 @@ export function normalizeOptions(
     failoverTimeout: positiveNumber(options, 'failoverTimeout', DEFAULTS.failoverTimeout),
     natMap: natMap as NatMap | undefined,
     allowedHosts: allowedHosts as AllowedHosts | undefined,
+  };
+}
+
+const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ['round-robin', 'random', 'least-latency'];
+
+function positiveInteger(options: Record<string, unknown>, key: string, fallback: number): number {
+  const value = options[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new SentinelConfigError(`option ${key} must be an integer >= 1, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function booleanOption(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = options[key] ?? fallback;
+  if (typeof value !== 'boolean')
+    throw new SentinelConfigError(`option ${key} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+const POOL_OPTIONS = new Set([
+  'poolSize',
+  'retryWrites',
+  'maxDedicatedConnections',
+  'acquireTimeout',
+  'coalesceWrites',
+  'balance',
+  'fallbackToMaster',
+]);
+
+/** Validates the options of masterFor()/replicaFor() and fills in defaults. */
+export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
+  if (input === undefined) input = {};
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new SentinelConfigError(`pool options must be an object, got ${describe(input)}`);
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!POOL_OPTIONS.has(key)) throw new SentinelConfigError(`unknown pool option "${key}"`);
+  }
+  const balance = options.balance ?? DEFAULTS.balance;
+  if (!BALANCE_STRATEGIES.includes(balance as BalanceStrategy)) {
+    throw new SentinelConfigError(
+      `option balance must be one of ${BALANCE_STRATEGIES.map((b) => `"${b}"`).join(', ')}, got ${describe(balance)}`,
+    );
+  }
+  return {
+    poolSize: positiveInteger(options, 'poolSize', DEFAULTS.poolSize),
+    retryWrites: booleanOption(options, 'retryWrites', DEFAULTS.retryWrites),
+    maxDedicatedConnections: positiveInteger(
+      options,
+      'maxDedicatedConnections',
+      DEFAULTS.maxDedicatedConnections,
+    ),
+    acquireTimeout: positiveNumber(options, 'acquireTimeout', DEFAULTS.acquireTimeout),
+    coalesceWrites: booleanOption(options, 'coalesceWrites', DEFAULTS.coalesceWrites),
+    balance: balance as BalanceStrategy,
+    fallbackToMaster: booleanOption(options, 'fallbackToMaster', DEFAULTS.fallbackToMaster),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * `Sentinel`: the composition root. It owns the sentinel connections (shared by every master
- * group), one discovery per master group, and later the pools built on them; `quit()` closes
- * them all.
+ * `Sentinel`: the composition root, the only module that knows everyone. It owns the
+ * sentinel connections (shared by every master group), one discovery per master group, and the
+ * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
 import { EventEmitter } from 'node:events';
 import { debugFor } from './debug.js';
@@ -16,8 +16,13 @@ import {
   DEFAULTS,
   type NormalizedSentinelOptions,
   normalizeOptions,
+  normalizePoolOptions,
+  type PoolOptions,
   type SentinelOptions,
 } from './options.js';
+import { MasterPool } from './pool/master-pool.js';
+import { type ConnectionFactory, PoolConnection } from './pool/pool-connection.js';
+import { ReplicaPool } from './pool/replica-pool.js';
 
 const log = debugFor('sentinel');
 
@@ -55,6 +60,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
   private readonly seeds: Address[];
   private sentinelSet: SentinelSet | undefined;
   private readonly discoveries = new Map<string, MasterDiscovery>();
+  private readonly pools = new Map<string, MasterPool | ReplicaPool>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -77,6 +83,71 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    */
   async discover(name: string): Promise<Topology> {
     return this.discoveryFor(name).discover();
+  }
+
+  /**
+   * A pool of connections to the current master of `name`, with every ioredis command method.
+   * Returns at once and connects on first use; follows failovers by itself. The same name and
+   * options give the same pool.
+   * @example
+   * ```ts
+   * const master = sentinel.masterFor('mymaster');
+   * await master.set('foo', 'bar');
+   * ```
+   */
+  masterFor(name: string, options?: PoolOptions): MasterPool {
+    const poolOptions = normalizePoolOptions(options);
+    const key = `master ${name} ${JSON.stringify(poolOptions)}`;
+    const existing = this.pools.get(key);
+    if (existing) return existing as MasterPool;
+    const pool = new MasterPool(
+      this.discoveryFor(name),
+      this.connectionFactory(poolOptions.coalesceWrites),
+      poolOptions,
+      {
+        failoverTimeout: this.options.failoverTimeout,
+        db: this.options.db,
+      },
+    );
+    this.pools.set(key, pool);
+    return pool;
+  }
+
+  /**
+   * A pool of connections to the healthy replicas of `name`, for reads. Commands flagged
+   * `write` reject with WriteOnReplicaError. With no usable replica, reads go to the master
+   * (`fallbackToMaster`, default true).
+   * @example
+   * ```ts
+   * const replica = sentinel.replicaFor('mymaster', { balance: 'round-robin' });
+   * await replica.get('foo');
+   * ```
+   */
+  replicaFor(name: string, options?: PoolOptions): ReplicaPool {
+    const poolOptions = normalizePoolOptions(options);
+    const key = `replica ${name} ${JSON.stringify(poolOptions)}`;
+    const existing = this.pools.get(key);
+    if (existing) return existing as ReplicaPool;
+    const pool = new ReplicaPool(
+      this.discoveryFor(name),
+      this.connectionFactory(poolOptions.coalesceWrites),
+      poolOptions,
+      this.options.db,
+      () => this.masterFor(name),
+    );
+    this.pools.set(key, pool);
+    return pool;
+  }
+
+  private connectionFactory(coalesceWrites: boolean): ConnectionFactory {
+    const { username, password, db, tls, commandTimeout, connectTimeout } = this.options;
+    return (spec) =>
+      new PoolConnection({
+        ...spec,
+        queueWhileConnecting: spec.dedicated,
+        coalesceWrites,
+        redisOptions: { username, password, db, tls, commandTimeout, connectTimeout },
+      });
   }
 
   /** The sentinels in the order they are asked (seeds first, then those learned). */
@@ -135,16 +206,31 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
   }
 
   /**
-   * Closes every sentinel connection and timer. Idempotent; afterwards every call rejects with
-   * a ClosedError.
+   * Closes every pool gracefully (answers in flight arrive first), then every sentinel
+   * connection and timer. Idempotent; afterwards every call rejects with a ClosedError.
    */
   async quit(): Promise<void> {
-    if (this.closed) return this.closing;
+    return this.close(true);
+  }
+
+  /** Closes everything at once: commands in flight fail. Idempotent. */
+  async disconnect(): Promise<void> {
+    return this.close(false);
+  }
+
+  private close(graceful: boolean): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
-    for (const discovery of this.discoveries.values()) discovery.close();
-    this.discoveries.clear();
-    this.closing = this.sentinelSet?.close();
-    this.sentinelSet = undefined;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    this.closing = Promise.all(pools.map((pool) => (graceful ? pool.quit() : pool.disconnect()))).then(
+      async () => {
+        for (const discovery of this.discoveries.values()) discovery.close();
+        this.discoveries.clear();
+        await this.sentinelSet?.close();
+        this.sentinelSet = undefined;
+      },
+    );
     return this.closing;
   }
 }

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { debugFor } from '../debug.js';
 import { AddressNotAllowedError, MasterNotFoundError, type SentinelAttempt } from '../errors.js';
-import type { SentinelEventMap } from '../events.js';
+import type { DiscoveryEventMap } from '../events.js';
 import type { NormalizedSentinelOptions } from '../options.js';
 import { DEFAULTS } from '../options.js';
 import { isAllowedAddress, translateAddress } from './address-policy.js';
@@ -38,14 +38,8 @@ const log = debugFor('discovery');
 const REPLICA_RECHECKS = 20;
 const REPLICA_RECHECK_DELAY = 500;
 
-/** Events a MasterDiscovery reports upward (a subset of the Sentinel's). */
-type DiscoveryEvents = Pick<
-  SentinelEventMap,
-  'masterChanged' | 'replicaUp' | 'replicaDown' | 'failoverStarted' | 'failoverEnded' | 'error'
->;
-
 /** The live view of one master group. */
-export class MasterDiscovery extends EventEmitter<DiscoveryEvents> {
+export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   private master: Address | undefined;
   /** Highest configuration epoch seen for the current master or an earlier one. */
   private epoch = -1;

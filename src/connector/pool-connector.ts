@@ -1,0 +1,64 @@
+/**
+ * The seam between ioredis and discovery: an ioredis `Connector` that asks where to connect on
+ * every connect and reconnect, so that a connection follows the master by reconnecting.
+ *
+ * ioredis ends a client for good when `connect()` rejects, so a failed resolution is turned
+ * into a socket that is already destroyed: ioredis then runs its ordinary retry path.
+ */
+import { connect as netConnect, Socket } from 'node:net';
+import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'node:tls';
+import { AbstractConnector } from 'ioredis';
+import type { Address } from '../discovery/addresses.js';
+
+/** Where to connect now; rejects when no address is known (the connection retries). */
+export type AddressResolver = () => Promise<Address>;
+
+/** What a connector reports to the connection that owns it. */
+export interface ConnectorHooks {
+  resolve: AddressResolver;
+  /** Called with the address a socket was opened to. */
+  connected(address: Address, socket: Socket): void;
+  /** Called when resolving failed; the connection will retry. */
+  failed(error: Error): void;
+}
+
+type NetStream = ReturnType<typeof netConnect>;
+
+/** An ioredis connector class bound to one connection's hooks (ioredis instantiates it). */
+export function connectorFor(hooks: ConnectorHooks, tls: TlsOptions | undefined) {
+  return class PoolConnector extends AbstractConnector {
+    constructor() {
+      // The graceful disconnect timeout; we destroy sockets ourselves when moving.
+      super(2000);
+    }
+
+    override async connect(): Promise<NetStream> {
+      this.connecting = true;
+      let address: Address;
+      try {
+        address = await hooks.resolve();
+      } catch (error) {
+        hooks.failed(error as Error);
+        const dead = new Socket();
+        dead.destroy();
+        this.stream = dead;
+        return dead;
+      }
+      if (!this.connecting) {
+        // disconnect() was called while we resolved.
+        const dead = new Socket();
+        dead.destroy();
+        return dead;
+      }
+      const socket = tls
+        ? tlsConnect({ ...tls, host: address.host, port: address.port })
+        : netConnect({ host: address.host, port: address.port });
+      socket.once('error', (error) => {
+        this.firstError = error;
+      });
+      this.stream = socket;
+      hooks.connected(address, socket);
+      return socket;
+    }
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * `pool.pipeline()` and `pool.multi()`: commands recorded here and sent together, on one
+ * connection, when `exec()` is called. Recording first means a batch never holds a connection
+ * while the caller builds it, and can be sent to whichever server is the master at exec time.
+ */
+import type { ChainableCommander } from 'ioredis';
+import { ConnectionLostError } from '../errors.js';
+import { installCommandMethods } from './command-methods.js';
+
+/** Runs a recorded batch on a pool. */
+export interface BatchRunner {
+  runBatch(commands: unknown[][], transaction: boolean): Promise<[Error | null, unknown][] | null>;
+}
+
+/** The result of `exec()`: one `[error, reply]` per command, as ioredis gives them. */
+export type BatchResult = [Error | null, unknown][] | null;
+
+/**
+ * A pipeline or transaction being recorded. Has every command method of ioredis's
+ * ChainableCommander; each returns the batch, so calls chain.
+ */
+export class CommandBatch {
+  private readonly commands: unknown[][] = [];
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly transaction: boolean,
+    initial?: unknown[][],
+  ) {
+    if (initial) this.commands.push(...initial.map((c) => [...c]));
+  }
+
+  /** How many commands are recorded. */
+  get length(): number {
+    return this.commands.length;
+  }
+
+  /** Sends the recorded commands in one round trip (MULTI/EXEC around them for `multi()`). */
+  exec(): Promise<BatchResult> {
+    return this.runner.runBatch(this.commands, this.transaction);
+  }
+
+  /** @internal */
+  record(method: string, args: unknown[]): this {
+    this.commands.push([method, ...args]);
+    return this;
+  }
+}
+
+installCommandMethods(CommandBatch.prototype, (self: CommandBatch, method, args) =>
+  self.record(method, args),
+);
+
+/** The typed face of a batch: ioredis's chainable command methods, plus `exec()`. */
+export type Batch = Omit<ChainableCommander, 'exec'> & Pick<CommandBatch, 'exec' | 'length'>;
+
+/**
+ * A batch lost its connection midway when one of its replies is a lost-connection or abort
+ * error: the whole batch is then ambiguous, and the pool treats it like one command.
+ */
+export function lostBatchError(results: BatchResult): ConnectionLostError | undefined {
+  if (!results) return undefined;
+  for (const [error] of results) {
+    if (error instanceof ConnectionLostError) return error;
+    if (error && /aborted due to connection close|Connection is closed/i.test(error.message)) {
+      return new ConnectionLostError('pipeline', true, error.message, { cause: error });
+    }
+  }
+  return undefined;
+}

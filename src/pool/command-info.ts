@@ -1,0 +1,66 @@
+/**
+ * What a command means for a pool, from the flags in `@ioredis/commands` (the command table
+ * ioredis itself is generated from). Pure.
+ *
+ * - `read`: flagged `readonly`: safe to retry on another server after a lost connection.
+ * - `write`: everything else, including EVAL/EVALSHA/FCALL (they carry neither flag, and a
+ *   script may write): never resent unless the user opts in.
+ * - `dedicated`: changes or blocks the connection it runs on (blocking commands, WATCH, SELECT,
+ *   subscriptions, MULTI/EXEC sent by hand, CLIENT …): it needs a connection of its own.
+ */
+import { exists, hasFlag, list } from '@ioredis/commands';
+
+/** How a pool treats a command. */
+export type CommandKind = 'read' | 'write' | 'dedicated';
+
+/** Commands that change connection state, beyond what the flags say. */
+const STATEFUL = new Set([
+  'watch',
+  'unwatch',
+  'multi',
+  'exec',
+  'discard',
+  'select',
+  'client',
+  'auth',
+  'hello',
+  'reset',
+  'quit',
+  'monitor',
+  'readonly',
+  'readwrite',
+  'swapdb',
+]);
+
+/** XREAD/XREADGROUP carry the `blocking` flag but block only with a BLOCK argument. */
+const BLOCKS_ONLY_WITH_ARGUMENT = new Set(['xread', 'xreadgroup']);
+
+function hasBlockArgument(args: readonly unknown[]): boolean {
+  return args.some((a) => typeof a === 'string' && a.toUpperCase() === 'BLOCK');
+}
+
+/** Classifies a command by name (any case) and arguments. Unknown commands count as writes. */
+export function classifyCommand(name: string, args: readonly unknown[] = []): CommandKind {
+  const command = name.toLowerCase();
+  if (!exists(command)) return 'write';
+  if (
+    STATEFUL.has(command) ||
+    (hasFlag(command, 'pubsub') && command !== 'publish' && command !== 'spublish')
+  ) {
+    return 'dedicated';
+  }
+  if (hasFlag(command, 'blocking') && (!BLOCKS_ONLY_WITH_ARGUMENT.has(command) || hasBlockArgument(args))) {
+    // WAIT blocks too, but only means something on the connection that wrote: same rule.
+    return 'dedicated';
+  }
+  return hasFlag(command, 'readonly') ? 'read' : 'write';
+}
+
+/** Whether a command is flagged `write` (what a replica refuses). Scripts are not: the server decides. */
+export function isFlaggedWrite(name: string): boolean {
+  const command = name.toLowerCase();
+  return exists(command) && hasFlag(command, 'write');
+}
+
+/** Every command name ioredis has a method for (lower case), for building the pool's methods. */
+export const COMMAND_NAMES: readonly string[] = list;

@@ -1,0 +1,166 @@
+/**
+ * `sentinel.masterFor(name)`: connections that always point at the current master.
+ *
+ * - Every connection asks discovery for the master on each (re)connect and checks ROLE.
+ * - On `masterChanged` every connection to another address drops its socket at once and
+ *   reconnects to the new master (the first reconnect does not back off).
+ * - From `failoverStarted` (the leader is promoting a replica) until the new master is known,
+ *   commands are held: the old master would still accept writes that the failover then loses.
+ * - READONLY from "the master" means it was demoted: the command was not applied, so it is
+ *   sent again once discovery names the new master.
+ */
+import type { Address } from '../discovery/addresses.js';
+import { sameAddress } from '../discovery/addresses.js';
+import { classifyReplyError, FailoverTimeoutError } from '../errors.js';
+import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
+import type { NormalizedPoolOptions } from '../options.js';
+import type { CommandKind } from './command-info.js';
+import type { PoolCommands } from './pool-api.js';
+import { type Invoker, PoolBase } from './pool-base.js';
+import type { ConnectionFactory, PoolConnection } from './pool-connection.js';
+import type { TopologySource } from './topology-source.js';
+
+/** Settings of a master pool that come from the Sentinel. */
+export interface MasterPoolSettings {
+  /** How long commands wait for a master, and the longest hold during a failover. */
+  failoverTimeout: number;
+  db: number;
+}
+
+// Declaration merging: the class has every ioredis command method (installed in pool-api.ts).
+export interface MasterPool extends PoolCommands {}
+
+/** A pool of connections to the current master of one group. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods exist at run time
+export class MasterPool extends PoolBase {
+  private readonly connections: PoolConnection[] = [];
+  private turn = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly source: TopologySource,
+    private readonly createConnection: ConnectionFactory,
+    poolOptions: NormalizedPoolOptions,
+    private readonly settings: MasterPoolSettings,
+  ) {
+    super(source.name, poolOptions, settings.db, `masterFor("${source.name}")`);
+    source.on('masterChanged', this.onMasterChanged);
+    source.on('failoverStarted', this.onFailoverStarted);
+    source.on('failoverEnded', this.onFailoverEnded);
+  }
+
+  protected override start(): void {
+    for (let i = 0; i < this.poolOptions.poolSize; i++) this.connections.push(this.connect(false));
+  }
+
+  private connect(dedicated: boolean): PoolConnection {
+    const connection = this.createConnection({
+      role: 'master',
+      resolve: () => this.source.resolveMaster(),
+      dedicated,
+      label: `master ${this.name}`,
+    });
+    connection.on('open', (address) => {
+      this.source.confirmMaster(address);
+      this.pump();
+    });
+    connection.on('lost', (reason) => this.source.suspectMaster(`master connection: ${reason}`));
+    connection.on('roleMismatch', () =>
+      this.source.suspectMaster('a connection found no master at the address'),
+    );
+    return connection;
+  }
+
+  protected override createDedicated(): PoolConnection {
+    return this.connect(true);
+  }
+
+  protected override sharedConnections(): PoolConnection[] {
+    return this.connections;
+  }
+
+  protected override pick(_kind: CommandKind): PoolConnection | undefined {
+    const n = this.connections.length;
+    for (let i = 0; i < n; i++) {
+      const connection = this.connections[(this.turn + i) % n]!;
+      if (connection.state === 'open') {
+        this.turn = (this.turn + i + 1) % n;
+        return connection;
+      }
+    }
+    return undefined;
+  }
+
+  protected override refuse(): undefined {
+    return undefined;
+  }
+
+  protected override get waitLimit(): number {
+    return this.settings.failoverTimeout;
+  }
+
+  protected override get isHeld(): boolean {
+    return this.holdTimer !== undefined;
+  }
+
+  protected override giveUp(command: string): Promise<unknown> {
+    return Promise.reject(
+      new FailoverTimeoutError(
+        this.name,
+        `"${command}" waited ${this.settings.failoverTimeout} ms for a master of "${this.name}" and none was reachable`,
+      ),
+    );
+  }
+
+  protected override isStaleServer(error: unknown, connection: PoolConnection): boolean {
+    if (classifyReplyError(error) !== 'rediscover') return false;
+    connection.moveOff('READONLY: the master was demoted');
+    this.source.suspectMaster('READONLY from the master');
+    return true;
+  }
+
+  private readonly onMasterChanged = (event: MasterChangedEvent): void => {
+    this.endHold();
+    this.moveEverythingTo(event.to);
+    this.pump();
+  };
+
+  private readonly onFailoverStarted = (_event: FailoverStartedEvent): void => {
+    if (this.isClosed || this.holdTimer) return;
+    // Bounded: if no new master is announced, commands flow again to the master we know.
+    this.holdTimer = setTimeout(() => {
+      this.endHold();
+      this.pump();
+    }, this.settings.failoverTimeout);
+  };
+
+  private readonly onFailoverEnded = (_event: FailoverEndedEvent): void => {
+    this.endHold();
+    this.pump();
+  };
+
+  private endHold(): void {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+  }
+
+  private moveEverythingTo(master: Address): void {
+    for (const connection of [...this.connections, ...this.dedicated.all()]) {
+      if (connection.state !== 'closed' && !sameAddress(connection.address, master)) {
+        connection.moveOff('master changed');
+      }
+    }
+  }
+
+  protected override detach(): void {
+    this.endHold();
+    this.source.off('masterChanged', this.onMasterChanged);
+    this.source.off('failoverStarted', this.onFailoverStarted);
+    this.source.off('failoverEnded', this.onFailoverEnded);
+  }
+
+  /** @internal Sends a command chosen by another pool (a replica pool falling back). */
+  dispatchFallback(command: string, kind: CommandKind, invoke: Invoker, args: unknown[]): Promise<unknown> {
+    return this.dispatch(command, kind, invoke, args);
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * What master and replica pools share: the command path, the queue of commands waiting for a
+ * usable connection, what to do when a connection dies under a command, and the lifecycle.
+ *
+ * The fast path hands a command straight to an open ioredis connection (no queue, no extra
+ * object). Commands wait in one FIFO (denque) only when no connection is usable or the pool is
+ * held during a failover; one "pump" drains it whenever that changes, and one timer fails those
+ * that waited too long.
+ */
+import Denque from 'denque';
+import type { Redis } from 'ioredis';
+import { debugFor } from '../debug.js';
+import { ClosedError, ConnectionLostError, DedicatedConnectionRequiredError } from '../errors.js';
+import type { NormalizedPoolOptions } from '../options.js';
+import { type Batch, type BatchResult, CommandBatch, lostBatchError } from './command-batch.js';
+import { type CommandKind, classifyCommand } from './command-info.js';
+import { installCommandMethods } from './command-methods.js';
+import { DedicatedConnections } from './dedicated-connections.js';
+import type { PoolConnection } from './pool-connection.js';
+
+const log = debugFor('pool');
+
+/** How often one command may be retried after lost connections or a stale server. */
+const MAX_ATTEMPTS = 5;
+
+/** A command waiting for a usable connection. */
+interface Waiting {
+  command: string;
+  invoke: Invoker;
+  args: unknown[];
+  kind: CommandKind;
+  attempts: number;
+  deadline: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Runs the command on one ioredis connection. */
+export type Invoker = (redis: Redis) => Promise<unknown>;
+
+/** Calls a command method of ioredis by name (`get`, `getBuffer`, `call`, …). */
+function invokerFor(method: string, args: unknown[]): Invoker {
+  return (redis) =>
+    (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+}
+
+/** The command name a method stands for: `getBuffer` → `get`, `call('GET', …)` → `get`. */
+export function commandOf(method: string, args: readonly unknown[]): string {
+  if (method === 'call' || method === 'callBuffer') return String(args[0] ?? '').toLowerCase();
+  return method.endsWith('Buffer') ? method.slice(0, -6) : method;
+}
+
+/** The shared machinery of MasterPool and ReplicaPool. */
+export abstract class PoolBase {
+  /** The master group name. */
+  readonly name: string;
+  protected readonly poolOptions: NormalizedPoolOptions;
+  /** What to call this pool in messages: `masterFor("mymaster")`. */
+  protected readonly label: string;
+  private readonly waiting = new Denque<Waiting>();
+  private waitTimer: NodeJS.Timeout | undefined;
+  protected isClosed = false;
+  private isStarted = false;
+  private closing: Promise<void> | undefined;
+  /** Connections lent by withConnection()/acquire(). */
+  protected readonly dedicated: DedicatedConnections;
+
+  protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
+    this.name = name;
+    this.label = label;
+    this.poolOptions = poolOptions;
+    this.dedicated = new DedicatedConnections(
+      () => this.createDedicated(),
+      poolOptions.maxDedicatedConnections,
+      poolOptions.acquireTimeout,
+      db,
+      label,
+    );
+  }
+
+  /** A new connection for dedicated use, following this pool's role. */
+  protected abstract createDedicated(): PoolConnection;
+  /** The shared connections (for closing). */
+  protected abstract sharedConnections(): PoolConnection[];
+  /** Stops listening to discovery. */
+  protected abstract detach(): void;
+
+  /**
+   * Records a pipeline: the commands leave together, on one connection, at `exec()`.
+   * @example `const [[, a], [, b]] = await pool.pipeline().get('a').get('b').exec();`
+   */
+  pipeline(commands?: unknown[][]): Batch {
+    return new CommandBatch(this, false, commands) as unknown as Batch;
+  }
+
+  /**
+   * Records a transaction (MULTI … EXEC), sent on one connection at `exec()`.
+   * @example `await pool.multi().incr('n').expire('n', 60).exec();`
+   */
+  multi(commands?: unknown[][]): Batch {
+    return new CommandBatch(this, true, commands) as unknown as Batch;
+  }
+
+  /**
+   * Runs `fn` with a connection of its own (for BLPOP, WATCH, SUBSCRIBE, SELECT …) and takes
+   * it back when `fn` settles. The connection follows failovers like the pool.
+   * @throws PoolTimeoutError when none is free within `acquireTimeout`.
+   */
+  async withConnection<T>(fn: (connection: Redis) => Promise<T> | T): Promise<T> {
+    const connection = await this.acquire();
+    try {
+      return await fn(connection);
+    } finally {
+      this.release(connection);
+    }
+  }
+
+  /** Borrows a connection of its own; give it back with {@link release}. */
+  acquire(): Promise<Redis> {
+    if (this.isClosed) return Promise.reject(new ClosedError(this.label));
+    return this.dedicated.acquire();
+  }
+
+  /** Gives back a connection from {@link acquire}. */
+  release(connection: Redis): void {
+    this.dedicated.release(connection);
+  }
+
+  /**
+   * Closes the pool gracefully: commands already sent get their answers, waiting ones fail
+   * with ClosedError, then every connection sends QUIT. Idempotent.
+   */
+  quit(): Promise<void> {
+    return this.close(true);
+  }
+
+  /** Closes the pool at once: every connection is dropped. Idempotent. */
+  disconnect(): Promise<void> {
+    return this.close(false);
+  }
+
+  private close(graceful: boolean): Promise<void> {
+    if (this.closing) return this.closing;
+    this.isClosed = true;
+    this.detach();
+    this.failWaiting(new ClosedError(this.label));
+    this.closing = Promise.all([
+      ...this.sharedConnections().map((c) => c.close(graceful)),
+      this.dedicated.close(graceful),
+    ]).then(() => undefined);
+    return this.closing;
+  }
+
+  /** An open connection for a command of this kind, or undefined to wait. */
+  protected abstract pick(kind: CommandKind): PoolConnection | undefined;
+  /** Creates the connections on first use (pools connect lazily). */
+  protected abstract start(): void;
+  /** An error for a command this pool must not send (a write to a replica), or undefined. */
+  protected abstract refuse(command: string, kind: CommandKind): Error | undefined;
+  /** How long a command may wait for a usable connection. */
+  protected abstract get waitLimit(): number;
+  /** A command waited `waitLimit` in vain: fail it (or send it elsewhere). */
+  protected abstract giveUp(command: string, args: unknown[], invoke: Invoker): Promise<unknown>;
+  /** Whether a server error means the server is not what we took it for (READONLY on a master). */
+  protected abstract isStaleServer(error: unknown, connection: PoolConnection): boolean;
+  /** Whether commands are held (a failover is promoting a new master). */
+  protected get isHeld(): boolean {
+    return false;
+  }
+
+  /**
+   * Sends any command by ioredis method name. The typed methods (`get`, `set`, …) call this.
+   * @internal
+   */
+  sendCommand(method: string, args: unknown[]): Promise<unknown> {
+    if (this.isClosed) return Promise.reject(new ClosedError(this.label));
+    const command = commandOf(method, args);
+    const kind = classifyCommand(command, method.startsWith('call') ? args.slice(1) : args);
+    if (kind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
+    const refused = this.refuse(command, kind);
+    if (refused) return Promise.reject(refused);
+    return this.dispatch(command, kind, invokerFor(method, args), args);
+  }
+
+  /**
+   * Sends a recorded pipeline or transaction on one connection. It counts as a read (retried
+   * after a lost connection) only if every command in it is a read.
+   * @internal
+   */
+  runBatch(commands: unknown[][], transaction: boolean): Promise<BatchResult> {
+    if (this.isClosed) return Promise.reject(new ClosedError(this.label));
+    let kind: CommandKind = 'read';
+    for (const [method, ...args] of commands) {
+      const command = commandOf(String(method), args);
+      const commandKind = classifyCommand(command, args);
+      if (commandKind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
+      const refused = this.refuse(command, commandKind);
+      if (refused) return Promise.reject(refused);
+      if (commandKind === 'write') kind = 'write';
+    }
+    const invoke = async (redis: Redis) => {
+      const batch = transaction
+        ? redis.multi(commands as string[][])
+        : redis.pipeline(commands as string[][]);
+      const results = await batch.exec();
+      const lost = lostBatchError(results);
+      if (lost) throw lost;
+      return results;
+    };
+    return this.dispatch(transaction ? 'multi' : 'pipeline', kind, invoke, []) as Promise<BatchResult>;
+  }
+
+  /** Sends on an open connection now, or queues until one is usable. */
+  protected dispatch(command: string, kind: CommandKind, invoke: Invoker, args: unknown[]): Promise<unknown> {
+    if (!this.isStarted) {
+      this.isStarted = true;
+      this.start();
+    }
+    if (this.waiting.length === 0 && !this.isHeld) {
+      const connection = this.pick(kind);
+      if (connection) return this.run(connection, command, kind, invoke, args, 0);
+    }
+    return this.enqueue(command, kind, invoke, args, 0);
+  }
+
+  private run(
+    connection: PoolConnection,
+    command: string,
+    kind: CommandKind,
+    invoke: Invoker,
+    args: unknown[],
+    attempts: number,
+  ): Promise<unknown> {
+    connection.beforeWrite();
+    return invoke(connection.redis).then(undefined, (error: unknown) =>
+      this.recover(error, connection, command, kind, invoke, args, attempts),
+    );
+  }
+
+  /**
+   * A command failed. Retry it when that cannot apply it twice: a read whose connection died,
+   * or any command a demoted master refused (READONLY: it was not applied). A write whose
+   * connection died is ambiguous and surfaces as ConnectionLostError, unless `retryWrites`.
+   */
+  private recover(
+    error: unknown,
+    connection: PoolConnection,
+    command: string,
+    kind: CommandKind,
+    invoke: Invoker,
+    args: unknown[],
+    attempts: number,
+  ): Promise<unknown> {
+    if (this.isClosed || attempts + 1 >= MAX_ATTEMPTS) return Promise.reject(error);
+    if (error instanceof ConnectionLostError) {
+      if (kind !== 'read' && !this.poolOptions.retryWrites) return Promise.reject(error);
+      log('%s: retrying "%s" after a lost connection', this.label, command);
+      return this.enqueue(command, kind, invoke, args, attempts + 1);
+    }
+    if (this.isStaleServer(error, connection)) {
+      log('%s: retrying "%s": %s', this.label, command, (error as Error).message);
+      return this.enqueue(command, kind, invoke, args, attempts + 1);
+    }
+    return Promise.reject(error);
+  }
+
+  private enqueue(command: string, kind: CommandKind, invoke: Invoker, args: unknown[], attempts: number) {
+    return new Promise<unknown>((resolve, reject) => {
+      const deadline = Date.now() + this.waitLimit;
+      this.waiting.push({ command, invoke, args, kind, attempts, deadline, resolve, reject });
+      this.armWaitTimer();
+      this.pump();
+    });
+  }
+
+  /** Sends waiting commands while a connection is usable. Call whenever that may have changed. */
+  protected pump(): void {
+    while (this.waiting.length > 0 && !this.isHeld) {
+      const head = this.waiting.peekFront()!;
+      const connection = this.pick(head.kind);
+      if (!connection) break;
+      this.waiting.shift();
+      this.run(connection, head.command, head.kind, head.invoke, head.args, head.attempts).then(
+        head.resolve,
+        head.reject,
+      );
+    }
+    if (this.waiting.length === 0) {
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
+    }
+  }
+
+  private armWaitTimer(): void {
+    if (this.waitTimer || this.waiting.length === 0) return;
+    const head = this.waiting.peekFront()!;
+    this.waitTimer = setTimeout(() => this.expireWaiting(), Math.max(0, head.deadline - Date.now()));
+  }
+
+  private expireWaiting(): void {
+    this.waitTimer = undefined;
+    const now = Date.now();
+    while (this.waiting.length > 0 && this.waiting.peekFront()!.deadline <= now) {
+      const head = this.waiting.shift()!;
+      this.giveUp(head.command, head.args, head.invoke).then(head.resolve, head.reject);
+    }
+    this.armWaitTimer();
+  }
+
+  /** Hands every waiting command to expire() now (nothing will become usable soon). */
+  protected giveUpAll(): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    while (this.waiting.length > 0) {
+      const head = this.waiting.shift()!;
+      this.giveUp(head.command, head.args, head.invoke).then(head.resolve, head.reject);
+    }
+  }
+
+  /** Fails every waiting command (the pool is closing). */
+  protected failWaiting(error: Error): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    while (this.waiting.length > 0) this.waiting.shift()!.reject(error);
+  }
+}
+
+installCommandMethods(PoolBase.prototype, (self: PoolBase, method, args) => self.sendCommand(method, args));

@@ -1,0 +1,261 @@
+/**
+ * One ioredis connection of a pool, and the only place that knows its state:
+ *
+ * ```
+ *   connecting --(socket up, ioredis ready)--> verifying --(ROLE as expected)--> open
+ *       ^                                          |                              |
+ *       +------(socket lost / role mismatch / moveOff())---------------------------+
+ *   any --close()--> closed
+ * ```
+ *
+ * The pool sends commands on it only while `open`. When the socket dies it rejects every
+ * unanswered command with a ConnectionLostError: ioredis 6 would resend them
+ * (`autoResendUnfulfilledCommands`), applying a write twice, or, with that off, leave their
+ * promises pending forever. The pool decides what to retry.
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type AddressResolver, connectorFor } from '../connector/pool-connector.js';
+import {
+  describeRole,
+  type ExpectedRole,
+  parseRole,
+  roleMatches,
+  type ServerRole,
+} from '../connector/role.js';
+import { debugFor } from '../debug.js';
+import { type Address, formatAddress } from '../discovery/addresses.js';
+import { ConnectionLostError } from '../errors.js';
+
+const log = debugFor('connection');
+
+/** The states of a {@link PoolConnection}; see the diagram above. */
+export type ConnectionState = 'connecting' | 'verifying' | 'open' | 'closed';
+
+const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {
+  connecting: ['verifying', 'closed'],
+  verifying: ['open', 'connecting', 'closed'],
+  open: ['connecting', 'closed'],
+  closed: [],
+};
+
+/** How a pool connection is made. */
+export interface PoolConnectionOptions {
+  role: ExpectedRole;
+  /** Where to connect now (asked on every connect). */
+  resolve: AddressResolver;
+  /** ioredis options for data connections (credentials, db, TLS, timeouts). */
+  redisOptions: RedisOptions;
+  /** Keep commands issued while reconnecting (dedicated connections) instead of refusing them. */
+  queueWhileConnecting: boolean;
+  /** Coalesce the socket writes of one event-loop tick into one. */
+  coalesceWrites: boolean;
+  /** A label for logs: `master mymaster`. */
+  label: string;
+}
+
+/** Events of a {@link PoolConnection}. */
+export interface PoolConnectionEvents {
+  /** ROLE matched: commands may be sent. */
+  open: [address: Address, role: ServerRole];
+  /** The socket was lost or the role did not match; it reconnects by itself. */
+  lost: [reason: string];
+  /** ROLE did not match: discovery should look again. */
+  roleMismatch: [address: Address, role: ServerRole];
+}
+
+/** Backoff between reconnects: the first at once (a switch must not wait), then growing. */
+function retryDelay(attempt: number): number {
+  return attempt <= 1 ? 0 : Math.min(10 * 2 ** attempt, 1000);
+}
+
+/** One connection that follows its role through reconnects. */
+export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
+  /** The ioredis client; use only while `state === 'open'` (or for dedicated use). */
+  readonly redis: Redis;
+  private stateValue: ConnectionState = 'connecting';
+  private addressValue: Address | undefined;
+  private socket: Socket | undefined;
+  private corked = false;
+  private mismatches = 0;
+
+  constructor(private readonly options: PoolConnectionOptions) {
+    super();
+    const Connector = connectorFor(
+      {
+        resolve: async () => {
+          // After a role mismatch, back off before asking again: discovery may need a moment.
+          if (this.mismatches > 0) await delay(Math.min(25 * 2 ** this.mismatches, 1000));
+          return options.resolve();
+        },
+        connected: (address, socket) => {
+          this.addressValue = address;
+          this.socket = socket;
+        },
+        failed: (error) => log('%s: no address to connect to: %s', options.label, error.message),
+      },
+      options.redisOptions.tls,
+    );
+    this.redis = new Redis({
+      ...options.redisOptions,
+      Connector,
+      lazyConnect: false,
+      enableReadyCheck: false,
+      enableOfflineQueue: options.queueWhileConnecting,
+      maxRetriesPerRequest: null,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: retryDelay,
+    });
+    this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
+    this.redis.on('ready', () => void this.verify());
+    this.redis.on('close', () => this.onSocketClosed());
+  }
+
+  /** The current state. */
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** The address of the current (or last) socket. */
+  get address(): Address | undefined {
+    return this.addressValue;
+  }
+
+  /** How many commands are awaiting an answer. */
+  get inFlightCount(): number {
+    return this.redis.commandQueue.length;
+  }
+
+  private setState(next: ConnectionState, why: string): void {
+    const previous = this.stateValue;
+    if (previous === next) return;
+    if (!TRANSITIONS[previous].includes(next)) throw new Error(`illegal transition ${previous} -> ${next}`);
+    this.stateValue = next;
+    log('%s %s: %s -> %s (%s)', this.options.label, this.addressLabel, previous, next, why);
+  }
+
+  private get addressLabel(): string {
+    return this.addressValue ? formatAddress(this.addressValue) : '(no address)';
+  }
+
+  private async verify(): Promise<void> {
+    if (this.stateValue === 'closed') return;
+    this.setState('verifying', 'connected');
+    const address = this.addressValue;
+    let role: ServerRole;
+    try {
+      role = parseRole(await this.redis.call('ROLE'));
+    } catch (error) {
+      log('%s: ROLE failed: %s', this.options.label, (error as Error).message);
+      return this.moveOff('ROLE failed');
+    }
+    if (this.stateValue !== 'verifying' || !address) return;
+    if (!roleMatches(this.options.role, role)) {
+      this.mismatches += 1;
+      log(
+        '%s: %s is %s, not a %s',
+        this.options.label,
+        formatAddress(address),
+        describeRole(role),
+        this.options.role,
+      );
+      this.emit('roleMismatch', address, role);
+      return this.moveOff('role mismatch');
+    }
+    this.mismatches = 0;
+    this.setState('open', describeRole(role));
+    this.emit('open', address, role);
+  }
+
+  /**
+   * Call before handing commands to `redis` from the pool: coalesces the socket writes of one
+   * event-loop tick into one syscall (cork now, uncork on the next tick). ioredis writes each
+   * command separately; under concurrency that is most of its CPU cost.
+   */
+  beforeWrite(): void {
+    const socket = this.socket;
+    if (this.corked || !socket || !this.options.coalesceWrites) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
+  }
+
+  /**
+   * The socket closed: every command written and not answered is ambiguous. ioredis would
+   * resend them (applying writes twice) or, with resending off, never settle them; reject them
+   * now with a ConnectionLostError and let the pool decide. ioredis emits 'close' on the next
+   * tick after its close handler, before any reconnect, and keeps the unanswered commands in
+   * `commandQueue` (the same queue it would resend from) until it reconnects.
+   */
+  private onSocketClosed(): void {
+    const queue = this.redis.commandQueue;
+    const where = this.addressLabel;
+    while (queue.length > 0) {
+      const item = queue.shift();
+      if (!item) break;
+      const name = String((item.command as { name?: unknown }).name ?? 'command');
+      item.command.reject(
+        new ConnectionLostError(
+          name,
+          true,
+          `Connection to ${where} lost while "${name}" was in flight: it may or may not have been applied`,
+        ),
+      );
+    }
+    if (this.stateValue === 'open' || this.stateValue === 'verifying') {
+      this.setState('connecting', 'socket closed');
+      this.emit('lost', 'socket closed');
+    }
+  }
+
+  /** Drops the socket now so that the connection reconnects (and re-resolves its address). */
+  moveOff(why: string): void {
+    if (this.stateValue === 'closed') return;
+    log('%s %s: moving off (%s)', this.options.label, this.addressLabel, why);
+    if (this.stateValue !== 'connecting') this.setState('connecting', why);
+    if (this.socket && !this.socket.destroyed) this.socket.destroy();
+    // Between reconnect attempts: connect now instead of after the backoff. The pending retry
+    // timer later finds the client connecting or connected and does nothing.
+    else if (this.redis.status === 'reconnecting') this.redis.connect().catch(() => {});
+  }
+
+  /**
+   * Closes the connection. Graceful: waits for the answers in flight (bounded by the command
+   * timeout), then sends QUIT. Immediate with `graceful = false`. Resolves once the socket is gone.
+   */
+  async close(graceful: boolean): Promise<void> {
+    if (this.stateValue === 'closed') return;
+    this.setState('closed', graceful ? 'quit' : 'disconnect');
+    this.removeAllListeners();
+    const hasSocket = ['connecting', 'connect', 'ready'].includes(this.redis.status);
+    const ended = new Promise<void>((resolve) =>
+      hasSocket ? this.redis.once('end', () => resolve()) : resolve(),
+    );
+    if (graceful && this.redis.status === 'ready') {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    } else {
+      this.redis.disconnect();
+    }
+    await ended;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What a pool asks of the factory that builds its connections. */
+export interface ConnectionSpec {
+  role: ExpectedRole;
+  resolve: AddressResolver;
+  /** A dedicated connection keeps commands issued while it reconnects. */
+  dedicated: boolean;
+  label: string;
+}
+
+/** Builds connections for pools (the composition root owns the ioredis options). */
+export type ConnectionFactory = (spec: ConnectionSpec) => PoolConnection;

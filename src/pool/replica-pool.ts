@@ -1,0 +1,198 @@
+/**
+ * `sentinel.replicaFor(name)`: reads spread over the healthy replicas. Membership follows
+ * discovery at run time (like undici's BalancedPool): a replica reported down leaves at once,
+ * one reported up joins, one promoted to master leaves. Each connection checks ROLE (a replica
+ * with its link to the master up) on every connect. With no usable replica, reads go to the
+ * master (`fallbackToMaster`, as redis-py does) or fail with ReplicaNotFoundError.
+ */
+import { type Address, formatAddress, sameAddress } from '../discovery/addresses.js';
+import { ReplicaNotFoundError, WriteOnReplicaError } from '../errors.js';
+import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
+import { DEFAULTS, type NormalizedPoolOptions } from '../options.js';
+import { pickIndex, smoothLatency } from './balancer.js';
+import { type CommandKind, isFlaggedWrite } from './command-info.js';
+import type { MasterPool } from './master-pool.js';
+import type { PoolCommands } from './pool-api.js';
+import { type Invoker, PoolBase } from './pool-base.js';
+import type { ConnectionFactory, PoolConnection } from './pool-connection.js';
+import type { TopologySource } from './topology-source.js';
+
+// Declaration merging: the class has every ioredis command method (installed in pool-api.ts).
+export interface ReplicaPool extends PoolCommands {}
+
+/** A pool of connections to the healthy replicas of one group. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods exist at run time
+export class ReplicaPool extends PoolBase {
+  /** Connections by replica address (`host:port`). */
+  private readonly members = new Map<string, PoolConnection[]>();
+  private readonly latencies = new WeakMap<PoolConnection, number>();
+  private turn = 0;
+  private isDiscovered = false;
+
+  constructor(
+    private readonly source: TopologySource,
+    private readonly createConnection: ConnectionFactory,
+    poolOptions: NormalizedPoolOptions,
+    db: number,
+    private readonly master: () => MasterPool,
+  ) {
+    super(source.name, poolOptions, db, `replicaFor("${source.name}")`);
+    source.on('replicaUp', this.onReplicaUp);
+    source.on('replicaDown', this.onReplicaDown);
+    source.on('masterChanged', this.onMasterChanged);
+  }
+
+  /** The replicas this pool reads from now. */
+  replicas(): Address[] {
+    return [...this.members.values()].flatMap((c) => (c[0]?.address ? [{ ...c[0].address }] : []));
+  }
+
+  protected override start(): void {
+    // Discovery may not have run yet: learn the replicas, then connect to them.
+    this.source
+      .resolveMaster()
+      .then(() => this.syncReplicas())
+      .catch(() => this.syncReplicas());
+  }
+
+  private syncReplicas(): void {
+    this.isDiscovered = true;
+    for (const replica of this.source.currentReplicas) this.add(replica);
+    this.pump();
+    if (this.members.size === 0) this.giveUpAll();
+  }
+
+  private add(replica: Address): void {
+    const key = formatAddress(replica);
+    if (this.isClosed || this.members.has(key)) return;
+    const address = { host: replica.host, port: replica.port };
+    const connections: PoolConnection[] = [];
+    for (let i = 0; i < this.poolOptions.poolSize; i++) connections.push(this.connectTo(address, false));
+    this.members.set(key, connections);
+  }
+
+  private connectTo(address: Address, dedicated: boolean): PoolConnection {
+    const connection = this.createConnection({
+      role: 'replica',
+      resolve: async () => address,
+      dedicated,
+      label: `replica ${this.name} ${formatAddress(address)}`,
+    });
+    connection.on('open', () => this.pump());
+    return connection;
+  }
+
+  private remove(replica: Address, why: string): void {
+    const key = formatAddress(replica);
+    const connections = this.members.get(key);
+    if (!connections) return;
+    this.members.delete(key);
+    // Reads in flight on them fail with ConnectionLostError and are retried elsewhere.
+    for (const connection of connections) {
+      connection.moveOff(why);
+      void connection.close(false);
+    }
+    if (this.members.size === 0) this.giveUpAll();
+  }
+
+  protected override createDedicated(): PoolConnection {
+    const open = this.openConnections();
+    const replica = open[Math.floor(Math.random() * open.length)]?.address ?? this.replicas()[0];
+    if (!replica) throw new ReplicaNotFoundError(this.name);
+    return this.connectTo(replica, true);
+  }
+
+  protected override sharedConnections(): PoolConnection[] {
+    return [...this.members.values()].flat();
+  }
+
+  private openConnections(): PoolConnection[] {
+    const open: PoolConnection[] = [];
+    for (const connections of this.members.values()) {
+      for (const connection of connections) if (connection.state === 'open') open.push(connection);
+    }
+    return open;
+  }
+
+  protected override pick(_kind: CommandKind): PoolConnection | undefined {
+    const open = this.openConnections();
+    if (open.length === 0) return undefined;
+    const candidates = open.map((c) => ({ latency: this.latencies.get(c) }));
+    return open[pickIndex(this.poolOptions.balance, candidates, this.turn++, Math.random())];
+  }
+
+  protected override dispatch(
+    command: string,
+    kind: CommandKind,
+    invoke: Invoker,
+    args: unknown[],
+  ): Promise<unknown> {
+    if (this.isDiscovered && this.members.size === 0) return this.giveUp(command, args, invoke);
+    return super.dispatch(
+      command,
+      kind,
+      this.poolOptions.balance === 'least-latency' ? this.timed(invoke) : invoke,
+      args,
+    );
+  }
+
+  /** Measures each read's round trip for least-latency balancing. */
+  private timed(invoke: Invoker): Invoker {
+    return (redis) => {
+      const started = performance.now();
+      return invoke(redis).then((reply) => {
+        const connection = this.sharedConnections().find((c) => c.redis === redis);
+        if (connection)
+          this.latencies.set(
+            connection,
+            smoothLatency(this.latencies.get(connection), performance.now() - started),
+          );
+        return reply;
+      });
+    };
+  }
+
+  protected override refuse(command: string): Error | undefined {
+    // Only commands flagged `write`: a script that writes gets the replica's READONLY error.
+    return isFlaggedWrite(command) ? new WriteOnReplicaError(command, this.name) : undefined;
+  }
+
+  protected override get waitLimit(): number {
+    return DEFAULTS.replicaWait;
+  }
+
+  protected override giveUp(command: string, args: unknown[], invoke: Invoker): Promise<unknown> {
+    if (this.poolOptions.fallbackToMaster && !this.isClosed) {
+      return this.master().dispatchFallback(command, 'read', invoke, args);
+    }
+    return Promise.reject(
+      new ReplicaNotFoundError(this.name, `No healthy replica of "${this.name}" for "${command}"`),
+    );
+  }
+
+  protected override isStaleServer(): boolean {
+    return false;
+  }
+
+  private readonly onReplicaUp = (event: ReplicaEvent): void => {
+    if (!this.isDiscovered) return;
+    this.add(event.replica);
+    this.pump();
+  };
+
+  private readonly onReplicaDown = (event: ReplicaEvent): void => {
+    this.remove(event.replica, 'replica down');
+  };
+
+  private readonly onMasterChanged = (event: MasterChangedEvent): void => {
+    // A promoted replica serves writes now, not our reads.
+    this.remove(event.to, 'promoted to master');
+    for (const replica of this.source.currentReplicas) if (!sameAddress(replica, event.to)) this.add(replica);
+  };
+
+  protected override detach(): void {
+    this.source.off('replicaUp', this.onReplicaUp);
+    this.source.off('replicaDown', this.onReplicaDown);
+    this.source.off('masterChanged', this.onMasterChanged);
+  }
+}
