@@ -2,6 +2,7 @@
  * Debug logging: `DEBUG=redis-sentinel-pool:*`. Lines say why something happened; long values are
  * truncated and anything that could be a credential is redacted before it is formatted.
  */
+import { inspect } from 'node:util';
 import createDebug from 'debug';
 
 /** Root namespace of every debug line of this library. */
@@ -33,4 +34,36 @@ export function redact(value: unknown, depth = 0): unknown {
     out[k] = SECRET_KEYS.test(k) && v !== undefined ? '[redacted]' : redact(v, depth + 1);
   }
   return out;
+}
+
+/**
+ * Passwords given to this library. ioredis logs every command it writes under its own debug
+ * namespace, `HELLO 3 AUTH <user> <password>` included, so `DEBUG=*` would print them. We pin
+ * `debug` to the exact version ioredis pins (one shared module instance) and redact every known
+ * secret from every formatted line, ours and ioredis's alike.
+ */
+const secrets = new Set<string>();
+let isRedacting = false;
+
+/** Redacts every registered secret from a string. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/** Registers a credential so that no debug line (ours or ioredis's) ever shows it. */
+export function registerSecret(secret: string | undefined): void {
+  if (!secret) return;
+  secrets.add(secret);
+  if (isRedacting) return;
+  isRedacting = true;
+  const formatArgs = createDebug.formatArgs;
+  createDebug.formatArgs = function redactingFormatArgs(this: createDebug.Debugger, args: unknown[]) {
+    formatArgs.call(this, args);
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      args[i] = redactSecrets(typeof arg === 'string' ? arg : inspect(arg));
+    }
+  };
 }

@@ -1,9 +1,10 @@
 /**
  * Options of `new Sentinel(…)`, their defaults (each in exactly one place: {@link DEFAULTS}) and
- * their validation. Pure: `normalizeOptions` checks types and ranges and fills in defaults, and
- * throws a SentinelConfigError that names the bad option.
+ * their validation. `normalizeOptions` checks types and ranges, fills in defaults, throws a
+ * SentinelConfigError that names the bad option, and registers passwords for log redaction.
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { registerSecret } from './debug.js';
 import type { AllowedHosts, NatMap } from './discovery/address-policy.js';
 import { describe } from './discovery/addresses.js';
 import { SentinelConfigError } from './errors.js';
@@ -257,9 +258,13 @@ export function normalizeOptions(
   ) {
     throw new SentinelConfigError(`option tls must be a boolean or TLS options, got ${describe(dataTls)}`);
   }
+  const password = optionalString(options, 'password');
+  const sentinelPassword = optionalString(options, 'sentinelPassword');
+  registerSecret(password);
+  registerSecret(sentinelPassword);
   return {
     username: optionalString(options, 'username'),
-    password: optionalString(options, 'password'),
+    password,
     db,
     tls:
       dataTls === true
@@ -271,7 +276,7 @@ export function normalizeOptions(
     socketTimeout,
     connectTimeout: positiveNumber(options, 'connectTimeout', socketTimeout),
     sentinelUsername: optionalString(options, 'sentinelUsername'),
-    sentinelPassword: optionalString(options, 'sentinelPassword'),
+    sentinelPassword,
     sentinelTLS: tls === true ? {} : tls === false || tls === undefined ? undefined : (tls as TlsOptions),
     updateSentinels,
     minOtherSentinels,

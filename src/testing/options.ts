@@ -2,7 +2,7 @@
  * Options of {@link LocalTopology}: types with their defaults, and `resolveTopologyOptions` (pure).
  */
 import { inspect } from 'node:util';
-import { redact } from '../debug.js';
+import { redact, registerSecret } from '../debug.js';
 import { TopologyError } from '../errors.js';
 
 /** Options of `LocalTopology.start()`. Every field is optional. */
@@ -177,7 +177,10 @@ export function resolveTopologyOptions(options: LocalTopologyOptions = {}): Reso
   if (resolved.sentinelUsername !== undefined && resolved.sentinelPassword === undefined) {
     throw new TopologyError('LocalTopology option sentinelUsername needs sentinelPassword');
   }
-  // Never print a password: console.log, util.inspect and JSON.stringify see a redacted copy.
+  // Never print a password: debug lines (ours and ioredis's) redact it, and console.log,
+  // util.inspect and JSON.stringify see a redacted copy.
+  registerSecret(resolved.password);
+  registerSecret(resolved.sentinelPassword);
   const hidden = () => redact({ ...resolved });
   Object.defineProperty(resolved, inspect.custom, { value: hidden, enumerable: false });
   Object.defineProperty(resolved, 'toJSON', { value: hidden, enumerable: false });
