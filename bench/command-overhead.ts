@@ -88,11 +88,13 @@ async function main(): Promise<void> {
       for (let r = 0; r < ROUNDS; r++) {
         for (const [name, client] of Object.entries(clients)) {
           process.stderr.write(`\rconcurrency ${concurrency}, round ${r + 1}/${ROUNDS}: ${name}          `);
-          (samples[name] ??= []).push(await round(client, concurrency));
+          const sample = await round(client, concurrency);
+          samples[name] = [...(samples[name] ?? []), sample];
         }
       }
-      for (const [name, list] of Object.entries(samples))
-        (results[name] ??= {})[`c${concurrency}`] = summarize(list);
+      for (const [name, list] of Object.entries(samples)) {
+        results[name] = { ...results[name], [`c${concurrency}`]: summarize(list) };
+      }
     }
     process.stderr.write('\n');
     await plain.quit();

@@ -54,12 +54,14 @@ export class MasterPool extends PoolBase {
   }
 
   private connect(dedicated: boolean): PoolConnection {
-    const connection = this.createConnection({
-      role: 'master',
-      resolve: () => this.source.resolveMaster(),
-      dedicated,
-      label: `master ${this.name}`,
-    });
+    const connection = this.prepare(
+      this.createConnection({
+        role: 'master',
+        resolve: () => this.source.resolveMaster(),
+        dedicated,
+        label: `master ${this.name}`,
+      }),
+    );
     connection.on('open', (address) => {
       this.source.confirmMaster(address);
       this.pump();

@@ -10,7 +10,12 @@
 import Denque from 'denque';
 import type { Redis } from 'ioredis';
 import { debugFor } from '../debug.js';
-import { ClosedError, ConnectionLostError, DedicatedConnectionRequiredError } from '../errors.js';
+import {
+  ClosedError,
+  ConnectionLostError,
+  DedicatedConnectionRequiredError,
+  SentinelConfigError,
+} from '../errors.js';
 import type { NormalizedPoolOptions } from '../options.js';
 import { type Batch, type BatchResult, CommandBatch, lostBatchError } from './command-batch.js';
 import { type CommandKind, classifyCommand } from './command-info.js';
@@ -33,6 +38,13 @@ interface Waiting {
   deadline: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+}
+
+/** A Lua command for defineCommand(), as ioredis takes it. */
+export interface ScriptDefinition {
+  lua: string;
+  numberOfKeys?: number;
+  readOnly?: boolean;
 }
 
 /** Runs the command on one ioredis connection. */
@@ -64,6 +76,8 @@ export abstract class PoolBase {
   private closing: Promise<void> | undefined;
   /** Connections lent by withConnection()/acquire(). */
   protected readonly dedicated: DedicatedConnections;
+  /** Lua commands from defineCommand(), defined on every connection, present and future. */
+  private readonly scripts = new Map<string, ScriptDefinition>();
 
   protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
     this.name = name;
@@ -84,6 +98,36 @@ export abstract class PoolBase {
   protected abstract sharedConnections(): PoolConnection[];
   /** Stops listening to discovery. */
   protected abstract detach(): void;
+
+  /**
+   * Defines a Lua command on every connection of the pool (as ioredis's `defineCommand`), and
+   * a method of that name on the pool. It counts as a write unless `readOnly` is set.
+   * @example
+   * ```ts
+   * master.defineCommand('getset2', { numberOfKeys: 1, lua: 'return redis.call("GETSET", KEYS[1], ARGV[1])' });
+   * await (master as unknown as { getset2(k: string, v: string): Promise<string> }).getset2('k', 'v');
+   * ```
+   */
+  defineCommand(name: string, definition: ScriptDefinition): void {
+    if (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name) || name in this) {
+      throw new SentinelConfigError(`defineCommand: "${String(name)}" is not a free method name of the pool`);
+    }
+    if (typeof definition?.lua !== 'string')
+      throw new SentinelConfigError('defineCommand: definition.lua must be a string');
+    this.scripts.set(name, { ...definition });
+    for (const connection of [...this.sharedConnections(), ...this.dedicated.all()]) {
+      connection.redis.defineCommand(name, definition);
+    }
+    for (const method of [name, `${name}Buffer`]) {
+      Object.defineProperty(this, method, { value: (...args: unknown[]) => this.sendCommand(method, args) });
+    }
+  }
+
+  /** Gives a new connection the commands of defineCommand(). Subclasses call it on each. */
+  protected prepare(connection: PoolConnection): PoolConnection {
+    for (const [name, definition] of this.scripts) connection.redis.defineCommand(name, definition);
+    return connection;
+  }
 
   /**
    * Records a pipeline: the commands leave together, on one connection, at `exec()`.
@@ -175,7 +219,12 @@ export abstract class PoolBase {
   sendCommand(method: string, args: unknown[]): Promise<unknown> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     const command = commandOf(method, args);
-    const kind = classifyCommand(command, method.startsWith('call') ? args.slice(1) : args);
+    const script = this.scripts.get(command);
+    const kind = script
+      ? script.readOnly
+        ? 'read'
+        : 'write'
+      : classifyCommand(command, method.startsWith('call') ? args.slice(1) : args);
     if (kind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
     const refused = this.refuse(command, kind);
     if (refused) return Promise.reject(refused);

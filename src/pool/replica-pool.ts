@@ -72,12 +72,14 @@ export class ReplicaPool extends PoolBase {
   }
 
   private connectTo(address: Address, dedicated: boolean): PoolConnection {
-    const connection = this.createConnection({
-      role: 'replica',
-      resolve: async () => address,
-      dedicated,
-      label: `replica ${this.name} ${formatAddress(address)}`,
-    });
+    const connection = this.prepare(
+      this.createConnection({
+        role: 'replica',
+        resolve: async () => address,
+        dedicated,
+        label: `replica ${this.name} ${formatAddress(address)}`,
+      }),
+    );
     connection.on('open', () => this.pump());
     return connection;
   }
