@@ -25,7 +25,10 @@ export interface ConnectorHooks {
 type NetStream = ReturnType<typeof netConnect>;
 
 /** An ioredis connector class bound to one connection's hooks (ioredis instantiates it). */
-export function connectorFor(hooks: ConnectorHooks, tls: TlsOptions | undefined): new () => AbstractConnector {
+export function connectorFor(
+  hooks: ConnectorHooks,
+  tls: TlsOptions | undefined,
+): new () => AbstractConnector {
   return class PoolConnector extends AbstractConnector {
     constructor() {
       // The graceful disconnect timeout; we destroy sockets ourselves when moving.

@@ -161,7 +161,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
     if (state && state.otherSentinelCount < this.options.minOtherSentinels) {
       return { refused: `sees ${state.otherSentinelCount} other sentinels, fewer than minOtherSentinels` };
     }
-    const address = this.admit(announced, client);
+    const address = this.admit(announced, client.label);
     if (!address) return { refused: `named ${formatAddress(announced)}, outside allowedHosts` };
     const answer = { master: address, epoch: state?.configEpoch };
     if (!accept(answer))
@@ -179,24 +179,24 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
     ]);
     if ('refused' in master) return master;
     for (const peer of parseSentinels(sentinelsReply)) {
-      const address = this.admit(peer, client);
+      const address = this.admit(peer, client.label);
       if (address) this.sentinels.add(address);
     }
     return { value: { ...master.value, replicas: this.admitReplicas(parseReplicas(replicasReply), client) } };
   }
 
   /** Translates an announced address and checks it against allowedHosts; reports a refusal. */
-  private admit(announced: Address, client: SentinelClient): Address | undefined {
+  private admit(announced: Address, via: string): Address | undefined {
     const address = translateAddress(announced, this.options.natMap);
     if (isAllowedAddress(address, this.options.allowedHosts)) return address;
-    this.report(new AddressNotAllowedError(this.name, formatAddress(address), client.label));
+    this.report(new AddressNotAllowedError(this.name, formatAddress(address), via));
     return undefined;
   }
 
   private admitReplicas(replicas: ReplicaInfo[], client: SentinelClient): ReplicaInfo[] {
     const out: ReplicaInfo[] = [];
     for (const replica of replicas) {
-      const address = this.admit(replica, client);
+      const address = this.admit(replica, client.label);
       if (address) out.push({ ...replica, host: address.host, port: address.port });
     }
     return out;
@@ -298,6 +298,12 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
         this.failoverStartedAt = 0;
         this.emit('failoverEnded', { name: this.name, aborted: event.channel !== '+failover-end', sentinel });
         return;
+      case '+sentinel': {
+        if (!this.options.updateSentinels) return;
+        const address = this.admit(event.instance, formatAddress(sentinel));
+        if (address) this.sentinels.add(address);
+        return;
+      }
       case '+odown':
         if (event.instanceType === 'master' && sameAddress(instance, this.master))
           this.suspectMaster('+odown');

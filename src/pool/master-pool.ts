@@ -114,11 +114,13 @@ export class MasterPool extends PoolBase {
     );
   }
 
-  protected override isStaleServer(error: unknown, connection: PoolConnection): boolean {
-    if (classifyReplyError(error) !== 'rediscover') return false;
+  protected override isStaleServerError(error: unknown): boolean {
+    return classifyReplyError(error) === 'rediscover';
+  }
+
+  protected override onStaleServer(connection: PoolConnection): void {
     connection.moveOff('READONLY: the master was demoted');
     this.source.suspectMaster('READONLY from the master');
-    return true;
   }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {

@@ -13,6 +13,7 @@ import { debugFor } from '../debug.js';
 import {
   ClosedError,
   ConnectionLostError,
+  classifyReplyError,
   DedicatedConnectionRequiredError,
   SentinelConfigError,
 } from '../errors.js';
@@ -206,7 +207,9 @@ export abstract class PoolBase {
   /** A command waited `waitLimit` in vain: fail it (or send it elsewhere). */
   protected abstract giveUp(command: string, args: unknown[], invoke: Invoker): Promise<unknown>;
   /** Whether a server error means the server is not what we took it for (READONLY on a master). */
-  protected abstract isStaleServer(error: unknown, connection: PoolConnection): boolean;
+  protected abstract isStaleServerError(error: unknown): boolean;
+  /** Acts on such an error: drop the connection, ask discovery. */
+  protected abstract onStaleServer(connection: PoolConnection): void;
   /** Whether commands are held (a failover is promoting a new master). */
   protected get isHeld(): boolean {
     return false;
@@ -239,21 +242,33 @@ export abstract class PoolBase {
   runBatch(commands: unknown[][], transaction: boolean): Promise<BatchResult> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     let kind: CommandKind = 'read';
+    let writeCount = 0;
     for (const [method, ...args] of commands) {
       const command = commandOf(String(method), args);
       const commandKind = classifyCommand(command, args);
       if (commandKind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
       const refused = this.refuse(command, commandKind);
       if (refused) return Promise.reject(refused);
-      if (commandKind === 'write') kind = 'write';
+      if (commandKind === 'write') {
+        kind = 'write';
+        writeCount += 1;
+      }
     }
     const invoke = async (redis: Redis) => {
       const batch = transaction
         ? redis.multi(commands as string[][])
         : redis.pipeline(commands as string[][]);
-      const results = await batch.exec();
+      const results = await batch.exec().catch((error: unknown) => {
+        // A transaction a demoted master refused: EXEC aborted, nothing applied.
+        throw (transaction && readonlyCause(error)) || error;
+      });
       const lost = lostBatchError(results);
       if (lost) throw lost;
+      // A pipeline whose every write a demoted master refused applied nothing: resend it whole.
+      const refused = results?.filter(([error]) => error && this.isStaleServerError(error));
+      if (refused && refused.length > 0 && refused.length === writeCount) {
+        throw refused[0]![0];
+      }
       return results;
     };
     return this.dispatch(transaction ? 'multi' : 'pipeline', kind, invoke, []) as Promise<BatchResult>;
@@ -306,7 +321,8 @@ export abstract class PoolBase {
       log('%s: retrying "%s" after a lost connection', this.label, command);
       return this.enqueue(command, kind, invoke, args, attempts + 1);
     }
-    if (this.isStaleServer(error, connection)) {
+    if (this.isStaleServerError(error)) {
+      this.onStaleServer(connection);
       log('%s: retrying "%s": %s', this.label, command, (error as Error).message);
       return this.enqueue(command, kind, invoke, args, attempts + 1);
     }
@@ -375,3 +391,11 @@ export abstract class PoolBase {
 }
 
 installCommandMethods(PoolBase.prototype, (self: PoolBase, method, args) => self.sendCommand(method, args));
+
+/** The READONLY error behind an EXECABORT, if that is why a transaction was aborted. */
+function readonlyCause(error: unknown): Error | undefined {
+  const previous = (error as { previousErrors?: unknown[] } | undefined)?.previousErrors;
+  if (!(error instanceof Error) || !error.message.startsWith('EXECABORT') || !Array.isArray(previous))
+    return undefined;
+  return previous.find((e): e is Error => e instanceof Error && classifyReplyError(e) === 'rediscover');
+}

@@ -15,6 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { exists, hasFlag } from '@ioredis/commands';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type AddressResolver, connectorFor } from '../connector/pool-connector.js';
 import {
@@ -107,6 +108,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       autoResendUnfulfilledCommands: false,
       retryStrategy: retryDelay,
     });
+    if (options.queueWhileConnecting) exemptBlockingCommands(this.redis);
     this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
@@ -242,6 +244,21 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     }
     await ended;
   }
+}
+
+/**
+ * On a dedicated connection, blocking commands (BLPOP, XREAD BLOCK, WAIT …) are bounded by their
+ * own timeout argument, not by `commandTimeout`: ioredis would reject a `BLPOP key 0` after
+ * commandTimeout while the server still waits, and an element pushed later would be popped and
+ * lost. A dead server still ends them: a failover or a closed socket rejects them with
+ * ConnectionLostError.
+ */
+function exemptBlockingCommands(redis: Redis): void {
+  const sendCommand = redis.sendCommand;
+  redis.sendCommand = function (this: Redis, command, ...rest) {
+    if (exists(command.name) && hasFlag(command.name, 'blocking')) command.setTimeout = () => {};
+    return sendCommand.call(this, command, ...rest);
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -94,14 +94,31 @@ export class ReplicaPool extends PoolBase {
       connection.moveOff(why);
       void connection.close(false);
     }
+    for (const connection of this.dedicated.all()) {
+      if (sameAddress(connection.address, replica)) connection.moveOff(why);
+    }
     if (this.members.size === 0) this.giveUpAll();
   }
 
+  /**
+   * A dedicated connection is not tied to one replica: on each (re)connect it takes a replica
+   * the pool reads from now, so it leaves one that went down or was promoted.
+   */
   protected override createDedicated(): PoolConnection {
-    const open = this.openConnections();
-    const replica = open[Math.floor(Math.random() * open.length)]?.address ?? this.replicas()[0];
-    if (!replica) throw new ReplicaNotFoundError(this.name);
-    return this.connectTo(replica, true);
+    const connection = this.prepare(
+      this.createConnection({
+        role: 'replica',
+        resolve: async () => {
+          const replicas = this.replicas();
+          const replica = replicas[Math.floor(Math.random() * replicas.length)];
+          if (!replica) throw new ReplicaNotFoundError(this.name);
+          return replica;
+        },
+        dedicated: true,
+        label: `replica ${this.name} (dedicated)`,
+      }),
+    );
+    return connection;
   }
 
   protected override sharedConnections(): PoolConnection[] {
@@ -172,9 +189,12 @@ export class ReplicaPool extends PoolBase {
     );
   }
 
-  protected override isStaleServer(): boolean {
+  protected override isStaleServerError(): boolean {
+    // A script that writes gets the replica's READONLY error as it is.
     return false;
   }
+
+  protected override onStaleServer(): void {}
 
   private readonly onReplicaUp = (event: ReplicaEvent): void => {
     if (!this.isDiscovered) return;
