@@ -155,6 +155,13 @@ export class ConsistencyTimeoutError extends SentinelPoolError {
   }
 }
 
+/** A session token could not be read: it is not a token of this library, or it is damaged. */
+export class InvalidTokenError extends SentinelPoolError {
+  constructor(message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_INVALID_TOKEN', message, options);
+  }
+}
+
 /** A durable write is on the master but fewer replicas than required confirmed it in time. */
 export class ReplicationTimeoutError extends SentinelPoolError {
   /** How many replicas confirmed the write. */

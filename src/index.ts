@@ -3,6 +3,8 @@
  * `redis-sentinel-pool/testing` for the local test topology).
  */
 
+export type { ReplicationPosition } from './consistency/position.js';
+export type { Session, SessionMaster, SessionReplica } from './consistency/session.js';
 export type { AllowedHosts, NatMap } from './discovery/address-policy.js';
 export type { Address, SentinelAddressInput } from './discovery/addresses.js';
 export { DEFAULT_SENTINEL_PORT } from './discovery/addresses.js';
@@ -10,7 +12,7 @@ export type { ReplicaInfo } from './discovery/sentinel-replies.js';
 export type { Topology } from './discovery/topology.js';
 export * from './errors.js';
 export type * from './events.js';
-export type { BalanceStrategy, PoolOptions, SentinelOptions } from './options.js';
+export type { BalanceStrategy, PoolOptions, SentinelOptions, SessionOptions } from './options.js';
 export { DEFAULTS } from './options.js';
 export type { Batch, BatchResult } from './pool/command-batch.js';
 export type { MasterPool } from './pool/master-pool.js';

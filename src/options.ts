@@ -95,6 +95,29 @@ export interface PoolOptions {
   balance?: BalanceStrategy;
   /** replicaFor only: read from the master when no replica is usable (as redis-py does). @default true */
   fallbackToMaster?: boolean;
+  /**
+   * masterFor only: a write resolves only once `WAIT` confirms it on `replicas` replicas within
+   * `timeoutMs` (else ReplicationTimeoutError; the write is on the master). Writes of one tick
+   * share one WAIT.
+   * @default undefined (writes resolve when the master acknowledges them)
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
+}
+
+/** Options of `sentinel.session(name, options)`. */
+export interface SessionOptions {
+  /**
+   * How long a session read may look for a replica that has the session's writes before it
+   * reads from the master (or fails, with `fallbackToMaster: false`).
+   * @default 100
+   */
+  timeoutMs?: number;
+  /** Start from another session's position (its `token`): see its writes too. */
+  after?: string;
+  /** After `timeoutMs`, read from the master instead of failing with ConsistencyTimeoutError. @default true */
+  fallbackToMaster?: boolean;
+  /** Make the session's writes durable, as the masterFor() option of the same name. */
+  waitForReplicas?: { replicas: number; timeoutMs: number };
 }
 
 /** How a replica pool picks a replica for a read. */
@@ -122,6 +145,7 @@ export const DEFAULTS = {
   fallbackToMaster: true,
   /** How long a replica read waits for a replica connection before it falls back. */
   replicaWait: 1000,
+  sessionTimeout: 100,
 } as const;
 
 /** Options after validation, with every default filled in. */
@@ -145,7 +169,9 @@ export interface NormalizedSentinelOptions {
 }
 
 /** Pool options after validation. */
-export type NormalizedPoolOptions = Required<PoolOptions>;
+export type NormalizedPoolOptions = Required<Omit<PoolOptions, 'waitForReplicas'>> & {
+  waitForReplicas: { replicas: number; timeoutMs: number } | undefined;
+};
 
 const KNOWN_OPTIONS = new Set([
   'socketTimeout',
@@ -312,6 +338,7 @@ const POOL_OPTIONS = new Set([
   'coalesceWrites',
   'balance',
   'fallbackToMaster',
+  'waitForReplicas',
 ]);
 
 /** Validates the options of masterFor()/replicaFor() and fills in defaults. */
@@ -342,5 +369,48 @@ export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
     coalesceWrites: booleanOption(options, 'coalesceWrites', DEFAULTS.coalesceWrites),
     balance: balance as BalanceStrategy,
     fallbackToMaster: booleanOption(options, 'fallbackToMaster', DEFAULTS.fallbackToMaster),
+    waitForReplicas: waitForReplicasOption(options.waitForReplicas),
+  };
+}
+
+function waitForReplicasOption(value: unknown): NormalizedPoolOptions['waitForReplicas'] {
+  if (value === undefined) return undefined;
+  const { replicas, timeoutMs } = (value ?? {}) as { replicas?: unknown; timeoutMs?: unknown };
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
+    throw new SentinelConfigError(
+      `option waitForReplicas.replicas must be an integer >= 1, got ${describe(replicas)}`,
+    );
+  }
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    // WAIT with timeout 0 blocks forever: never send it.
+    throw new SentinelConfigError(
+      `option waitForReplicas.timeoutMs must be an integer >= 1 (0 would block forever), got ${describe(timeoutMs)}`,
+    );
+  }
+  return { replicas, timeoutMs };
+}
+
+const SESSION_OPTIONS = new Set(['timeoutMs', 'after', 'fallbackToMaster', 'waitForReplicas']);
+
+/** Validates session options (the token is parsed by the caller). */
+export function normalizeSessionOptions(input: unknown): {
+  timeoutMs: number;
+  after: unknown;
+  fallbackToMaster: boolean;
+  waitForReplicas: NormalizedPoolOptions['waitForReplicas'];
+} {
+  if (input === undefined) input = {};
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new SentinelConfigError(`session options must be an object, got ${describe(input)}`);
+  }
+  const options = input as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!SESSION_OPTIONS.has(key)) throw new SentinelConfigError(`unknown session option "${key}"`);
+  }
+  return {
+    timeoutMs: positiveNumber(options, 'timeoutMs', DEFAULTS.sessionTimeout),
+    after: options.after,
+    fallbackToMaster: booleanOption(options, 'fallbackToMaster', DEFAULTS.fallbackToMaster),
+    waitForReplicas: waitForReplicasOption(options.waitForReplicas),
   };
 }

@@ -4,8 +4,17 @@
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
 import { EventEmitter } from 'node:events';
+import { DurableWrites } from './consistency/durable-writes.js';
+import { FollowUp } from './consistency/follow-up.js';
+import { encodeToken, parseToken } from './consistency/position.js';
+import { Session, type SessionContext } from './consistency/session.js';
 import { debugFor } from './debug.js';
-import { type Address, parseSentinelAddresses, type SentinelAddressInput } from './discovery/addresses.js';
+import {
+  type Address,
+  formatAddress,
+  parseSentinelAddresses,
+  type SentinelAddressInput,
+} from './discovery/addresses.js';
 import { MasterDiscovery } from './discovery/master-discovery.js';
 import { parseSentinelEvent } from './discovery/sentinel-replies.js';
 import { SentinelSet } from './discovery/sentinel-set.js';
@@ -17,8 +26,10 @@ import {
   type NormalizedSentinelOptions,
   normalizeOptions,
   normalizePoolOptions,
+  normalizeSessionOptions,
   type PoolOptions,
   type SentinelOptions,
+  type SessionOptions,
 } from './options.js';
 import { MasterPool } from './pool/master-pool.js';
 import { type ConnectionFactory, PoolConnection } from './pool/pool-connection.js';
@@ -61,6 +72,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
   private sentinelSet: SentinelSet | undefined;
   private readonly discoveries = new Map<string, MasterDiscovery>();
   private readonly pools = new Map<string, MasterPool | ReplicaPool>();
+  private readonly sessionContexts = new Map<string, SessionContext>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -125,6 +137,9 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    */
   replicaFor(name: string, options?: PoolOptions): ReplicaPool {
     const poolOptions = normalizePoolOptions(options);
+    if (poolOptions.waitForReplicas) {
+      throw new SentinelConfigError('option waitForReplicas is for masterFor(): replicas take no writes');
+    }
     const key = `replica ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
     if (existing) return existing as ReplicaPool;
@@ -137,6 +152,41 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     );
     this.pools.set(key, pool);
     return pool;
+  }
+
+  /**
+   * A read-your-writes session: `session.master` writes, `session.replica` reads and sees those
+   * writes without any sleep; `session.token` carries the position to another process. Cheap:
+   * create one per request. Sessions share the pools of this Sentinel.
+   * @throws InvalidTokenError when `after` is not a token of this library.
+   * @example
+   * ```ts
+   * const session = sentinel.session('mymaster');
+   * await session.master.set('foo', 'bar');
+   * await session.replica.get('foo'); // 'bar', from a replica that has it (or the master)
+   * ```
+   */
+  session(name: string, options?: SessionOptions): Session {
+    const settings = normalizeSessionOptions(options);
+    const after = settings.after === undefined ? undefined : parseToken(settings.after);
+    return new Session(this.sessionContext(name, settings.waitForReplicas), settings, after);
+  }
+
+  private sessionContext(name: string, waitForReplicas: PoolOptions['waitForReplicas']): SessionContext {
+    const key = `${name} ${JSON.stringify(waitForReplicas ?? null)}`;
+    let context = this.sessionContexts.get(key);
+    if (!context) {
+      const discovery = this.discoveryFor(name);
+      context = {
+        master: this.masterFor(name, waitForReplicas ? { waitForReplicas } : undefined),
+        replica: this.replicaFor(name),
+        role: new FollowUp(['ROLE']),
+        replicaRoles: new WeakMap(),
+        currentMaster: () => (discovery.currentMaster ? formatAddress(discovery.currentMaster) : undefined),
+      };
+      this.sessionContexts.set(key, context);
+    }
+    return context;
   }
 
   private connectionFactory(coalesceWrites: boolean): ConnectionFactory {
@@ -223,6 +273,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.sessionContexts.clear();
     this.closing = Promise.all(pools.map((pool) => (graceful ? pool.quit() : pool.disconnect()))).then(
       async () => {
         for (const discovery of this.discoveries.values()) discovery.close();

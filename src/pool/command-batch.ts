@@ -9,7 +9,7 @@ import { installCommandMethods } from './command-methods.js';
 
 /** Runs a recorded batch on a pool. */
 export interface BatchRunner {
-  runBatch(commands: unknown[][], transaction: boolean): Promise<[Error | null, unknown][] | null>;
+  runBatch(commands: unknown[][], transaction: boolean): Promise<BatchResult>;
 }
 
 /** The result of `exec()`: one `[error, reply]` per command, as ioredis gives them. */

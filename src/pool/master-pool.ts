@@ -16,7 +16,7 @@ import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } fro
 import type { NormalizedPoolOptions } from '../options.js';
 import type { CommandKind } from './command-info.js';
 import type { PoolCommands } from './pool-api.js';
-import { type Invoker, PoolBase } from './pool-base.js';
+import { type Invoker, type InvokerWrap, PoolBase } from './pool-base.js';
 import type { ConnectionFactory, PoolConnection } from './pool-connection.js';
 import type { TopologySource } from './topology-source.js';
 
@@ -25,6 +25,8 @@ export interface MasterPoolSettings {
   /** How long commands wait for a master, and the longest hold during a failover. */
   failoverTimeout: number;
   db: number;
+  /** Wraps every command (durable writes wait for WAIT), if set. */
+  wrap?: InvokerWrap | undefined;
 }
 
 // Declaration merging: the class has every ioredis command method (installed in pool-api.ts).
@@ -44,6 +46,7 @@ export class MasterPool extends PoolBase {
     private readonly settings: MasterPoolSettings,
   ) {
     super(source.name, poolOptions, settings.db, `masterFor("${source.name}")`);
+    this.poolWrap = settings.wrap;
     source.on('masterChanged', this.onMasterChanged);
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.onFailoverEnded);

@@ -49,7 +49,13 @@ export interface ScriptDefinition {
 }
 
 /** Runs the command on one ioredis connection. */
-export type Invoker = (redis: Redis) => Promise<unknown>;
+export type Invoker = (redis: Redis, connection: PoolConnection) => Promise<unknown>;
+
+/**
+ * Wraps the invoker of one command or batch, to send follow-up commands on the same connection
+ * (ROLE for read-your-writes, WAIT for durable writes). `kind` says whether it may write.
+ */
+export type InvokerWrap = (invoke: Invoker, kind: CommandKind) => Invoker;
 
 /** Calls a command method of ioredis by name (`get`, `getBuffer`, `call`, …). */
 function invokerFor(method: string, args: unknown[]): Invoker {
@@ -219,7 +225,7 @@ export abstract class PoolBase {
    * Sends any command by ioredis method name. The typed methods (`get`, `set`, …) call this.
    * @internal
    */
-  sendCommand(method: string, args: unknown[]): Promise<unknown> {
+  sendCommand(method: string, args: unknown[], wrap?: InvokerWrap): Promise<unknown> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     const command = commandOf(method, args);
     const script = this.scripts.get(command);
@@ -231,7 +237,7 @@ export abstract class PoolBase {
     if (kind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
     const refused = this.refuse(command, kind);
     if (refused) return Promise.reject(refused);
-    return this.dispatch(command, kind, invokerFor(method, args), args);
+    return this.dispatch(command, kind, this.wrapInvoker(invokerFor(method, args), kind, wrap), args);
   }
 
   /**
@@ -239,7 +245,7 @@ export abstract class PoolBase {
    * after a lost connection) only if every command in it is a read.
    * @internal
    */
-  runBatch(commands: unknown[][], transaction: boolean): Promise<BatchResult> {
+  runBatch(commands: unknown[][], transaction: boolean, wrap?: InvokerWrap): Promise<BatchResult> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     let kind: CommandKind = 'read';
     let writeCount = 0;
@@ -271,8 +277,22 @@ export abstract class PoolBase {
       }
       return results;
     };
-    return this.dispatch(transaction ? 'multi' : 'pipeline', kind, invoke, []) as Promise<BatchResult>;
+    return this.dispatch(
+      transaction ? 'multi' : 'pipeline',
+      kind,
+      this.wrapInvoker(invoke, kind, wrap),
+      [],
+    ) as Promise<BatchResult>;
   }
+
+  /** Applies the pool's own wrap (durable writes) inside the caller's (a session's ROLE). */
+  private wrapInvoker(invoke: Invoker, kind: CommandKind, wrap: InvokerWrap | undefined): Invoker {
+    const own = this.poolWrap ? this.poolWrap(invoke, kind) : invoke;
+    return wrap ? wrap(own, kind) : own;
+  }
+
+  /** A wrap every command of this pool gets (durable writes), or undefined. */
+  protected poolWrap: InvokerWrap | undefined;
 
   /** Sends on an open connection now, or queues until one is usable. */
   protected dispatch(command: string, kind: CommandKind, invoke: Invoker, args: unknown[]): Promise<unknown> {
@@ -296,7 +316,7 @@ export abstract class PoolBase {
     attempts: number,
   ): Promise<unknown> {
     connection.beforeWrite();
-    return invoke(connection.redis).then(undefined, (error: unknown) =>
+    return invoke(connection.redis, connection).then(undefined, (error: unknown) =>
       this.recover(error, connection, command, kind, invoke, args, attempts),
     );
   }

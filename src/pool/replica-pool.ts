@@ -157,15 +157,11 @@ export class ReplicaPool extends PoolBase {
 
   /** Measures each read's round trip for least-latency balancing. */
   private timed(invoke: Invoker): Invoker {
-    return (redis) => {
+    return (redis, connection) => {
       const started = performance.now();
-      return invoke(redis).then((reply) => {
-        const connection = this.sharedConnections().find((c) => c.redis === redis);
-        if (connection)
-          this.latencies.set(
-            connection,
-            smoothLatency(this.latencies.get(connection), performance.now() - started),
-          );
+      return invoke(redis, connection).then((reply) => {
+        const sample = performance.now() - started;
+        this.latencies.set(connection, smoothLatency(this.latencies.get(connection), sample));
         return reply;
       });
     };

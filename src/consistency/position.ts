@@ -1,0 +1,86 @@
+/**
+ * Replication positions for read-your-writes, and the tokens that carry them between
+ * processes. Pure.
+ *
+ * A position is the master's replication offset right after a write, together with the master
+ * it was read from: offsets only compare within one replication history. A replica is caught up
+ * with a position when ROLE shows it replicating, link up, from that same master, at an offset at
+ * least as large. After a failover a replica follows another master, so an old position matches
+ * no replica and reads go to the master instead: comparing offsets across histories once let a
+ * replica "pass" an offset whose write had been lost.
+ */
+import type { ServerRole } from '../connector/role.js';
+import { InvalidTokenError } from '../errors.js';
+
+/** Where the session's last write is in the master's replication stream. */
+export interface ReplicationPosition {
+  /** The master that took the write, `host:port`. */
+  master: string;
+  /** Its replication offset right after the write. */
+  offset: number;
+}
+
+/** Tokens start with a version, so that their format can change without misreading old ones. */
+const TOKEN_VERSION = 'rsp1';
+const MAX_TOKEN_LENGTH = 512;
+
+/** A token for "no writes yet": it asks nothing of a replica. */
+const EMPTY = '-';
+
+/** Encodes a position as an opaque string (for an HTTP header, a cookie, a job payload). */
+export function encodeToken(position: ReplicationPosition | undefined): string {
+  if (!position) return `${TOKEN_VERSION}.${EMPTY}`;
+  const json = JSON.stringify({ m: position.master, o: position.offset });
+  return `${TOKEN_VERSION}.${Buffer.from(json).toString('base64url')}`;
+}
+
+/** Decodes a token (undefined: no writes yet); throws InvalidTokenError saying what is wrong. */
+export function parseToken(token: unknown): ReplicationPosition | undefined {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+    throw new InvalidTokenError(
+      `a session token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`,
+    );
+  }
+  const [version, payload, extra] = token.split('.');
+  if (version !== TOKEN_VERSION || !payload || extra !== undefined) {
+    throw new InvalidTokenError(`not a session token of this version (expected "${TOKEN_VERSION}.…")`);
+  }
+  if (payload === EMPTY) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new InvalidTokenError('the session token is corrupt', { cause: error });
+  }
+  const { m, o } = (decoded ?? {}) as { m?: unknown; o?: unknown };
+  if (
+    typeof m !== 'string' ||
+    !/^\S+:\d+$/.test(m) ||
+    typeof o !== 'number' ||
+    !Number.isSafeInteger(o) ||
+    o < 0
+  ) {
+    throw new InvalidTokenError('the session token is corrupt');
+  }
+  return { master: m, offset: o };
+}
+
+/** The position after both: the larger offset on the same master, else the newer one (`next`). */
+export function laterPosition(
+  current: ReplicationPosition | undefined,
+  next: ReplicationPosition,
+): ReplicationPosition {
+  if (current && current.master === next.master && current.offset > next.offset) return current;
+  return next;
+}
+
+/**
+ * Whether a server may serve a read that must see `position`: a master always may (it has
+ * everything it acknowledged); a replica only when replicating from that master, link up, at
+ * an offset at least as large. A detached replica reports offset -1 and never qualifies.
+ */
+export function isCaughtUp(position: ReplicationPosition, role: ServerRole): boolean {
+  if (role.role === 'master') return true;
+  if (role.role !== 'replica' || role.linkState !== 'connected') return false;
+  return `${role.masterHost}:${role.masterPort}` === position.master && role.offset >= position.offset;
+}

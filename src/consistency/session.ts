@@ -1,0 +1,239 @@
+/**
+ * Read-your-writes sessions: `session.master` writes through the shared master pool and learns
+ * the replication offset that includes each write (a ROLE pipelined right after it, one per
+ * connection per tick); `session.replica` reads from a replica only once that replica has
+ * applied the session's writes (a ROLE pipelined right before the read, skipped when the
+ * replica is already known to be far enough), else retries briefly, then reads from the master
+ * or fails with ConsistencyTimeoutError. A session is cheap: create one per request.
+ */
+import type { Redis } from 'ioredis';
+import { parseRole, type ServerRole } from '../connector/role.js';
+import { formatAddress } from '../discovery/addresses.js';
+import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
+import type { Batch, BatchResult } from '../pool/command-batch.js';
+import { CommandBatch } from '../pool/command-batch.js';
+import { installCommandMethods } from '../pool/command-methods.js';
+import type { MasterPool } from '../pool/master-pool.js';
+import type { PoolCommands } from '../pool/pool-api.js';
+import type { InvokerWrap } from '../pool/pool-base.js';
+import type { ReplicaPool } from '../pool/replica-pool.js';
+import type { FollowUp } from './follow-up.js';
+import { encodeToken, isCaughtUp, laterPosition, type ReplicationPosition } from './position.js';
+
+/** What every session of one master group shares. */
+export interface SessionContext {
+  master: MasterPool;
+  replica: ReplicaPool;
+  /** The ROLE sent after each tick's writes on a master connection. */
+  role: FollowUp;
+  /** The furthest each replica connection was seen to be. */
+  replicaRoles: WeakMap<Redis, ServerRole>;
+  /** The master as discovery knows it now, `host:port`. */
+  currentMaster(): string | undefined;
+}
+
+/** Settings of one session. */
+export interface SessionSettings {
+  timeoutMs: number;
+  fallbackToMaster: boolean;
+}
+
+/** Thrown inside the read path when the chosen replica is behind; never reaches the caller. */
+class NotCaughtUp extends SentinelPoolError {
+  constructor() {
+    super('ERR_NOT_CAUGHT_UP', 'the replica has not applied the session writes yet');
+  }
+}
+
+/** Backoff between attempts to find a caught-up replica: the next replica at once, then 1, 2, 4… ms. */
+function retryDelay(attempt: number): number {
+  return attempt === 0 ? 0 : Math.min(2 ** (attempt - 1), 10);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A read-your-writes session on one master group. */
+export class Session {
+  /** Writes (and any command) through the shared master pool, tracking the session's position. */
+  readonly master: SessionMaster;
+  /** Reads that see every write of this session (and of the token it started from). */
+  readonly replica: SessionReplica;
+  private positionValue: ReplicationPosition | undefined;
+
+  constructor(
+    readonly context: SessionContext,
+    readonly settings: SessionSettings,
+    after: ReplicationPosition | undefined,
+  ) {
+    this.positionValue = after;
+    this.master = new SessionMaster(this);
+    this.replica = new SessionReplica(this);
+  }
+
+  /** Where the session's last write is, or undefined before any. */
+  get position(): ReplicationPosition | undefined {
+    return this.positionValue && { ...this.positionValue };
+  }
+
+  /**
+   * The session's position as an opaque string, to hand to another process (an HTTP header,
+   * a job): `sentinel.session(name, { after: token })` there sees this session's writes.
+   */
+  get token(): string {
+    return encodeToken(this.positionValue);
+  }
+
+  /** @internal */
+  advance(position: ReplicationPosition): void {
+    this.positionValue = laterPosition(this.positionValue, position);
+  }
+
+  /** @internal Learns the master's offset after every write this command may do. */
+  readonly trackWrites: InvokerWrap = (invoke, kind) => {
+    if (kind === 'read') return invoke;
+    return (redis, connection) => {
+      const reply = invoke(redis, connection);
+      const role = this.context.role.after(redis);
+      return Promise.all([reply, role]).then(([value, roleReply]) => {
+        const parsed = parseRole(roleReply);
+        if (parsed.role === 'master' && connection.address) {
+          this.advance({ master: formatAddress(connection.address), offset: parsed.offset });
+        }
+        return value;
+      });
+    };
+  };
+
+  /** @internal Serves a read only from a server that has the session's writes. */
+  readonly checkCaughtUp: InvokerWrap = (invoke) => (redis, connection) => {
+    const position = this.positionValue;
+    if (!position) return invoke(redis, connection);
+    const known = this.context.replicaRoles.get(redis);
+    if (known && isCaughtUp(position, known)) return invoke(redis, connection);
+    // ROLE first, then the read, on the same connection: the read sees at least that offset.
+    const role = redis.call('ROLE');
+    const reply = invoke(redis, connection);
+    return Promise.all([role, reply]).then(([roleReply, value]) => {
+      const parsed = parseRole(roleReply);
+      this.remember(redis, parsed);
+      if (!isCaughtUp(position, parsed)) throw new NotCaughtUp();
+      return value;
+    });
+  };
+
+  private remember(redis: Redis, role: ServerRole): void {
+    if (role.role !== 'replica') return;
+    const known = this.context.replicaRoles.get(redis);
+    const sameMaster =
+      known?.role === 'replica' &&
+      known.masterHost === role.masterHost &&
+      known.masterPort === role.masterPort;
+    if (!sameMaster || (known.role === 'replica' && role.offset > known.offset)) {
+      this.context.replicaRoles.set(redis, role);
+    }
+  }
+
+  /**
+   * @internal Runs a read on a caught-up replica: retries briefly on the others, then reads
+   * from the master (or fails) once `timeoutMs` has passed.
+   */
+  async readConsistently<T>(
+    read: (wrap: InvokerWrap | undefined) => Promise<T>,
+    fromMaster: () => Promise<T>,
+  ): Promise<T> {
+    const position = this.positionValue;
+    if (!position) return read(undefined);
+    // A position from before a failover matches no replica of the new master: go to the master.
+    if (position.master !== this.context.currentMaster()) return fromMaster();
+    const deadline = Date.now() + this.settings.timeoutMs;
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      try {
+        return await read(this.checkCaughtUp);
+      } catch (error) {
+        if (!(error instanceof NotCaughtUp)) throw error;
+      }
+      if (Date.now() >= deadline) break;
+      await delay(retryDelay(attempt));
+    }
+    if (this.settings.fallbackToMaster) return fromMaster();
+    throw new ConsistencyTimeoutError(
+      `No replica of "${this.context.master.name}" reached the session's writes within ${this.settings.timeoutMs} ms`,
+    );
+  }
+}
+
+/** `session.master`: the master pool's commands, tracking the session's writes. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the command methods exist at run time
+export class SessionMaster {
+  constructor(private readonly session: Session) {}
+
+  /** @internal */
+  sendCommand(method: string, args: unknown[]): Promise<unknown> {
+    return this.session.context.master.sendCommand(method, args, this.session.trackWrites);
+  }
+
+  /** @internal */
+  runBatch(commands: unknown[][], transaction: boolean): Promise<BatchResult> {
+    return this.session.context.master.runBatch(commands, transaction, this.session.trackWrites);
+  }
+
+  /** A pipeline whose writes the session tracks. */
+  pipeline(commands?: unknown[][]): Batch {
+    return new CommandBatch(this, false, commands) as unknown as Batch;
+  }
+
+  /** A transaction whose writes the session tracks. */
+  multi(commands?: unknown[][]): Batch {
+    return new CommandBatch(this, true, commands) as unknown as Batch;
+  }
+
+  /** A dedicated master connection (its writes are not tracked by the session). */
+  withConnection<T>(fn: (connection: Redis) => Promise<T> | T): Promise<T> {
+    return this.session.context.master.withConnection(fn);
+  }
+}
+export interface SessionMaster extends PoolCommands {}
+
+/** `session.replica`: the replica pool's commands, served only by caught-up servers. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the command methods exist at run time
+export class SessionReplica {
+  constructor(private readonly session: Session) {}
+
+  /** @internal */
+  sendCommand(method: string, args: unknown[]): Promise<unknown> {
+    const { master, replica } = this.session.context;
+    return this.session.readConsistently(
+      (wrap) => replica.sendCommand(method, args, wrap),
+      () => master.sendCommand(method, args),
+    );
+  }
+
+  /** @internal */
+  runBatch(commands: unknown[][], transaction: boolean): Promise<BatchResult> {
+    const { master, replica } = this.session.context;
+    return this.session.readConsistently(
+      (wrap) => replica.runBatch(commands, transaction, wrap),
+      () => master.runBatch(commands, transaction),
+    );
+  }
+
+  /** A pipeline of reads, served by one caught-up server. */
+  pipeline(commands?: unknown[][]): Batch {
+    return new CommandBatch(this, false, commands) as unknown as Batch;
+  }
+
+  /** A dedicated replica connection (not checked against the session's position). */
+  withConnection<T>(fn: (connection: Redis) => Promise<T> | T): Promise<T> {
+    return this.session.context.replica.withConnection(fn);
+  }
+}
+export interface SessionReplica extends PoolCommands {}
+
+installCommandMethods(SessionMaster.prototype, (self: SessionMaster, method, args) =>
+  self.sendCommand(method, args),
+);
+installCommandMethods(SessionReplica.prototype, (self: SessionReplica, method, args) =>
+  self.sendCommand(method, args),
+);
