@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { DurableWrites } from './consistency/durable-writes.js';
 import { FollowUp } from './consistency/follow-up.js';
-import { encodeToken, parseToken } from './consistency/position.js';
+import { parseToken } from './consistency/position.js';
 import { Session, type SessionContext } from './consistency/session.js';
 import { debugFor } from './debug.js';
 import {
@@ -112,6 +112,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     const key = `master ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
     if (existing) return existing as MasterPool;
+    const durable = poolOptions.waitForReplicas && new DurableWrites(poolOptions.waitForReplicas);
     const pool = new MasterPool(
       this.discoveryFor(name),
       this.connectionFactory(poolOptions.coalesceWrites),
@@ -119,6 +120,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
       {
         failoverTimeout: this.options.failoverTimeout,
         db: this.options.db,
+        wrap: durable ? durable.wrap : undefined,
       },
     );
     this.pools.set(key, pool);
