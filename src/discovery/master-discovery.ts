@@ -50,6 +50,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   private pollTimer: NodeJS.Timeout | undefined;
   private pollDeadline = 0;
   private closed = false;
+  private discovering: Promise<Topology> | undefined;
   /** When the current failover started (0: none; a leader that died mid-way times out). */
   private failoverStartedAt = 0;
 
@@ -77,8 +78,18 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
     return this.pollTimer !== undefined;
   }
 
-  /** Asks the sentinels in order for the whole topology and applies what changed. */
-  async discover(): Promise<Topology> {
+  /**
+   * Asks the sentinels in order for the whole topology and applies what changed. Concurrent
+   * callers (every connection of a starting pool) share one round of questions.
+   */
+  discover(): Promise<Topology> {
+    this.discovering ??= this.discoverNow().finally(() => {
+      this.discovering = undefined;
+    });
+    return this.discovering;
+  }
+
+  private async discoverNow(): Promise<Topology> {
     const attempts: SentinelAttempt[] = [];
     const answer = await this.sentinels.askInOrder((client) => this.askTopology(client), attempts);
     if (!answer) throw new MasterNotFoundError(this.name, attempts);
