@@ -39,9 +39,20 @@ function hasBlockArgument(args: readonly unknown[]): boolean {
   return args.some((a) => typeof a === 'string' && a.toUpperCase() === 'BLOCK');
 }
 
+/** Kinds by command name, for the commands whose kind does not depend on their arguments. */
+const kindCache = new Map<string, CommandKind>();
+
 /** Classifies a command by name (any case) and arguments. Unknown commands count as writes. */
 export function classifyCommand(name: string, args: readonly unknown[] = []): CommandKind {
-  const command = name.toLowerCase();
+  // The command path runs this for every command: one map lookup in the common case.
+  const cached = kindCache.get(name);
+  if (cached) return cached;
+  const kind = classifyUncached(name.toLowerCase(), args);
+  if (!BLOCKS_ONLY_WITH_ARGUMENT.has(name.toLowerCase()) && kindCache.size < 2000) kindCache.set(name, kind);
+  return kind;
+}
+
+function classifyUncached(command: string, args: readonly unknown[]): CommandKind {
   if (!exists(command)) return 'write';
   if (
     STATEFUL.has(command) ||
