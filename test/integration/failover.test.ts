@@ -1,0 +1,296 @@
+/**
+ * Failover under steady load, on a real 1 master + 2 replicas + 3 sentinels topology: writes
+ * (`RPUSH seq:<test> n` through `masterFor`) and reads (`replicaFor().get`) keep running while
+ * the master is failed over gracefully, SIGKILLed or SIGSTOPped. What the application sees
+ * (errors by name) and what the servers hold afterwards (acknowledged numbers missing, numbers
+ * applied twice) are both checked. Also: `quit()` leaves no socket or timer behind.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ConnectionLostError, type MasterPool, type ReplicaPool, Sentinel } from '../../src/index.js';
+import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { withNode } from '../helpers/node-client.js';
+import { ReadLoad } from '../helpers/read-load.js';
+import { SentinelSpy } from '../helpers/sentinel-spy.js';
+import { checkWrites, readSequence, WriteLoad } from '../helpers/write-load.js';
+
+const WRITERS = 4;
+/** The value every reader expects under `PROBE_KEY`. */
+const PROBE_KEY = 'failover:probe';
+const PROBE_VALUE = 'steady';
+/** How long the load keeps running after a switch before the checks (load duration, not a sync). */
+const LOAD_AFTER_SWITCH_MS = 1500;
+const QUIT_PROBE = fileURLToPath(new URL('../helpers/quit-probe.ts', import.meta.url));
+
+describe('failover', () => {
+  let topology: LocalTopology;
+  const clients: Sentinel[] = [];
+  const loads: { stop(): Promise<void> }[] = [];
+  const spies: SentinelSpy[] = [];
+
+  const open = (...args: ConstructorParameters<typeof Sentinel>) => {
+    const sentinel = new Sentinel(...args);
+    clients.push(sentinel);
+    return sentinel;
+  };
+
+  before(async () => {
+    topology = await LocalTopology.start();
+  });
+  afterEach(async () => {
+    await Promise.all(loads.splice(0).map((l) => l.stop()));
+    await Promise.all(spies.splice(0).map((s) => s.stop()));
+    await Promise.all(clients.splice(0).map((c) => c.quit()));
+    await topology.restore();
+  });
+  after(async () => {
+    await topology?.stop();
+  });
+
+  /** Pools connected and serving, the probe key on every replica, a spy on every sentinel. */
+  async function setUp(): Promise<{ master: MasterPool; replicas: ReplicaPool; spy: SentinelSpy }> {
+    const sentinel = open(topology.sentinelAddresses());
+    const master = sentinel.masterFor(topology.masterName);
+    const replicas = sentinel.replicaFor(topology.masterName);
+    await master.set(PROBE_KEY, PROBE_VALUE);
+    await eventually(async () => {
+      for (const replica of topology.replicaAddresses()) {
+        assert.equal(await withNode(replica, (c) => c.get(PROBE_KEY)), PROBE_VALUE);
+      }
+    });
+    assert.equal(await replicas.get(PROBE_KEY), PROBE_VALUE);
+    const spy = await SentinelSpy.start(topology.sentinelAddresses());
+    spies.push(spy);
+    return { master, replicas, spy };
+  }
+
+  function startLoads(master: MasterPool, replicas: ReplicaPool, key: string) {
+    const writes = WriteLoad.start(master, { key, writers: WRITERS, identifyingWriters: 1, maxMs: 60_000 });
+    const reads = ReadLoad.start({
+      read: () => replicas.get(PROBE_KEY),
+      isExpected: (v) => v === PROBE_VALUE,
+      readers: 2,
+      maxMs: 60_000,
+    });
+    loads.push(writes, reads);
+    return { writes, reads };
+  }
+
+  /**
+   * Lets the load run until `count` more writes were acknowledged and at least `minMs` passed
+   * (load duration, not a synchronization).
+   */
+  async function runLoad(writes: WriteLoad, count = 200, minMs = 0): Promise<void> {
+    const since = performance.now();
+    await eventually(() => writes.acksSince(since) >= count && performance.now() - since >= minMs, {
+      timeoutMs: 10_000 + minMs,
+      message: `${count} acks`,
+    });
+  }
+
+  /** Waits for progress on the new master after a switch, then prints switch → first ack. */
+  async function timeSwitchToAck(
+    what: string,
+    spy: SentinelSpy,
+    writes: WriteLoad,
+    to: NodeAddress,
+    since: number,
+  ): Promise<number> {
+    await eventually(
+      () => spy.first('+switch-master', since) !== undefined && writes.firstAckFrom(to.port, since),
+      {
+        timeoutMs: 15_000,
+        message: 'a +switch-master and a write acknowledged by the new master',
+      },
+    );
+    const firstSwitch = spy.first('+switch-master', since)!;
+    const firstAck = writes.firstAckFrom(to.port, since)!;
+    const delta = firstAck.at - firstSwitch.at;
+    console.log(
+      `# ${what}: first write acknowledged by the new master ${delta.toFixed(1)} ms after the first +switch-master`,
+    );
+    return delta;
+  }
+
+  it('leaves no socket or timer behind after quit()', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    const baseline = process
+      .getActiveResourcesInfo()
+      .filter((r) => r !== 'TTYWrap')
+      .sort();
+    const sentinel = new Sentinel(topology.sentinelAddresses());
+    const master = sentinel.masterFor(topology.masterName);
+    const replicas = sentinel.replicaFor(topology.masterName);
+    await master.set('failover:quit', '1');
+    await replicas.get('failover:quit');
+    await master.pipeline().get('failover:quit').incr('failover:quit:n').exec();
+    await master.withConnection((conn) => conn.ping());
+    await sentinel.quit();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      process
+        .getActiveResourcesInfo()
+        .filter((r) => r !== 'TTYWrap')
+        .sort(),
+      baseline,
+    );
+  });
+
+  it('leaves nothing behind after quit() right after a SIGKILL failover: the process exits', async () => {
+    // In a child process: a leak keeps its event loop alive, and must not hang this one.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        QUIT_PROBE,
+        JSON.stringify({ sentinels: topology.sentinelAddresses(), masterName: topology.masterName }),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+    try {
+      await eventually(() => stdout.includes('ready\n') || hasExited(), {
+        timeoutMs: 20_000,
+        message: 'probe ready',
+      });
+      assert.ok(!hasExited(), `the probe exited early: ${stderr}`);
+      const old = topology.masterAddress();
+      await topology.kill(old, 'SIGKILL');
+      const left = await eventually(() => /^left (.*)$/m.exec(stdout)?.[1] ?? hasExited(), {
+        timeoutMs: 30_000,
+        message: 'probe quit after the failover',
+      });
+      assert.equal(typeof left, 'string', `the probe exited early: ${stderr}`);
+      // Bounded: a timer still pending would end by then; a client that reconnects never does.
+      const exited = await eventually(hasExited, { timeoutMs: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      assert.deepEqual(
+        { left: JSON.parse(left as string), exited, exitCode: child.exitCode },
+        { left: [], exited: true, exitCode: 0 },
+        `active resources right after quit(), and whether the process exited within 5 s. ${stderr}`,
+      );
+    } finally {
+      if (!hasExited()) child.kill('SIGKILL');
+    }
+  });
+
+  it('loses nothing and shows no error through a graceful failover', async () => {
+    const key = 'seq:graceful';
+    const { master, replicas, spy } = await setUp();
+    const { writes, reads } = startLoads(master, replicas, key);
+    await runLoad(writes);
+    const since = performance.now();
+    const { from, to, switches } = await topology.failover();
+    assert.equal(switches.length, 1, 'one switch (no double failover)');
+    const delta = await timeSwitchToAck('graceful', spy, writes, to, since);
+    await runLoad(writes);
+    await Promise.all([writes.stop(), reads.stop()]);
+
+    assert.equal(writes.allErrors().length, 0, `write errors: ${writes.describeErrors()}`);
+    assert.equal(reads.allErrors().length + reads.wrong.length, 0, reads.describe());
+    const check = await checkWrites(to, key, writes.acks);
+    console.log(
+      `# graceful ${from.port} -> ${to.port}: ${check.acknowledged} acknowledged, ${check.present} present, ${reads.answered} reads`,
+    );
+    assert.deepEqual(check.missing, [], 'acknowledged writes missing on the new master');
+    assert.deepEqual(check.duplicates, [], 'writes applied twice');
+    assert.ok(delta > -5000 && delta < 5000, `switch to first ack: ${delta} ms`);
+  });
+
+  it('surfaces only in-flight writes as ConnectionLostError when the master is SIGKILLed', async () => {
+    const key = 'seq:sigkill';
+    const { master, replicas, spy } = await setUp();
+    const { writes, reads } = startLoads(master, replicas, key);
+    await runLoad(writes);
+    const old = topology.masterAddress();
+    const killedAt = performance.now();
+    await topology.kill(old, 'SIGKILL');
+    const to = await topology.waitForFailover(old);
+    const delta = await timeSwitchToAck('SIGKILL', spy, writes, to, killedAt);
+    await runLoad(writes, 200, LOAD_AFTER_SWITCH_MS);
+    await Promise.all([writes.stop(), reads.stop()]);
+
+    assert.deepEqual(writes.errorsOtherThan('ConnectionLostError'), [], writes.describeErrors());
+    const lost = writes.errors.get('ConnectionLostError') ?? [];
+    assert.ok(lost.length <= WRITERS, `at most one in-flight write per writer: ${writes.describeErrors()}`);
+    for (const error of lost) {
+      assert.ok(error instanceof ConnectionLostError);
+      assert.equal(error.maybeApplied, true);
+    }
+    assert.equal(reads.allErrors().length + reads.wrong.length, 0, reads.describe());
+    const check = await checkWrites(to, key, writes.acks);
+    console.log(
+      `# SIGKILL: ${lost.length} ConnectionLostError, ${check.missing.length} acknowledged writes lost (async replication), ${check.present} present`,
+    );
+    assert.deepEqual(check.duplicates, [], 'writes applied twice');
+    assert.ok(writes.acksSince(killedAt) > 0, 'writes continue on the new master');
+    assert.ok(delta > -5000 && delta < 5000, `switch to first ack: ${delta} ms`);
+  });
+
+  it('moves off a SIGSTOPped master and never writes to it again after it wakes', async () => {
+    const key = 'seq:sigstop';
+    const { master, replicas, spy } = await setUp();
+    const { writes, reads } = startLoads(master, replicas, key);
+    await runLoad(writes);
+    const old = topology.masterAddress();
+    const stoppedAt = performance.now();
+    await topology.kill(old, 'SIGSTOP');
+    const to = await topology.waitForFailover(old);
+    const delta = await timeSwitchToAck('SIGSTOP', spy, writes, to, stoppedAt);
+    const switchAt = spy.first('+switch-master', stoppedAt)!.at;
+    await runLoad(writes, 200, LOAD_AFTER_SWITCH_MS);
+
+    await topology.kill(old, 'SIGCONT');
+    // The old master wakes up still a master, with its own data, until Sentinel demotes it.
+    const [[, role], [, entries]] = (await withNode(old, (c) =>
+      c.multi().role().lrange(key, 0, -1).exec(),
+    ))! as [[null, unknown[]], [null, string[]]];
+    const wokeAsMaster = role[0] === 'master';
+    const grewWhileMaster: number[] = [];
+    await eventually(
+      async () => {
+        const [[, r], [, length]] = (await withNode(old, (c) => c.multi().role().llen(key).exec()))! as [
+          [null, unknown[]],
+          [null, number],
+        ];
+        if (r[0] === 'master' && length !== entries.length) grewWhileMaster.push(length);
+        return r[0] === 'slave';
+      },
+      { timeoutMs: 40_000, intervalMs: 200, message: 'Sentinel demotes the old master' },
+    );
+    await Promise.all([writes.stop(), reads.stop()]);
+
+    const ackedAfterSwitch = new Set(writes.acks.filter((a) => a.at > switchAt).map((a) => a.n));
+    if (wokeAsMaster) {
+      const onOldMaster = entries.map(Number).filter((n) => ackedAfterSwitch.has(n));
+      assert.deepEqual(onOldMaster, [], 'writes acknowledged after the switch found on the old master');
+    } else {
+      console.log('# SIGSTOP: the old master was demoted before it could be read');
+    }
+    assert.deepEqual(grewWhileMaster, [], 'the old master received writes after it woke up');
+    assert.deepEqual(writes.errorsOtherThan('ConnectionLostError'), [], writes.describeErrors());
+    assert.equal(reads.allErrors().length + reads.wrong.length, 0, reads.describe());
+    const onNewMaster = new Set(await readSequence(to, key));
+    const missing = [...ackedAfterSwitch].filter((n) => !onNewMaster.has(n));
+    assert.deepEqual(missing, [], 'writes acknowledged after the switch missing on the new master');
+    const check = await checkWrites(to, key, writes.acks);
+    assert.deepEqual(check.duplicates, [], 'writes applied twice');
+    console.log(
+      `# SIGSTOP: ${ackedAfterSwitch.size} acknowledged after the switch, errors ${writes.describeErrors()}, ${check.missing.length} lost before it`,
+    );
+    assert.ok(delta > -5000 && delta < 5000, `switch to first ack: ${delta} ms`);
+  });
+});
