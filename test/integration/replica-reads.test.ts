@@ -1,0 +1,242 @@
+/**
+ * `replicaFor()`: reads spread over the healthy replicas (round-robin, random, least-latency),
+ * writes refused before they are sent, a replica lost under a steady read load, the fallback to
+ * the master (or ReplicaNotFoundError) when no replica is left, a restarted replica rejoining,
+ * and a promoted replica leaving. What each server served is read from its `INFO commandstats`.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import {
+  type BalanceStrategy,
+  type ReplicaEvent,
+  ReplicaNotFoundError,
+  type ReplicaPool,
+  Sentinel,
+  WriteOnReplicaError,
+} from '../../src/index.js';
+import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { commandAttempts, commandCalls, withNode } from '../helpers/node-client.js';
+import { ReadLoad } from '../helpers/read-load.js';
+
+const KEY = 'rr:key';
+const VALUE = 'replicated';
+
+const same = (a: NodeAddress) => (b: NodeAddress) => a.host === b.host && a.port === b.port;
+
+describe('replica reads', () => {
+  let topology: LocalTopology;
+  const clients: Sentinel[] = [];
+  const loads: ReadLoad[] = [];
+
+  const open = (...args: ConstructorParameters<typeof Sentinel>) => {
+    const sentinel = new Sentinel(...args);
+    clients.push(sentinel);
+    return sentinel;
+  };
+
+  before(async () => {
+    topology = await LocalTopology.start();
+  });
+  afterEach(async () => {
+    await Promise.all(loads.splice(0).map((l) => l.stop()));
+    await Promise.all(clients.splice(0).map((c) => c.quit()));
+    await topology.restore();
+  });
+  after(async () => {
+    await topology?.stop();
+  });
+
+  /** A Sentinel with the key written through the master and present on every replica. */
+  async function setUp(): Promise<Sentinel> {
+    const sentinel = open(topology.sentinelAddresses());
+    await sentinel.masterFor(topology.masterName).set(KEY, VALUE);
+    await eventually(async () => {
+      for (const replica of topology.replicaAddresses()) {
+        assert.equal(await withNode(replica, (c) => c.get(KEY)), VALUE);
+      }
+    });
+    return sentinel;
+  }
+
+  const getsOn = (nodes: NodeAddress[]) => Promise.all(nodes.map((n) => commandCalls(n, 'get')));
+
+  /** Reads `count` times, one at a time, checking every answer. */
+  async function read(pool: ReplicaPool, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) assert.equal(await pool.get(KEY), VALUE);
+  }
+
+  /** Reads until every node in `nodes` served GETs, and returns how many each served. */
+  async function readUntilEachServed(pool: ReplicaPool, nodes: NodeAddress[]): Promise<number[]> {
+    const before = await getsOn(nodes);
+    return eventually(
+      async () => {
+        await read(pool, 50);
+        const served = (await getsOn(nodes)).map((n, i) => n - before[i]!);
+        return served.every((n) => n > 0) ? served : false;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, message: `reads reach ${nodes.map((n) => n.port).join(', ')}` },
+    );
+  }
+
+  for (const balance of ['round-robin', 'random', 'least-latency'] as BalanceStrategy[]) {
+    it(`spreads reads over both replicas, never the master (balance: '${balance}')`, async () => {
+      const sentinel = await setUp();
+      const pool = sentinel.replicaFor(topology.masterName, { balance });
+      const master = topology.masterAddress();
+      const replicas = topology.replicaAddresses();
+      const [masterBefore] = await getsOn([master]);
+      await read(pool, 10);
+      const before = await getsOn(replicas);
+      await read(pool, 200);
+      const served = (await getsOn(replicas)).map((n, i) => n - before[i]!);
+      console.log(`# ${balance}: replicas served ${served.join(' + ')} of 200 reads`);
+      assert.equal(
+        served.reduce((a, b) => a + b, 0),
+        200,
+      );
+      if (balance !== 'least-latency') {
+        for (const n of served) assert.ok(n >= 20, `each replica served a share: ${served}`);
+      } else {
+        // Each replica is measured at least once; the faster then gets most reads.
+        await readUntilEachServed(pool, replicas);
+      }
+      assert.deepEqual(await getsOn([master]), [masterBefore], 'the master served no read');
+    });
+  }
+
+  it('rejects writes with WriteOnReplicaError before sending them', async () => {
+    const sentinel = await setUp();
+    const pool = sentinel.replicaFor(topology.masterName);
+    const nodes = topology.dataAddresses();
+    const before = await Promise.all(
+      nodes.flatMap((n) => [
+        commandAttempts(n, 'set'),
+        commandAttempts(n, 'incr'),
+        commandAttempts(n, 'del'),
+      ]),
+    );
+    const refused = { name: 'WriteOnReplicaError', code: 'ERR_WRITE_ON_REPLICA' };
+    // Before the pool ever connected, and after.
+    await assert.rejects(pool.set('rr:w', 'x'), refused);
+    await read(pool, 5);
+    await assert.rejects(pool.set('rr:w', 'x'), refused);
+    await assert.rejects(pool.incr('rr:w'), refused);
+    await assert.rejects(pool.del(KEY), refused);
+    await assert.rejects(pool.call('SET', 'rr:w', 'x'), refused);
+    await assert.rejects(pool.pipeline().get(KEY).set('rr:w', 'x').exec(), refused);
+    const error = await pool.set('rr:w', 'x').catch((e: unknown) => e);
+    assert.ok(error instanceof WriteOnReplicaError);
+    assert.equal(error.command, 'set');
+    const after = await Promise.all(
+      nodes.flatMap((n) => [
+        commandAttempts(n, 'set'),
+        commandAttempts(n, 'incr'),
+        commandAttempts(n, 'del'),
+      ]),
+    );
+    assert.deepEqual(after, before, 'no server saw SET, INCR or DEL');
+    assert.equal(await withNode(topology.masterAddress(), (c) => c.get(KEY)), VALUE);
+  });
+
+  it('shows no error to a steady read load when a replica is SIGKILLed', async () => {
+    const sentinel = await setUp();
+    const pool = sentinel.replicaFor(topology.masterName);
+    const down: ReplicaEvent[] = [];
+    sentinel.on('replicaDown', (e) => down.push(e));
+    await readUntilEachServed(pool, topology.replicaAddresses());
+    const reads = ReadLoad.start({
+      read: () => pool.get(KEY),
+      isExpected: (v) => v === VALUE,
+      maxMs: 30_000,
+    });
+    loads.push(reads);
+    await eventually(() => reads.answered > 100, { timeoutMs: 5000 });
+    const [victim, survivor] = topology.replicaAddresses() as [NodeAddress, NodeAddress];
+    await topology.kill(victim, 'SIGKILL');
+    await eventually(() => down.some((e) => same(victim)(e.replica)), {
+      timeoutMs: 15_000,
+      message: 'the killed replica is reported down',
+    });
+    const answeredAtDown = reads.answered;
+    const survivorBefore = await commandCalls(survivor, 'get');
+    await eventually(() => reads.answered > answeredAtDown + 200, { timeoutMs: 5000 });
+    await reads.stop();
+    assert.equal(reads.allErrors().length + reads.wrong.length, 0, reads.describe());
+    assert.ok((await commandCalls(survivor, 'get')) - survivorBefore >= 200, 'the survivor serves the reads');
+    assert.ok(!pool.replicas().some(same(victim)), 'the killed replica left the pool');
+  });
+
+  it('falls back to the master when both replicas are down, or rejects with ReplicaNotFoundError', async () => {
+    const sentinel = await setUp();
+    const fallback = sentinel.replicaFor(topology.masterName);
+    const strict = sentinel.replicaFor(topology.masterName, { fallbackToMaster: false });
+    await readUntilEachServed(fallback, topology.replicaAddresses());
+    await read(strict, 10);
+    const reads = ReadLoad.start({
+      read: () => fallback.get(KEY),
+      isExpected: (v) => v === VALUE,
+      maxMs: 30_000,
+    });
+    loads.push(reads);
+    const master = topology.masterAddress();
+    const [masterBefore] = await getsOn([master]);
+    await Promise.all(topology.replicaAddresses().map((r) => topology.kill(r, 'SIGKILL')));
+    // Sentinel takes down-after-milliseconds (1.5 s) to call them down.
+    const error = await eventually(
+      async () => {
+        const e = await strict.get(KEY).catch((x: unknown) => x);
+        return e instanceof ReplicaNotFoundError ? e : false;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, message: 'strict reads reject with ReplicaNotFoundError' },
+    );
+    assert.equal(error.code, 'ERR_REPLICA_NOT_FOUND');
+    await eventually(async () => (await commandCalls(master, 'get')) - masterBefore! >= 100, {
+      timeoutMs: 10_000,
+      message: 'the master serves the fallback reads',
+    });
+    await reads.stop();
+    assert.equal(reads.allErrors().length + reads.wrong.length, 0, reads.describe());
+    assert.equal(await fallback.get(KEY), VALUE);
+  });
+
+  it('reads from a restarted replica again once it rejoined', async () => {
+    const sentinel = await setUp();
+    const pool = sentinel.replicaFor(topology.masterName);
+    const down: ReplicaEvent[] = [];
+    const up: ReplicaEvent[] = [];
+    sentinel.on('replicaDown', (e) => down.push(e));
+    sentinel.on('replicaUp', (e) => up.push(e));
+    const replica = topology.replicaAddresses()[0]!;
+    await readUntilEachServed(pool, topology.replicaAddresses());
+    await topology.kill(replica, 'SIGKILL');
+    await eventually(() => down.some((e) => same(replica)(e.replica)), { timeoutMs: 15_000 });
+    await read(pool, 20);
+    await topology.restart(replica);
+    const startedAt = performance.now();
+    await eventually(() => up.some((e) => same(replica)(e.replica)), {
+      timeoutMs: 30_000,
+      message: 'the restarted replica is reported up',
+    });
+    await readUntilEachServed(pool, [replica]);
+    console.log(
+      `# replica back in the pool ${(performance.now() - startedAt).toFixed(0)} ms after restart()`,
+    );
+  });
+
+  it('stops reading from a replica promoted by a failover', async () => {
+    const sentinel = await setUp();
+    const pool = sentinel.replicaFor(topology.masterName);
+    await readUntilEachServed(pool, topology.replicaAddresses());
+    const { to } = await topology.failover();
+    await eventually(() => !pool.replicas().some(same(to)), {
+      message: 'the promoted replica left the pool',
+    });
+    const others = topology.dataAddresses().filter((n) => !same(to)(n));
+    const [promotedBefore, othersBefore] = await Promise.all([getsOn([to]), getsOn(others)]);
+    await read(pool, 200);
+    assert.deepEqual(await getsOn([to]), promotedBefore, 'the new master served replica reads');
+    const served = (await getsOn(others)).reduce((sum, n, i) => sum + n - othersBefore[i]!, 0);
+    assert.equal(served, 200, 'the other data nodes served every read');
+    console.log(`# after the failover, replica reads go to ${pool.replicas().map((r) => r.port)}`);
+  });
+});
