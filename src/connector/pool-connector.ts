@@ -35,6 +35,19 @@ export function connectorFor(
       super(2000);
     }
 
+    /**
+     * ioredis's graceful disconnect ends the socket and arms a 2 s timer that only the socket's
+     * 'close' clears: on a socket we already destroyed (moving off a server) that timer would
+     * outlive the connection. Nothing to end then.
+     */
+    override disconnect(): void {
+      if (!this.stream || this.stream.destroyed) {
+        this.connecting = false;
+        return;
+      }
+      super.disconnect();
+    }
+
     override async connect(): Promise<NetStream> {
       this.connecting = true;
       let address: Address;

@@ -80,6 +80,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private socket: Socket | undefined;
   private corked = false;
   private mismatches = 0;
+  private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -87,7 +88,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       {
         resolve: async () => {
           // After a role mismatch, back off before asking again: discovery may need a moment.
-          if (this.mismatches > 0) await delay(Math.min(25 * 2 ** this.mismatches, 1000));
+          if (this.mismatches > 0) await this.backOff(Math.min(25 * 2 ** this.mismatches, 1000));
           return options.resolve();
         },
         connected: (address, socket) => {
@@ -112,6 +113,18 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
+  }
+
+  /** Waits before reconnecting; close() cuts the wait short so that nothing outlives it. */
+  private backOff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, ms);
+      this.backoff = { timer, resolve: finish };
+      function finish() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
   }
 
   /** The current state. */
@@ -220,9 +233,19 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     log('%s %s: moving off (%s)', this.options.label, this.addressLabel, why);
     if (this.stateValue !== 'connecting') this.setState('connecting', why);
     if (this.socket && !this.socket.destroyed) this.socket.destroy();
-    // Between reconnect attempts: connect now instead of after the backoff. The pending retry
-    // timer later finds the client connecting or connected and does nothing.
-    else if (this.redis.status === 'reconnecting') this.redis.connect().catch(() => {});
+    else if (this.redis.status === 'reconnecting') this.reconnectNow();
+  }
+
+  /**
+   * Between reconnect attempts: connect now instead of after the backoff. ioredis's pending
+   * retry timer must go too: left alone it would call connect() again later, even after the
+   * connection was closed, and bring it back to life.
+   */
+  private reconnectNow(): void {
+    const internals = this.redis as unknown as { reconnectTimeout: NodeJS.Timeout | null };
+    clearTimeout(internals.reconnectTimeout ?? undefined);
+    internals.reconnectTimeout = null;
+    this.redis.connect().catch(() => {});
   }
 
   /**
@@ -233,6 +256,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     if (this.stateValue === 'closed') return;
     this.setState('closed', graceful ? 'quit' : 'disconnect');
     this.removeAllListeners();
+    this.backoff?.resolve();
     const hasSocket = ['connecting', 'connect', 'ready'].includes(this.redis.status);
     const ended = new Promise<void>((resolve) =>
       hasSocket ? this.redis.once('end', () => resolve()) : resolve(),
@@ -240,6 +264,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     if (graceful && this.redis.status === 'ready') {
       await this.redis.quit().catch(() => this.redis.disconnect());
     } else {
+      // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
+      this.socket?.destroy();
       this.redis.disconnect();
     }
     await ended;
@@ -259,10 +285,6 @@ function exemptBlockingCommands(redis: Redis): void {
     if (exists(command.name) && hasFlag(command.name, 'blocking')) command.setTimeout = () => {};
     return sendCommand.call(this, command, ...rest);
   };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** What a pool asks of the factory that builds its connections. */
