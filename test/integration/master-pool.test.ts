@@ -146,6 +146,53 @@ describe('master pool', () => {
     );
   });
 
+  it('retries reads, and fails only in-flight writes, when the server drops the connection', async () => {
+    const master = masterOf(open(topology.sentinelAddresses()));
+    await master.set('mp:kill', 'v');
+    const readErrors: Error[] = [];
+    const writeErrors: Error[] = [];
+    let readCount = 0;
+    for (let round = 0; round < 5; round++) {
+      let isStopped = false;
+      const loops = Array.from({ length: 8 }, async (_, i) => {
+        for (let n = 0; n < 10_000 && !isStopped; n++) {
+          if (i % 2 === 0) {
+            await master.get('mp:kill').then(
+              (v) => {
+                assert.equal(v, 'v');
+                readCount++;
+              },
+              (e: Error) => readErrors.push(e),
+            );
+          } else {
+            await master.incr('mp:kill:n').catch((e: Error) => writeErrors.push(e));
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      });
+      await eventually(() => readCount > (round + 1) * 100, { timeoutMs: 5000 });
+      // The server closes every client connection but the killer's own.
+      await withNode(topology.masterAddress(), (c) => c.call('CLIENT', 'KILL', 'TYPE', 'normal'));
+      const after = readCount;
+      await eventually(() => readCount > after + 100, { timeoutMs: 5000, message: 'reads continue' });
+      isStopped = true;
+      await Promise.all(loops);
+    }
+    const describe = (errors: Error[]) =>
+      [...new Set(errors.map((e) => `${e.name}: ${e.message}`))].join('; ');
+    assert.equal(readErrors.length, 0, `reads failed: ${readErrors.length}× ${describe(readErrors)}`);
+    const other = writeErrors.filter((e) => !(e instanceof ConnectionLostError && e.maybeApplied));
+    assert.equal(
+      other.length,
+      0,
+      `writes failed otherwise than in flight: ${other.length}× ${describe(other)}`,
+    );
+    assert.ok(
+      writeErrors.length <= 5 * 4,
+      `at most one in-flight write per writer per kill: ${writeErrors.length}`,
+    );
+  });
+
   it('sends no write to a demoted master: none fails with READONLY through a failover', async () => {
     const key = 'seq:readonly';
     const master = masterOf(open(topology.sentinelAddresses()));
