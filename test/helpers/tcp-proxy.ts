@@ -8,7 +8,9 @@ import type { NodeAddress } from '../../src/testing/index.js';
 
 /** A running proxy; {@link TcpProxy.close} ends every connection through it. */
 export class TcpProxy {
+  /** The client-facing sockets (what {@link resetAll} resets) and the upstream ones. */
   private readonly sockets = new Set<Socket>();
+  private readonly upstreams = new Set<Socket>();
 
   private constructor(
     private readonly server: Server,
@@ -21,9 +23,17 @@ export class TcpProxy {
     let proxy: TcpProxy | undefined;
     const server = createServer((client) => {
       const upstream = createConnection(target.port, target.host);
+      proxy?.sockets.add(client);
+      proxy?.upstreams.add(upstream);
+      client.on('close', () => {
+        proxy?.sockets.delete(client);
+        upstream.destroy();
+      });
+      upstream.on('close', () => {
+        proxy?.upstreams.delete(upstream);
+        client.destroy();
+      });
       for (const socket of [client, upstream]) {
-        proxy?.sockets.add(socket);
-        socket.on('close', () => proxy?.sockets.delete(socket));
         socket.on('error', () => {
           client.destroy();
           upstream.destroy();
@@ -39,9 +49,17 @@ export class TcpProxy {
     return proxy;
   }
 
+  /**
+   * Resets every connection through the proxy at once (TCP RST to the client, as from a server
+   * that died): the client's next socket write fails with ECONNRESET/EPIPE.
+   */
+  resetAll(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
   /** Stops listening and destroys every connection. */
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of [...this.sockets, ...this.upstreams]) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
