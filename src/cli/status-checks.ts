@@ -1,0 +1,196 @@
+/**
+ * The analysis of `status` (pure): from what the sentinels and the master said, the report and
+ * its warnings, i.e. the risks the classic Sentinel recipe warns about. Exit codes: 0 healthy,
+ * 1 warnings, 2 nothing to report on (no sentinel answered, or none knows the group).
+ */
+
+import { flagsOf, isDownFlags } from './sentinel-messages.js';
+import type { MasterProbe, SentinelView } from './status-gather.js';
+import {
+  type Finding,
+  masterAddressOf,
+  numberOr,
+  type ReplicaReport,
+  referenceView,
+  replicaReports,
+  type SentinelReport,
+  type StatusReport,
+  sentinelReports,
+} from './status-report.js';
+
+/** A replica lagging more than this many bytes behind the master is reported. */
+export const LAG_WARNING_BYTES = 1024 * 1024;
+
+type Warn = (code: string, message: string) => void;
+
+function checkSentinels(name: string, views: readonly SentinelView[], warn: Warn): void {
+  for (const view of views) {
+    if (view.error !== undefined) {
+      warn('sentinel-unreachable', `sentinel ${view.address} did not answer: ${view.error}`);
+    } else if (!view.master) {
+      warn(
+        'sentinel-unknown-master',
+        `sentinel ${view.address} does not monitor "${name}": ${view.masterError}`,
+      );
+    }
+  }
+  const knowing = views.filter((v) => v.master);
+  if (new Set(knowing.map(masterAddressOf)).size > 1) {
+    const claims = knowing.map((v) => `${v.address} says ${masterAddressOf(v)}`);
+    warn('sentinels-disagree', `sentinels disagree about the master: ${claims.join('; ')}`);
+  }
+}
+
+function checkMaster(
+  reference: SentinelView,
+  probe: MasterProbe | undefined,
+  warn: Warn,
+  notes: Finding[],
+): void {
+  const address = masterAddressOf(reference)!;
+  const flags = flagsOf(reference.master?.flags);
+  if (isDownFlags(flags)) {
+    warn(
+      'master-down',
+      `master ${address} is down for sentinel ${reference.address} (flags ${flags.join(',')})`,
+    );
+  }
+  if (probe?.error !== undefined)
+    warn('master-unreachable', `master ${address} did not answer: ${probe.error}`);
+  else if (probe && probe.role !== 'master')
+    warn('not-a-master', `${address} says ROLE ${probe.role}, not master`);
+  if (probe?.minReplicasToWrite === 0) {
+    warn(
+      'no-min-replicas-to-write',
+      `master ${address} has min-replicas-to-write 0: in a split brain, an isolated master keeps accepting writes that the failover then discards`,
+    );
+  } else if (probe?.minReplicasToWrite === undefined) {
+    const why = probe?.configError ?? 'no master';
+    notes.push({
+      code: 'min-replicas-unchecked',
+      message: `min-replicas-to-write could not be checked: ${why}`,
+    });
+  }
+}
+
+function checkReplicas(
+  name: string,
+  replicas: readonly ReplicaReport[],
+  probe: MasterProbe | undefined,
+  warn: Warn,
+) {
+  if (replicas.length === 0)
+    warn('no-replicas', `"${name}" has no replica: a failover has nothing to promote`);
+  for (const replica of replicas) {
+    if (isDownFlags(replica.flags)) {
+      warn('replica-down', `replica ${replica.address} is down (flags ${replica.flags.join(',')})`);
+    } else if (replica.masterLinkStatus !== undefined && replica.masterLinkStatus !== 'ok') {
+      warn(
+        'replica-down',
+        `replica ${replica.address} has its link to the master ${replica.masterLinkStatus}`,
+      );
+    } else if (probe?.role === 'master' && replica.offset === undefined) {
+      warn(
+        'replica-down',
+        `replica ${replica.address} is not connected to the master (missing from its ROLE)`,
+      );
+    } else if (replica.lagBytes !== undefined && replica.lagBytes > LAG_WARNING_BYTES) {
+      warn('replica-lagging', `replica ${replica.address} lags ${replica.lagBytes} bytes behind the master`);
+    }
+  }
+}
+
+function checkQuorum(
+  name: string,
+  views: readonly SentinelView[],
+  reference: SentinelView,
+  sentinels: readonly SentinelReport[],
+  warn: Warn,
+): NonNullable<StatusReport['quorum']> {
+  for (const s of sentinels) {
+    if (!s.isNamed && isDownFlags(s.flags)) {
+      warn(
+        'sentinel-down',
+        `sentinel ${s.address} is down for ${reference.address} (flags ${s.flags.join(',')})`,
+      );
+    }
+  }
+  // Every sentinel that answered for the group, and every one they list (down ones included:
+  // Sentinel keeps them, and they count towards the majority).
+  const sentinelCount = new Set([
+    ...views.filter((v) => v.master).map((v) => v.address),
+    ...sentinels.filter((s) => s.isListed).map((s) => s.address),
+  ]).size;
+  const quorum = Number(reference.master?.quorum ?? 0);
+  const majority = Math.floor(sentinelCount / 2) + 1;
+  if (sentinelCount < 3) {
+    warn(
+      'few-sentinels',
+      `only ${sentinelCount} sentinel(s) monitor "${name}": use at least 3, on separate machines`,
+    );
+  }
+  if (quorum > sentinelCount) {
+    warn(
+      'quorum-too-high',
+      `quorum ${quorum} exceeds the ${sentinelCount} sentinels: the master can never be marked down`,
+    );
+  } else if (quorum < majority) {
+    warn(
+      'quorum-not-majority',
+      `quorum ${quorum} is not a majority of ${sentinelCount} sentinels (${majority}): a minority can mark the master down`,
+    );
+  }
+  const failed = views.filter((v) => v.quorumCheck && !v.quorumCheck.isOk);
+  for (const view of failed) warn('no-quorum', `sentinel ${view.address}: ${view.quorumCheck!.message}`);
+  return { quorum, sentinelCount, majority, isReachable: failed.length === 0 };
+}
+
+/** Builds the report; `probe` is what the master said (undefined when no master is known). */
+export function analyzeStatus(
+  name: string,
+  views: readonly SentinelView[],
+  probe: MasterProbe | undefined,
+): StatusReport {
+  const warnings: Finding[] = [];
+  const notes: Finding[] = [];
+  const warn: Warn = (code, message) => warnings.push({ code, message });
+  const reference = referenceView(views);
+  const sentinels = sentinelReports(views, reference);
+  checkSentinels(name, views, warn);
+  if (!reference) {
+    return {
+      name,
+      master: undefined,
+      replicas: [],
+      sentinels,
+      quorum: undefined,
+      warnings,
+      notes,
+      exitCode: 2,
+    };
+  }
+  checkMaster(reference, probe, warn, notes);
+  const replicas = replicaReports(reference, probe);
+  checkReplicas(name, replicas, probe, warn);
+  const quorum = checkQuorum(name, views, reference, sentinels, warn);
+  const fields = reference.master!;
+  return {
+    name,
+    master: {
+      address: masterAddressOf(reference)!,
+      flags: flagsOf(fields.flags),
+      configEpoch: numberOr(fields['config-epoch']),
+      role: probe?.role,
+      offset: probe?.offset,
+      isReachable: probe !== undefined && probe.error === undefined,
+      minReplicasToWrite: probe?.minReplicasToWrite,
+      minReplicasMaxLag: probe?.minReplicasMaxLag,
+    },
+    replicas,
+    sentinels,
+    quorum,
+    warnings,
+    notes,
+    exitCode: warnings.length > 0 ? 1 : 0,
+  };
+}

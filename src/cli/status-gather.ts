@@ -1,0 +1,177 @@
+/**
+ * The I/O of `status`: asks every named sentinel about one master group (in parallel, each
+ * bounded by the client timeouts), then asks the master itself for ROLE and its split-brain
+ * guard. Connects only to the sentinels the user named and to the master they name; replicas
+ * and other sentinels are described from what those say.
+ */
+import { Redis } from 'ioredis';
+import type { Address } from '../index.js';
+import { describeError } from './output.js';
+import { pairsToObject } from './sentinel-messages.js';
+import { type Credentials, clientOptions, formatAddress, type Target } from './target.js';
+
+/** What one named sentinel said about the group. */
+export interface SentinelView {
+  readonly address: string;
+  /** Why it could not be asked at all (connection, AUTH), if so. */
+  readonly error: string | undefined;
+  /** `SENTINEL MASTER <name>` as key/value pairs, undefined when it failed. */
+  readonly master: Record<string, string> | undefined;
+  /** Why `SENTINEL MASTER` failed (e.g. `ERR No such master with that name`). */
+  readonly masterError: string | undefined;
+  readonly replicas: readonly Record<string, string>[];
+  readonly sentinels: readonly Record<string, string>[];
+  /** `SENTINEL CKQUORUM <name>`: its reply or error text. */
+  readonly quorumCheck: { readonly isOk: boolean; readonly message: string } | undefined;
+}
+
+/** What the master said about itself. */
+export interface MasterProbe {
+  readonly address: string;
+  readonly error: string | undefined;
+  /** `master`, `slave`, … from ROLE. */
+  readonly role: string | undefined;
+  readonly offset: number | undefined;
+  /** Replica `host:port` → the offset it acknowledged, from the master's ROLE. */
+  readonly replicaOffsets: ReadonlyMap<string, number>;
+  readonly minReplicasToWrite: number | undefined;
+  readonly minReplicasMaxLag: number | undefined;
+  /** Why CONFIG GET failed (renamed, ACL), if it did. */
+  readonly configError: string | undefined;
+}
+
+async function withClient<T>(
+  address: Address,
+  auth: Credentials,
+  target: Target,
+  fn: (client: Redis) => Promise<T>,
+): Promise<T> {
+  const client = new Redis(clientOptions(address, auth, target.tls, {}, target.timeoutMs));
+  let lastError: unknown;
+  client.on('error', (error: unknown) => {
+    lastError = error; // ioredis rejects connect() with "Connection is closed."; this says why
+  });
+  try {
+    await client.connect().catch((error: unknown) => {
+      throw lastError ?? error;
+    });
+    return await fn(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+function settled<T>(result: PromiseSettledResult<T>): { value: T | undefined; error: string | undefined } {
+  return result.status === 'fulfilled'
+    ? { value: result.value, error: undefined }
+    : { value: undefined, error: describeError(result.reason) };
+}
+
+const AUTH_ERROR = /^(NOAUTH|WRONGPASS|NOPERM)\b/;
+
+/** Asks one sentinel everything `status` needs; never rejects. */
+export async function askSentinel(address: Address, name: string, target: Target): Promise<SentinelView> {
+  const where = formatAddress(address);
+  try {
+    return await withClient(address, target.sentinelAuth, target, async (client) => {
+      const ask = (...args: string[]) => client.call('SENTINEL', args);
+      const [master, replicas, sentinels, quorum] = await Promise.allSettled([
+        ask('MASTER', name),
+        ask('REPLICAS', name),
+        ask('SENTINELS', name),
+        ask('CKQUORUM', name),
+      ]);
+      // Refused for want of credentials: the sentinel could not be asked, like one that is down.
+      if (master.status === 'rejected' && AUTH_ERROR.test(String(master.reason?.message)))
+        throw master.reason;
+      const masterResult = settled(master);
+      const quorumResult = settled(quorum);
+      const list = (r: PromiseSettledResult<unknown>) =>
+        r.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
+      return {
+        address: where,
+        error: undefined,
+        master: masterResult.value === undefined ? undefined : pairsToObject(masterResult.value),
+        masterError: masterResult.error,
+        replicas: list(replicas),
+        sentinels: list(sentinels),
+        quorumCheck:
+          masterResult.error === undefined
+            ? {
+                isOk: quorumResult.error === undefined,
+                message: quorumResult.error ?? String(quorumResult.value),
+              }
+            : undefined,
+      };
+    });
+  } catch (error) {
+    const reason = describeError(error);
+    return {
+      address: where,
+      error: reason,
+      master: undefined,
+      masterError: undefined,
+      replicas: [],
+      sentinels: [],
+      quorumCheck: undefined,
+    };
+  }
+}
+
+/** Parses the master's ROLE: `['master', offset, [[ip, port, offset], …]]`. */
+function parseMasterRole(reply: unknown): Pick<MasterProbe, 'role' | 'offset' | 'replicaOffsets'> {
+  const replicaOffsets = new Map<string, number>();
+  if (!Array.isArray(reply)) return { role: undefined, offset: undefined, replicaOffsets };
+  const [role, offset, replicas] = reply as [unknown, unknown, unknown];
+  if (role === 'master' && Array.isArray(replicas)) {
+    for (const entry of replicas) {
+      if (!Array.isArray(entry)) continue;
+      const [host, port, acked] = entry as [unknown, unknown, unknown];
+      replicaOffsets.set(formatAddress({ host: String(host), port: Number(port) }), Number(acked));
+    }
+  }
+  return { role: String(role), offset: role === 'master' ? Number(offset) : undefined, replicaOffsets };
+}
+
+function configNumber(reply: unknown): number | undefined {
+  if (!Array.isArray(reply) || reply.length < 2) return undefined;
+  const value = Number(reply[1]);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** Asks the master for ROLE and `min-replicas-to-write`/`-max-lag`; never rejects. */
+export async function probeMaster(address: Address, target: Target): Promise<MasterProbe> {
+  const where = formatAddress(address);
+  try {
+    return await withClient(address, target.dataAuth, target, async (client) => {
+      const [role, toWrite, maxLag] = await Promise.allSettled([
+        client.call('ROLE'),
+        client.call('CONFIG', ['GET', 'min-replicas-to-write']),
+        client.call('CONFIG', ['GET', 'min-replicas-max-lag']),
+      ]);
+      const roleResult = settled(role);
+      const toWriteResult = settled(toWrite);
+      const parsedToWrite = configNumber(toWriteResult.value);
+      return {
+        address: where,
+        error: roleResult.error,
+        ...parseMasterRole(roleResult.value),
+        minReplicasToWrite: parsedToWrite,
+        minReplicasMaxLag: configNumber(settled(maxLag).value),
+        configError:
+          toWriteResult.error ?? (parsedToWrite === undefined ? 'CONFIG GET returned nothing' : undefined),
+      };
+    });
+  } catch (error) {
+    return {
+      address: where,
+      error: describeError(error),
+      role: undefined,
+      offset: undefined,
+      replicaOffsets: new Map(),
+      minReplicasToWrite: undefined,
+      minReplicasMaxLag: undefined,
+      configError: 'the master could not be reached',
+    };
+  }
+}

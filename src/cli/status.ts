@@ -1,0 +1,64 @@
+/**
+ * `sentinel-pool status`: one look at a master group's health, as its sentinels and its master
+ * report it. Observe (status-gather), analyze (status-checks, pure), print (status-render).
+ */
+import { type CommandSpec, parseArgs } from './args.js';
+import { type Io, painterFor, writeJson, writeLine } from './output.js';
+import { analyzeStatus, LAG_WARNING_BYTES } from './status-checks.js';
+import { askSentinel, probeMaster } from './status-gather.js';
+import { renderStatus } from './status-render.js';
+import { masterAddressOf, referenceView } from './status-report.js';
+import { TARGET_OPTIONS, targetFrom } from './target.js';
+
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  name: {
+    type: 'string',
+    placeholder: 'name',
+    required: true,
+    description: 'The master group name, as in "sentinel monitor <name> …"',
+  },
+  json: { type: 'boolean', description: 'Print one JSON object instead of text' },
+} as const;
+
+export const STATUS_SPEC = {
+  name: 'status',
+  summary: 'Check the health of a master group: master, replicas, sentinels, quorum, risky settings',
+  details: [
+    'Asks every sentinel named in --sentinels (SENTINEL MASTER/REPLICAS/SENTINELS/CKQUORUM) and the master they name (ROLE, CONFIG GET). Warns about min-replicas-to-write 0, fewer than 3 sentinels, a quorum that is not a majority, sentinels that disagree about the master, and replicas that are down or lag more than ' +
+      `${LAG_WARNING_BYTES} bytes.`,
+    'Exit code: 0 healthy, 1 warnings, 2 unreachable or bad arguments.',
+  ],
+  options: OPTIONS,
+  examples: [
+    'status --sentinels 127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381 --name mymaster',
+    'status --sentinels sentinel-1:26379 --name mymaster --tls --json',
+  ],
+} satisfies CommandSpec;
+
+/** Runs `status`; resolves with the exit code. */
+export async function runStatus(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parseArgs(args, STATUS_SPEC);
+  const target = targetFrom(STATUS_SPEC.name, values, values.name, io.env);
+  const name = values.name!;
+  const views = await Promise.all(target.sentinels.map((s) => askSentinel(s, name, target)));
+  const reference = referenceView(views);
+  const masterAddress = reference && masterAddressOf(reference);
+  const probe =
+    reference?.master && masterAddress
+      ? await probeMaster({ host: reference.master.ip ?? '', port: Number(reference.master.port) }, target)
+      : undefined;
+  const report = analyzeStatus(name, views, probe);
+  if (values.json) writeJson(io.stdout, report);
+  else for (const line of renderStatus(report, painterFor(io.stdout, io.env))) writeLine(io.stdout, line);
+  if (report.exitCode === 2 && !values.json) {
+    const reachable = views.some((v) => v.error === undefined);
+    writeLine(
+      io.stderr,
+      reachable
+        ? `${io.program} status: no sentinel monitors "${name}" (check --name)`
+        : `${io.program} status: no sentinel answered (check --sentinels, --sentinel-password, --tls)`,
+    );
+  }
+  return report.exitCode;
+}
