@@ -56,12 +56,15 @@ export type Batch = Omit<ChainableCommander, 'exec'> & Pick<CommandBatch, 'exec'
 
 /**
  * A batch lost its connection midway when one of its replies is a lost-connection or abort
- * error: the whole batch is then ambiguous, and the pool treats it like one command.
+ * error: the whole batch is then ambiguous, and the pool treats it like one command. A batch
+ * ioredis refused to write at all comes back as that refusal, which the pool resends.
  */
-export function lostBatchError(results: BatchResult): ConnectionLostError | undefined {
+export function lostBatchError(results: BatchResult): Error | undefined {
   if (!results) return undefined;
   for (const [error] of results) {
     if (error instanceof ConnectionLostError) return error;
+    // Refused before it was written (the socket had just died): the pool resends it.
+    if (error?.message.startsWith("Stream isn't writeable")) return error;
     if (error && /aborted due to connection close|Connection is closed/i.test(error.message)) {
       return new ConnectionLostError('pipeline', true, error.message, { cause: error });
     }

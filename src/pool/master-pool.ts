@@ -88,7 +88,7 @@ export class MasterPool extends PoolBase {
     const n = this.connections.length;
     for (let i = 0; i < n; i++) {
       const connection = this.connections[(this.turn + i) % n]!;
-      if (connection.state === 'open') {
+      if (connection.isUsable) {
         this.turn = (this.turn + i + 1) % n;
         return connection;
       }

@@ -336,6 +336,10 @@ export abstract class PoolBase {
     attempts: number,
   ): Promise<unknown> {
     if (this.isClosed || attempts + 1 >= MAX_ATTEMPTS) return Promise.reject(error);
+    if (wasNotSent(error)) {
+      // ioredis refused to write it (the socket had just died): nothing was sent, any kind is safe.
+      return this.enqueue(command, kind, invoke, args, attempts + 1);
+    }
     if (error instanceof ConnectionLostError) {
       if (kind !== 'read' && !this.poolOptions.retryWrites) return Promise.reject(error);
       log('%s: retrying "%s" after a lost connection', this.label, command);
@@ -411,6 +415,11 @@ export abstract class PoolBase {
 }
 
 installCommandMethods(PoolBase.prototype, (self: PoolBase, method, args) => self.sendCommand(method, args));
+
+/** ioredis's refusal to write a command on a connection that is not ready (offline queue off). */
+function wasNotSent(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("Stream isn't writeable");
+}
 
 /** The READONLY error behind an EXECABORT, if that is why a transaction was aborted. */
 function readonlyCause(error: unknown): Error | undefined {

@@ -132,6 +132,20 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     return this.stateValue;
   }
 
+  /**
+   * Whether a command handed to `redis` now will be written: open, ioredis ready, the socket
+   * writable. They differ for a moment after a socket dies: the socket knows first, ioredis
+   * next, and we hear of it a tick later.
+   */
+  get isUsable(): boolean {
+    return (
+      this.stateValue === 'open' &&
+      this.redis.status === 'ready' &&
+      this.socket !== undefined &&
+      this.socket.writable
+    );
+  }
+
   /** The address of the current (or last) socket. */
   get address(): Address | undefined {
     return this.addressValue;

@@ -128,7 +128,7 @@ export class ReplicaPool extends PoolBase {
   private openConnections(): PoolConnection[] {
     const open: PoolConnection[] = [];
     for (const connections of this.members.values()) {
-      for (const connection of connections) if (connection.state === 'open') open.push(connection);
+      for (const connection of connections) if (connection.isUsable) open.push(connection);
     }
     return open;
   }
