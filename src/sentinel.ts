@@ -9,6 +9,7 @@ import { FollowUp } from './consistency/follow-up.js';
 import { parseToken } from './consistency/position.js';
 import { Session, type SessionContext } from './consistency/session.js';
 import { debugFor } from './debug.js';
+import { translateAddress } from './discovery/address-policy.js';
 import {
   type Address,
   formatAddress,
@@ -185,6 +186,8 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
         role: new FollowUp(['ROLE']),
         replicaRoles: new WeakMap(),
         currentMaster: () => (discovery.currentMaster ? formatAddress(discovery.currentMaster) : undefined),
+        resolveMaster: async () => formatAddress(await discovery.resolveMaster()),
+        translate: (host, port) => formatAddress(translateAddress({ host, port }, this.options.natMap)),
       };
       this.sessionContexts.set(key, context);
     }

@@ -4,7 +4,7 @@
  * writes of one tick on one connection share one WAIT (group commit) instead of paying one each.
  */
 import type { Redis } from 'ioredis';
-import { ReplicationTimeoutError } from '../errors.js';
+import { ConnectionLostError, ReplicationTimeoutError } from '../errors.js';
 import type { InvokerWrap } from '../pool/pool-base.js';
 import { FollowUp } from './follow-up.js';
 
@@ -35,13 +35,27 @@ export class DurableWrites {
     return (redis: Redis, connection) => {
       const reply = invoke(redis, connection);
       const confirmed = this.wait.after(redis);
-      return Promise.all([reply, confirmed]).then(([value, count]) => {
-        const replicas = Number(count);
-        if (replicas < this.options.replicas) {
-          throw new ReplicationTimeoutError(replicas, this.options.replicas, this.options.timeoutMs);
-        }
-        return value;
-      });
+      // The write's own outcome comes first: if it failed, that is the error. If it succeeded
+      // and WAIT then failed, the write is on the master, unconfirmed: a lost connection.
+      return reply.then((value) =>
+        confirmed.then(
+          (count) => {
+            const replicas = Number(count);
+            if (replicas < this.options.replicas) {
+              throw new ReplicationTimeoutError(replicas, this.options.replicas, this.options.timeoutMs);
+            }
+            return value;
+          },
+          (error: unknown) => {
+            throw new ConnectionLostError(
+              'wait',
+              true,
+              'The write reached the master, but the connection was lost before WAIT confirmed it',
+              { cause: error },
+            );
+          },
+        ),
+      );
     };
   };
 }

@@ -78,9 +78,16 @@ export function laterPosition(
  * Whether a server may serve a read that must see `position`: a master always may (it has
  * everything it acknowledged); a replica only when replicating from that master, link up, at
  * an offset at least as large. A detached replica reports offset -1 and never qualifies.
+ * `masterAddress` turns the master a replica names into the address the client uses (natMap).
  */
-export function isCaughtUp(position: ReplicationPosition, role: ServerRole): boolean {
+export function isCaughtUp(
+  position: ReplicationPosition,
+  role: ServerRole,
+  masterAddress: (host: string, port: number) => string = (host, port) => `${host}:${port}`,
+): boolean {
   if (role.role === 'master') return true;
   if (role.role !== 'replica' || role.linkState !== 'connected') return false;
-  return `${role.masterHost}:${role.masterPort}` === position.master && role.offset >= position.offset;
+  return (
+    masterAddress(role.masterHost, role.masterPort) === position.master && role.offset >= position.offset
+  );
 }

@@ -15,7 +15,8 @@ import { CommandBatch } from '../pool/command-batch.js';
 import { installCommandMethods } from '../pool/command-methods.js';
 import type { MasterPool } from '../pool/master-pool.js';
 import type { PoolCommands } from '../pool/pool-api.js';
-import type { InvokerWrap } from '../pool/pool-base.js';
+import type { Invoker, InvokerWrap } from '../pool/pool-base.js';
+import type { PoolConnection } from '../pool/pool-connection.js';
 import type { ReplicaPool } from '../pool/replica-pool.js';
 import type { FollowUp } from './follow-up.js';
 import { encodeToken, isCaughtUp, laterPosition, type ReplicationPosition } from './position.js';
@@ -30,7 +31,17 @@ export interface SessionContext {
   replicaRoles: WeakMap<Redis, ServerRole>;
   /** The master as discovery knows it now, `host:port`. */
   currentMaster(): string | undefined;
+  /** The master, discovered now if not known yet, `host:port`. */
+  resolveMaster(): Promise<string>;
+  /** An address as the client reaches it (natMap applied), `host:port`. */
+  translate(host: string, port: number): string;
 }
+
+/**
+ * A position no replica matches: the session wrote, but its offset could not be learned (the
+ * connection died right after the write). Its reads go to the master until it writes again.
+ */
+const UNKNOWN_POSITION: ReplicationPosition = { master: '?:0', offset: Number.MAX_SAFE_INTEGER };
 
 /** Settings of one session. */
 export interface SessionSettings {
@@ -96,32 +107,59 @@ export class Session {
     return (redis, connection) => {
       const reply = invoke(redis, connection);
       const role = this.context.role.after(redis);
-      return Promise.all([reply, role]).then(([value, roleReply]) => {
-        const parsed = parseRole(roleReply);
-        if (parsed.role === 'master' && connection.address) {
-          this.advance({ master: formatAddress(connection.address), offset: parsed.offset });
-        }
-        return value;
-      });
+      // The write's own outcome comes first; a ROLE lost after a write that succeeded leaves
+      // the position unknown, so reads go to the master rather than risk a stale replica.
+      return reply.then((value) =>
+        role.then(
+          (roleReply) => {
+            const parsed = parseRole(roleReply);
+            if (parsed.role === 'master' && connection.address) {
+              this.advance({ master: formatAddress(connection.address), offset: parsed.offset });
+            } else this.positionValue = UNKNOWN_POSITION;
+            return value;
+          },
+          () => {
+            this.positionValue = UNKNOWN_POSITION;
+            return value;
+          },
+        ),
+      );
     };
   };
 
-  /** @internal Serves a read only from a server that has the session's writes. */
-  readonly checkCaughtUp: InvokerWrap = (invoke) => (redis, connection) => {
+  /** Whether a server may serve the session's reads, with the replica's master as we reach it. */
+  private isCaughtUp(position: ReplicationPosition, role: ServerRole): boolean {
+    return isCaughtUp(position, role, this.context.translate);
+  }
+
+  /** A replica connection already known to have the session's writes. */
+  private isKnownCaughtUp = (redis: Redis): boolean => {
     const position = this.positionValue;
-    if (!position) return invoke(redis, connection);
     const known = this.context.replicaRoles.get(redis);
-    if (known && isCaughtUp(position, known)) return invoke(redis, connection);
+    return position !== undefined && known !== undefined && this.isCaughtUp(position, known);
+  };
+
+  /** @internal Serves a read only from a server that has the session's writes. */
+  readonly checkCaughtUp: InvokerWrap = Object.assign(
+    (invoke: Invoker): Invoker =>
+      (redis, connection) =>
+        this.readIfCaughtUp(invoke, redis, connection),
+    { prefer: this.isKnownCaughtUp },
+  );
+
+  private readIfCaughtUp(invoke: Invoker, redis: Redis, connection: PoolConnection): Promise<unknown> {
+    const position = this.positionValue;
+    if (!position || this.isKnownCaughtUp(redis)) return invoke(redis, connection);
     // ROLE first, then the read, on the same connection: the read sees at least that offset.
     const role = redis.call('ROLE');
     const reply = invoke(redis, connection);
     return Promise.all([role, reply]).then(([roleReply, value]) => {
       const parsed = parseRole(roleReply);
       this.remember(redis, parsed);
-      if (!isCaughtUp(position, parsed)) throw new NotCaughtUp();
+      if (!this.isCaughtUp(position, parsed)) throw new NotCaughtUp();
       return value;
     });
-  };
+  }
 
   private remember(redis: Redis, role: ServerRole): void {
     if (role.role !== 'replica') return;
@@ -146,7 +184,8 @@ export class Session {
     const position = this.positionValue;
     if (!position) return read(undefined);
     // A position from before a failover matches no replica of the new master: go to the master.
-    if (position.master !== this.context.currentMaster()) return fromMaster();
+    const master = this.context.currentMaster() ?? (await this.context.resolveMaster());
+    if (position.master !== master) return fromMaster();
     const deadline = Date.now() + this.settings.timeoutMs;
     for (let attempt = 0; attempt < 1000; attempt++) {
       try {

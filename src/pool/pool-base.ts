@@ -55,7 +55,14 @@ export type Invoker = (redis: Redis, connection: PoolConnection) => Promise<unkn
  * Wraps the invoker of one command or batch, to send follow-up commands on the same connection
  * (ROLE for read-your-writes, WAIT for durable writes). `kind` says whether it may write.
  */
-export type InvokerWrap = (invoke: Invoker, kind: CommandKind) => Invoker;
+export interface InvokerWrap {
+  (invoke: Invoker, kind: CommandKind): Invoker;
+  /** Prefer connections for which this holds (a replica known to be caught up), if any is open. */
+  prefer?: Preference | undefined;
+}
+
+/** Which open connections to try first. */
+export type Preference = (redis: Redis) => boolean;
 
 /** Calls a command method of ioredis by name (`get`, `getBuffer`, `call`, …). */
 function invokerFor(method: string, args: unknown[]): Invoker {
@@ -203,7 +210,7 @@ export abstract class PoolBase {
   }
 
   /** An open connection for a command of this kind, or undefined to wait. */
-  protected abstract pick(kind: CommandKind): PoolConnection | undefined;
+  protected abstract pick(kind: CommandKind, prefer?: Preference): PoolConnection | undefined;
   /** Creates the connections on first use (pools connect lazily). */
   protected abstract start(): void;
   /** An error for a command this pool must not send (a write to a replica), or undefined. */
@@ -237,7 +244,8 @@ export abstract class PoolBase {
     if (kind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
     const refused = this.refuse(command, kind);
     if (refused) return Promise.reject(refused);
-    return this.dispatch(command, kind, this.wrapInvoker(invokerFor(method, args), kind, wrap), args);
+    const invoke = this.wrapInvoker(invokerFor(method, args), kind, wrap);
+    return this.dispatch(command, kind, invoke, args, wrap?.prefer);
   }
 
   /**
@@ -282,6 +290,7 @@ export abstract class PoolBase {
       kind,
       this.wrapInvoker(invoke, kind, wrap),
       [],
+      wrap?.prefer,
     ) as Promise<BatchResult>;
   }
 
@@ -295,13 +304,19 @@ export abstract class PoolBase {
   protected poolWrap: InvokerWrap | undefined;
 
   /** Sends on an open connection now, or queues until one is usable. */
-  protected dispatch(command: string, kind: CommandKind, invoke: Invoker, args: unknown[]): Promise<unknown> {
+  protected dispatch(
+    command: string,
+    kind: CommandKind,
+    invoke: Invoker,
+    args: unknown[],
+    prefer?: Preference,
+  ): Promise<unknown> {
     if (!this.isStarted) {
       this.isStarted = true;
       this.start();
     }
     if (this.waiting.length === 0 && !this.isHeld) {
-      const connection = this.pick(kind);
+      const connection = this.pick(kind, prefer);
       if (connection) return this.run(connection, command, kind, invoke, args, 0);
     }
     return this.enqueue(command, kind, invoke, args, 0);

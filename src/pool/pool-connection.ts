@@ -138,12 +138,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    * next, and we hear of it a tick later.
    */
   get isUsable(): boolean {
-    return (
-      this.stateValue === 'open' &&
-      this.redis.status === 'ready' &&
-      this.socket !== undefined &&
-      this.socket.writable
-    );
+    return this.stateValue === 'open' && this.redis.status === 'ready' && this.socket?.writable === true;
   }
 
   /** The address of the current (or last) socket. */

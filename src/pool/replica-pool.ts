@@ -13,7 +13,7 @@ import { pickIndex, smoothLatency } from './balancer.js';
 import { type CommandKind, isFlaggedWrite } from './command-info.js';
 import type { MasterPool } from './master-pool.js';
 import type { PoolCommands } from './pool-api.js';
-import { type Invoker, PoolBase } from './pool-base.js';
+import { type Invoker, PoolBase, type Preference } from './pool-base.js';
 import type { ConnectionFactory, PoolConnection } from './pool-connection.js';
 import type { TopologySource } from './topology-source.js';
 
@@ -133,8 +133,10 @@ export class ReplicaPool extends PoolBase {
     return open;
   }
 
-  protected override pick(_kind: CommandKind): PoolConnection | undefined {
-    const open = this.openConnections();
+  protected override pick(_kind: CommandKind, prefer?: Preference): PoolConnection | undefined {
+    const usable = this.openConnections();
+    const preferred = prefer ? usable.filter((c) => prefer(c.redis)) : [];
+    const open = preferred.length > 0 ? preferred : usable;
     if (open.length === 0) return undefined;
     const candidates = open.map((c) => ({ latency: this.latencies.get(c) }));
     return open[pickIndex(this.poolOptions.balance, candidates, this.turn++, Math.random())];
@@ -145,6 +147,7 @@ export class ReplicaPool extends PoolBase {
     kind: CommandKind,
     invoke: Invoker,
     args: unknown[],
+    prefer?: Preference,
   ): Promise<unknown> {
     if (this.isDiscovered && this.members.size === 0) return this.giveUp(command, args, invoke);
     return super.dispatch(
@@ -152,6 +155,7 @@ export class ReplicaPool extends PoolBase {
       kind,
       this.poolOptions.balance === 'least-latency' ? this.timed(invoke) : invoke,
       args,
+      prefer,
     );
   }
 
