@@ -16,7 +16,7 @@ import { LocalTopology } from '../src/testing/index.js';
 const quick = process.argv.includes('--quick');
 const ROUND_MS = quick ? 700 : 2000;
 const ROUNDS = quick ? 2 : 4;
-const CONCURRENCY = [1, 50];
+const CONCURRENCY = [1, 10, 50];
 const MAX_OPS_PER_ROUND = 5_000_000;
 
 interface Client {
