@@ -202,7 +202,10 @@ describe('durable writes', () => {
     const durableLoad = new PushLoad(durable, 'durable:seq', 16, 60_000);
     const plainLoad = new PushLoad(plain, 'plain:seq', 16, 60_000);
     try {
-      await sleep(500);
+      // The load is under way once both pools have acknowledged writes (not a fixed pause).
+      await eventually(() => durableLoad.acked.length >= 200 && plainLoad.acked.length >= 200, {
+        timeoutMs: 10_000,
+      });
       const old = topology.masterAddress();
       const ackedBeforeKill = durableLoad.acked.length;
       await topology.kill(old, 'SIGKILL');
@@ -246,7 +249,9 @@ describe('durable writes', () => {
     const old = topology.masterAddress();
     const replicas = topology.replicaAddresses();
     try {
-      await sleep(300);
+      await eventually(() => durableLoad.acked.length >= 100 && plainLoad.acked.length >= 100, {
+        timeoutMs: 10_000,
+      });
       // The replicas stop reading; megabytes of other writes fill the socket buffers between
       // them and the master, so that what comes after stays in the master's memory only.
       for (const r of replicas) await topology.kill(r, 'SIGSTOP');
