@@ -1,6 +1,6 @@
 /**
- * Debug logging: `DEBUG=redis-sentinel-pool:*`. Lines say why something happened; long values are
- * truncated and anything that could be a credential is redacted before it is formatted.
+ * Debug logging: `DEBUG=redis-sentinel-pool:*`. Lines say why something happened; anything that
+ * could be a credential is redacted before it is formatted.
  */
 import { inspect } from 'node:util';
 import createDebug from 'debug';
@@ -8,16 +8,9 @@ import createDebug from 'debug';
 /** Root namespace of every debug line of this library. */
 export const DEBUG_NAMESPACE = 'redis-sentinel-pool';
 
-const MAX_LENGTH = 200;
-
 /** Returns a logger for one area, e.g. `debugFor('discovery')`. */
 export function debugFor(area: string): createDebug.Debugger {
   return createDebug(`${DEBUG_NAMESPACE}:${area}`);
-}
-
-/** Shortens a value for a log line. */
-export function truncate(value: string, max = MAX_LENGTH): string {
-  return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} chars)`;
 }
 
 const SECRET_KEYS = /pass(word)?|secret|token|auth|credential|key/i;

@@ -24,11 +24,6 @@ export class DurableWrites {
     this.wait = new FollowUp(['WAIT', options.replicas, options.timeoutMs]);
   }
 
-  /** How many WAIT commands were sent. */
-  get waitCount(): number {
-    return this.wait.sentCount;
-  }
-
   /** Makes every write wait for its WAIT; reads pass through. */
   readonly wrap: InvokerWrap = (invoke, kind) => {
     if (kind === 'read') return invoke;

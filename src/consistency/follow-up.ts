@@ -9,8 +9,6 @@ import type { Redis } from 'ioredis';
 /** Coalesces a follow-up command per connection and tick. */
 export class FollowUp {
   private readonly pending = new WeakMap<Redis, Promise<unknown>>();
-  /** How many follow-up commands were sent (for tests and benchmarks). */
-  sentCount = 0;
 
   constructor(private readonly command: readonly [string, ...(string | number)[]]) {}
 
@@ -21,7 +19,6 @@ export class FollowUp {
       answer = new Promise((resolve, reject) => {
         process.nextTick(() => {
           this.pending.delete(redis);
-          this.sentCount += 1;
           const [name, ...args] = this.command;
           redis.call(name, ...args).then(resolve, reject);
         });

@@ -73,11 +73,6 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
     return this.replicas.map((r) => ({ ...r, flags: [...r.flags] }));
   }
 
-  /** Whether a fast poll for a new master is running (a failover is suspected). */
-  get isPolling(): boolean {
-    return this.pollTimer !== undefined;
-  }
-
   /**
    * Asks the sentinels in order for the whole topology and applies what changed. Concurrent
    * callers (every connection of a starting pool) share one round of questions.

@@ -146,11 +146,6 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     return this.addressValue;
   }
 
-  /** How many commands are awaiting an answer. */
-  get inFlightCount(): number {
-    return this.redis.commandQueue.length;
-  }
-
   private setState(next: ConnectionState, why: string): void {
     const previous = this.stateValue;
     if (previous === next) return;
