@@ -211,6 +211,15 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    * `commandQueue` (the same queue it would resend from) until it reconnects.
    */
   private onSocketClosed(): void {
+    this.failUnanswered();
+    if (this.stateValue === 'open' || this.stateValue === 'verifying') {
+      this.setState('connecting', 'socket closed');
+      this.emit('lost', 'socket closed');
+    }
+  }
+
+  /** Rejects every command written and not answered with a ConnectionLostError. */
+  private failUnanswered(): void {
     const queue = this.redis.commandQueue;
     const where = this.addressLabel;
     while (queue.length > 0) {
@@ -224,10 +233,6 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
           `Connection to ${where} lost while "${name}" was in flight: it may or may not have been applied`,
         ),
       );
-    }
-    if (this.stateValue === 'open' || this.stateValue === 'verifying') {
-      this.setState('connecting', 'socket closed');
-      this.emit('lost', 'socket closed');
     }
   }
 
@@ -269,7 +274,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       await this.redis.quit().catch(() => this.redis.disconnect());
     } else {
       // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
+      // Unanswered commands fail as lost (the pool retries reads elsewhere), not with
+      // ioredis's plain "Connection is closed." when it flushes its queue.
       this.socket?.destroy();
+      this.failUnanswered();
       this.redis.disconnect();
     }
     await ended;
