@@ -3,8 +3,10 @@
 // Sentinel, not on the CPU, so modest parallelism keeps the suite short on 2 cores.
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { chaosTable } from './chaos-table.mjs';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2);
@@ -27,9 +29,15 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+// The chaos scenarios (test/chaos/) append one JSON line each here; the table is printed last.
+const reportDir = mkdtempSync(join(tmpdir(), 'chaos-report-'));
+const report = join(reportDir, 'rows.jsonl');
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=240000', ...files],
-  { stdio: 'inherit', cwd: root },
+  { stdio: 'inherit', cwd: root, env: { ...process.env, CHAOS_REPORT: report } },
 );
+const table = chaosTable(report);
+if (table) console.log(`\nChaos scenarios (test/chaos/):\n\n${table}\n`);
+rmSync(reportDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -90,6 +90,30 @@ export class ConnectionLostError extends SentinelPoolError {
 }
 
 /**
+ * A command got no answer within `commandTimeout`. The server may be stopped, overloaded or
+ * unreachable; it may also still run the command, or have run it, so a write may have been
+ * applied (`maybeApplied` is always true). The connection is kept: a late answer is discarded.
+ */
+export class CommandTimeoutError extends SentinelPoolError {
+  /** The command name, lower case. */
+  readonly command: string;
+  /** The timeout that passed, in ms (`commandTimeout`). */
+  readonly timeoutMs: number;
+  /** Always true: the command was sent, and the server may have run it. */
+  readonly maybeApplied = true;
+
+  constructor(command: string, timeoutMs: number, where: string, options?: SentinelPoolErrorOptions) {
+    super(
+      'ERR_COMMAND_TIMEOUT',
+      `"${command}" got no answer from ${where} within ${timeoutMs} ms (commandTimeout): it may or may not have been applied`,
+      options,
+    );
+    this.command = command;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * A command waited `failoverTimeout` for a master and none became reachable (no sentinel named
  * one, or the one named did not answer). The command was not sent.
  */

@@ -27,7 +27,7 @@ import {
 } from '../connector/role.js';
 import { debugFor } from '../debug.js';
 import { type Address, formatAddress } from '../discovery/addresses.js';
-import { ConnectionLostError } from '../errors.js';
+import { CommandTimeoutError, ConnectionLostError } from '../errors.js';
 
 const log = debugFor('connection');
 
@@ -109,7 +109,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       autoResendUnfulfilledCommands: false,
       retryStrategy: retryDelay,
     });
-    if (options.queueWhileConnecting) exemptBlockingCommands(this.redis);
+    typeCommandTimeouts(this.redis, options.queueWhileConnecting, () => this.addressLabel);
     this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
@@ -284,17 +284,39 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   }
 }
 
+/** The part of an ioredis 6 Command that its command timeout uses. */
+interface TimedCommand {
+  _commandTimeoutTimer?: NodeJS.Timeout;
+  isSettled?: boolean;
+}
+
 /**
- * On a dedicated connection, blocking commands (BLPOP, XREAD BLOCK, WAIT …) are bounded by their
- * own timeout argument, not by `commandTimeout`: ioredis would reject a `BLPOP key 0` after
+ * Commands that get no answer within `commandTimeout` reject with a CommandTimeoutError that
+ * names the command and the server, not ioredis's plain `Error('Command timed out')`. ioredis
+ * arms the timer through `command.setTimeout(ms)`, and clears `_commandTimeoutTimer` when the
+ * command settles; the replacement keeps both.
+ *
+ * On a dedicated connection (`exemptBlocking`), blocking commands (BLPOP, XREAD BLOCK, WAIT …)
+ * are bounded by their own timeout argument instead: ioredis would reject a `BLPOP key 0` after
  * commandTimeout while the server still waits, and an element pushed later would be popped and
  * lost. A dead server still ends them: a failover or a closed socket rejects them with
  * ConnectionLostError.
  */
-function exemptBlockingCommands(redis: Redis): void {
+function typeCommandTimeouts(redis: Redis, exemptBlocking: boolean, where: () => string): void {
   const sendCommand = redis.sendCommand;
   redis.sendCommand = function (this: Redis, command, ...rest) {
-    if (exists(command.name) && hasFlag(command.name, 'blocking')) command.setTimeout = () => {};
+    const isBlocking = exists(command.name) && hasFlag(command.name, 'blocking');
+    if (exemptBlocking && isBlocking) {
+      command.setTimeout = () => {};
+    } else {
+      command.setTimeout = (ms: number) => {
+        const timed = command as unknown as TimedCommand;
+        if (timed._commandTimeoutTimer) return;
+        timed._commandTimeoutTimer = setTimeout(() => {
+          if (!timed.isSettled) command.reject(new CommandTimeoutError(command.name, ms, where()));
+        }, ms);
+      };
+    }
     return sendCommand.call(this, command, ...rest);
   };
 }

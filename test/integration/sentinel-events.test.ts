@@ -48,7 +48,10 @@ describe('sentinel events', () => {
     await eventually(
       () => {
         const switches = topology.switches().filter((s) => s.to.port === elected.port);
-        assert.ok(switches.some((s) => s.sentinels.length === 3));
+        assert.ok(
+          switches.some((s) => s.sentinels.length === 3),
+          'every sentinel announced the switch',
+        );
       },
       { timeoutMs: 10_000 },
     );
