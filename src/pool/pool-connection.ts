@@ -109,7 +109,15 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       autoResendUnfulfilledCommands: false,
       retryStrategy: retryDelay,
     });
-    typeCommandTimeouts(this.redis, options.queueWhileConnecting, () => this.addressLabel);
+    typeCommandTimeouts(this.redis, {
+      exemptBlocking: options.queueWhileConnecting,
+      where: () => this.addressLabel,
+      // A shared connection whose server did not answer in time is dropped and made again (as
+      // redis-py does after a socket timeout): a stream that stopped mid-reply never resumes, and
+      // a stopped server should not be sent more commands. A dedicated connection is kept: it
+      // may hold a transaction or subscriptions, which a reconnect would silently drop.
+      onTimeout: options.queueWhileConnecting ? undefined : () => this.moveOff('command timed out'),
+    });
     this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
@@ -292,7 +300,8 @@ interface TimedCommand {
 
 /**
  * Commands that get no answer within `commandTimeout` reject with a CommandTimeoutError that
- * names the command and the server, not ioredis's plain `Error('Command timed out')`. ioredis
+ * names the command and the server, not ioredis's plain `Error('Command timed out')`, and then
+ * `onTimeout` runs. ioredis
  * arms the timer through `command.setTimeout(ms)`, and clears `_commandTimeoutTimer` when the
  * command settles; the replacement keeps both.
  *
@@ -302,7 +311,14 @@ interface TimedCommand {
  * lost. A dead server still ends them: a failover or a closed socket rejects them with
  * ConnectionLostError.
  */
-function typeCommandTimeouts(redis: Redis, exemptBlocking: boolean, where: () => string): void {
+function typeCommandTimeouts(
+  redis: Redis,
+  {
+    exemptBlocking,
+    where,
+    onTimeout,
+  }: { exemptBlocking: boolean; where: () => string; onTimeout: (() => void) | undefined },
+): void {
   const sendCommand = redis.sendCommand;
   redis.sendCommand = function (this: Redis, command, ...rest) {
     const isBlocking = exists(command.name) && hasFlag(command.name, 'blocking');
@@ -313,7 +329,9 @@ function typeCommandTimeouts(redis: Redis, exemptBlocking: boolean, where: () =>
         const timed = command as unknown as TimedCommand;
         if (timed._commandTimeoutTimer) return;
         timed._commandTimeoutTimer = setTimeout(() => {
-          if (!timed.isSettled) command.reject(new CommandTimeoutError(command.name, ms, where()));
+          if (timed.isSettled) return;
+          command.reject(new CommandTimeoutError(command.name, ms, where()));
+          onTimeout?.();
         }, ms);
       };
     }
