@@ -4,11 +4,18 @@
  * Used to assert what the server saw (`INFO commandstats`, `ROLE`, the data itself).
  */
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { NodeAddress } from '../../src/testing/index.js';
 
-/** Opens a plain client to `address`, runs `fn`, and always closes the client. */
-export async function withNode<T>(address: NodeAddress, fn: (client: Redis) => Promise<T>): Promise<T> {
+/**
+ * Opens a plain client to `address`, runs `fn`, and always closes the client. `options` add to
+ * the client's settings (credentials, TLS).
+ */
+export async function withNode<T>(
+  address: NodeAddress,
+  fn: (client: Redis) => Promise<T>,
+  options: RedisOptions = {},
+): Promise<T> {
   const client = new Redis({
     host: address.host,
     port: address.port,
@@ -20,6 +27,7 @@ export async function withNode<T>(address: NodeAddress, fn: (client: Redis) => P
     connectTimeout: 1000,
     commandTimeout: 1000,
     disconnectTimeout: 100,
+    ...options,
   });
   client.on('error', () => {});
   try {

@@ -147,6 +147,17 @@ export class MixedLoad {
     return all;
   }
 
+  /** Failed operations per lane, as now. */
+  errorsByLane(): Record<Lane, number> {
+    const count = (lane: Lane) => [...this.stats[lane].errors.values()].reduce((sum, n) => sum + n, 0);
+    return {
+      plain: count('plain'),
+      durable: count('durable'),
+      session: count('session'),
+      replica: count('replica'),
+    };
+  }
+
   /** Successful operations per lane, as now. */
   okByLane(): Record<Lane, number> {
     const { plain, durable, session, replica } = this.stats;

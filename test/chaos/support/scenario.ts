@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
+import type { RedisOptions } from 'ioredis';
 import { Sentinel, type SentinelAddressInput, type SentinelOptions } from '../../../src/index.js';
 import { eventually, type LocalTopology, type NodeAddress } from '../../../src/testing/index.js';
 import { withNode } from '../../helpers/node-client.js';
@@ -65,6 +66,8 @@ export interface ChaosContext {
   load: MixedLoad;
   /** Resolves once every lane had `count` more operations succeed; rejects after `timeoutMs`. */
   waitForProgress(count?: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once every lane had `count` more operations fail; rejects after `timeoutMs`. */
+  waitForErrors(count?: number, timeoutMs?: number): Promise<void>;
 }
 
 /** One scenario. */
@@ -81,6 +84,10 @@ export interface ScenarioSpec {
   sentinels?: SentinelAddressInput;
   /** Client options on top of {@link CHAOS_CLIENT_OPTIONS}. */
   options?: SentinelOptions;
+  /** How the test's own checks reach data nodes (credentials, TLS). @default plain TCP, no AUTH */
+  nodeOptions?: RedisOptions;
+  /** How the test's own checks reach sentinels (credentials, TLS). @default plain TCP, no AUTH */
+  sentinelNodeOptions?: RedisOptions;
   /** Sockets of the test's own (a proxy's) that do not count as left after `quit()`. */
   isForeignSocket?: (socket: Socket) => boolean | Promise<boolean>;
   /** The fault, injected while the load runs; resolves when the scenario's fault phase is over. */
@@ -112,11 +119,13 @@ function lostAndDoubled(entries: string[], acked: readonly number[]): { lost: nu
  * `local-topology` (the kit's subscribers to sentinels reconnect when a sentinel restarts, so
  * they can be newer than the baseline).
  */
-async function isKitSocket(socket: Socket): Promise<boolean> {
+async function isKitSocket(socket: Socket, options: RedisOptions): Promise<boolean> {
   const { remotePort, localPort } = socket;
   if (remotePort === undefined || localPort === undefined) return false;
-  const clients = await withNode({ host: '127.0.0.1', port: remotePort }, async (c) =>
-    String(await c.client('LIST')),
+  const clients = await withNode(
+    { host: '127.0.0.1', port: remotePort },
+    async (c) => String(await c.client('LIST')),
+    options,
   ).catch(() => '');
   return clients
     .split('\n')
@@ -124,12 +133,12 @@ async function isKitSocket(socket: Socket): Promise<boolean> {
 }
 
 /** Puts the probe value on the master and waits until every replica has it. */
-async function seedProbe(topology: LocalTopology): Promise<void> {
-  await withNode(topology.masterAddress(), (c) => c.set(PROBE.key, PROBE.value));
+async function seedProbe(topology: LocalTopology, options: RedisOptions): Promise<void> {
+  await withNode(topology.masterAddress(), (c) => c.set(PROBE.key, PROBE.value), options);
   await eventually(
     async () => {
       for (const replica of topology.replicaAddresses()) {
-        assert.equal(await withNode(replica, (c) => c.get(PROBE.key)), PROBE.value);
+        assert.equal(await withNode(replica, (c) => c.get(PROBE.key), options), PROBE.value);
       }
     },
     { timeoutMs: 10_000, message: 'every replica has the probe key' },
@@ -149,7 +158,11 @@ export async function runScenario(
   const began = performance.now();
   const guardBefore = processGuardSnapshot();
   const key = `chaos:${file}:${spec.name}`.replace(/\s+/g, '-');
-  await seedProbe(topology);
+  const nodeOptions = spec.nodeOptions ?? {};
+  const sentinelPorts = new Set(topology.sentinelAddresses().map((s) => s.port));
+  const checkOptions = (port: number | undefined) =>
+    port !== undefined && sentinelPorts.has(port) ? (spec.sentinelNodeOptions ?? {}) : nodeOptions;
+  await seedProbe(topology, nodeOptions);
   for (const expected of spec.expectedErrors ?? []) {
     assert.ok(
       DOCUMENTED_ERRORS.has(expected),
@@ -193,7 +206,22 @@ export async function runScenario(
       },
     );
   };
-  const context: ChaosContext = { topology, sentinel, load, waitForProgress };
+  const waitForErrors = async (count = 1, timeoutMs = 20_000) => {
+    const before = load.errorsByLane();
+    const lanes = Object.keys(before) as Array<keyof typeof before>;
+    await eventually(
+      () => {
+        const now = load.errorsByLane();
+        return lanes.every((lane) => now[lane] >= before[lane] + count);
+      },
+      {
+        timeoutMs,
+        intervalMs: 10,
+        message: `every lane had ${count} more operations fail (now ${JSON.stringify(load.errorsByLane())}, ok ${JSON.stringify(load.okByLane())})`,
+      },
+    );
+  };
+  const context: ChaosContext = { topology, sentinel, load, waitForProgress, waitForErrors };
 
   let pending = 0;
   let left: string[] = [];
@@ -206,18 +234,23 @@ export async function runScenario(
     await sentinel.quit();
     await new Promise((resolve) => setImmediate(resolve));
     left = await handles.leftOver(
-      async (socket) => (await spec.isForeignSocket?.(socket)) || isKitSocket(socket),
+      async (socket) =>
+        (await spec.isForeignSocket?.(socket)) || isKitSocket(socket, checkOptions(socket.remotePort)),
     );
     await spec.heal?.();
     await topology.restore();
   }
 
   const master: NodeAddress = topology.masterAddress();
-  const lists = await withNode(master, async (c) => ({
-    plain: await c.lrange(load.listKey('plain'), 0, -1),
-    durable: await c.lrange(load.listKey('durable'), 0, -1),
-    session: await c.lrange(load.listKey('session'), 0, -1),
-  }));
+  const lists = await withNode(
+    master,
+    async (c) => ({
+      plain: await c.lrange(load.listKey('plain'), 0, -1),
+      durable: await c.lrange(load.listKey('durable'), 0, -1),
+      session: await c.lrange(load.listKey('session'), 0, -1),
+    }),
+    nodeOptions,
+  );
   const plain = lostAndDoubled(lists.plain, load.acked.plain);
   const session = lostAndDoubled(lists.session, load.acked.session);
   const durable = lostAndDoubled(lists.durable, load.acked.durable);
