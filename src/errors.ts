@@ -92,7 +92,8 @@ export class ConnectionLostError extends SentinelPoolError {
 /**
  * A command got no answer within `commandTimeout`. The server may be stopped, overloaded or
  * unreachable; it may also still run the command, or have run it, so a write may have been
- * applied (`maybeApplied` is always true). The connection is kept: a late answer is discarded.
+ * applied (`maybeApplied` is always true). A shared pool connection is then dropped and made
+ * again; a dedicated one is kept until it is released, and then closed rather than lent again.
  */
 export class CommandTimeoutError extends SentinelPoolError {
   /** The command name, lower case. */

@@ -91,8 +91,9 @@ export class DedicatedConnections {
   }
 
   /**
-   * Takes a connection back. One left subscribed or on another database is closed instead of
-   * being reused: the next borrower must find a plain connection.
+   * Takes a connection back. One left subscribed or on another database, or one whose command
+   * timed out (its stream may have stopped mid-reply), is closed instead of being reused: the
+   * next borrower must find a plain, working connection.
    */
   release(redis: Redis): void {
     const connection = this.lent.get(redis);
@@ -101,7 +102,7 @@ export class DedicatedConnections {
     this.lent.delete(redis);
     const condition = redis.condition;
     const isDirty = condition !== null && (condition.subscriber !== false || condition.select !== this.db);
-    if (this.isClosed || isDirty || connection.state === 'closed') {
+    if (this.isClosed || isDirty || connection.hasTimedOut || connection.state === 'closed') {
       this.count -= 1;
       void connection.close(false);
       const waiter = this.waiters.shift();

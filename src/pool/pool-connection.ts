@@ -8,15 +8,16 @@
  *   any --close()--> closed
  * ```
  *
- * The pool sends commands on it only while `open`. When the socket dies it rejects every
- * unanswered command with a ConnectionLostError: ioredis 6 would resend them
- * (`autoResendUnfulfilledCommands`), applying a write twice, or, with that off, leave their
- * promises pending forever. The pool decides what to retry.
+ * The pool sends commands on it only while `open`. When the socket dies, or its stream can no
+ * longer be parsed, it rejects every unanswered command with a ConnectionLostError: ioredis 6
+ * would resend them (`autoResendUnfulfilledCommands`), applying a write twice, or, with that
+ * off, leave their promises pending forever (or, on a parser error, reject them with a plain
+ * Error). The pool decides what to retry.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { exists, hasFlag } from '@ioredis/commands';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { type AddressResolver, connectorFor } from '../connector/pool-connector.js';
 import {
   describeRole,
@@ -81,6 +82,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private corked = false;
   private mismatches = 0;
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
+  private hasTimedOutValue = false;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -116,11 +118,43 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       // redis-py does after a socket timeout): a stream that stopped mid-reply never resumes, and
       // a stopped server should not be sent more commands. A dedicated connection is kept: it
       // may hold a transaction or subscriptions, which a reconnect would silently drop.
-      onTimeout: options.queueWhileConnecting ? undefined : () => this.moveOff('command timed out'),
+      onTimeout: () => {
+        if (options.queueWhileConnecting) this.hasTimedOutValue = true;
+        else this.moveOff('command timed out');
+      },
     });
+    this.failCorruptStreamsAsLost();
     this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
+  }
+
+  /**
+   * A reply ioredis cannot parse (bytes that are not RESP: a broken proxy or network device) is
+   * fatal for the stream. ioredis 6 then rejects every unanswered command with its parser's
+   * plain `Error('Unknown RESP type …. Please report this.')`, which the pool would pass to the
+   * application untyped, and ends the socket gracefully. Those commands are as ambiguous as on a
+   * dropped connection (the server may have run them), so they fail the same way, with a
+   * ConnectionLostError the pool acts on (reads are retried), and the socket is destroyed at
+   * once: nothing more is read from a stream that cannot be trusted.
+   *
+   * ioredis reports more than parser errors through `recoverFromFatalError`: a server that
+   * refuses the handshake (AUTH, HELLO, SELECT) answers with a ReplyError, which keeps ioredis's
+   * own handling. Anything else means the connection cannot be used, as here. Commands waiting
+   * in the offline queue (dedicated connections) were never sent: they stay for the reconnect.
+   */
+  private failCorruptStreamsAsLost(): void {
+    const redis = this.redis;
+    const recover = redis.recoverFromFatalError;
+    redis.recoverFromFatalError = (commandError, error, flushOptions) => {
+      if (error instanceof ReplyError) {
+        recover.call(redis, commandError, error, flushOptions);
+        return;
+      }
+      log('%s %s: unusable stream: %s', this.options.label, this.addressLabel, error.message);
+      this.failUnanswered(error);
+      this.moveOff('unusable stream');
+    };
   }
 
   /** Waits before reconnecting; close() cuts the wait short so that nothing outlives it. */
@@ -133,6 +167,14 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         resolve();
       }
     });
+  }
+
+  /**
+   * A dedicated connection had a command time out: its stream may have stopped mid-reply, so it
+   * must not be lent to anyone else (the pool closes it when it is released).
+   */
+  get hasTimedOut(): boolean {
+    return this.hasTimedOutValue;
   }
 
   /** The current state. */
@@ -227,7 +269,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   }
 
   /** Rejects every command written and not answered with a ConnectionLostError. */
-  private failUnanswered(): void {
+  private failUnanswered(cause?: Error): void {
     const queue = this.redis.commandQueue;
     const where = this.addressLabel;
     while (queue.length > 0) {
@@ -239,6 +281,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
           name,
           true,
           `Connection to ${where} lost while "${name}" was in flight: it may or may not have been applied`,
+          cause ? { cause } : undefined,
         ),
       );
     }
