@@ -7,6 +7,8 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis } from 'ioredis';
+import { describeConnectError } from '../connector/connect-error.js';
+import { connectorFor } from '../connector/pool-connector.js';
 import { debugFor } from '../debug.js';
 import { type Address, formatAddress } from './addresses.js';
 
@@ -43,12 +45,21 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     super();
     this.address = address;
     this.label = formatAddress(address);
+    const isTls = options.tls !== undefined;
     this.redis = new Redis({
+      // host and port only label ioredis's debug lines: the connector dials.
       host: address.host,
       port: address.port,
+      // ioredis's own connector, on close() between reconnects, "ends" the socket that already
+      // died and arms a 2 s timer that nothing clears; ours does not.
+      Connector: connectorFor(
+        { resolve: async () => address, connected: () => {}, failed: () => {} },
+        options.tls,
+      ),
+      // With tls set, ioredis waits for 'secureConnect' instead of 'connect'.
+      tls: options.tls,
       username: options.username,
       password: options.password,
-      tls: options.tls,
       connectTimeout: options.connectTimeout,
       commandTimeout: options.socketTimeout,
       // A sentinel is not a data node: no INFO ready check, no SELECT.
@@ -60,9 +71,16 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       autoResendUnfulfilledCommands: false,
     });
     this.redis.on('error', (error: Error) => {
-      // The message names the address, never a credential (ioredis does not put AUTH in it).
-      if (this.lastError !== error.message) log('%s: %s', this.label, error.message);
-      this.lastError = error.message;
+      // Names the address and the option to check, never a credential (ioredis does not put
+      // AUTH in its errors).
+      // 'ready' means the server answered this connection: a reset then is not about TLS.
+      const reason = describeConnectError(error, {
+        target: 'sentinel',
+        isTls,
+        isBeforeReply: this.redis.status !== 'ready',
+      });
+      if (this.lastError !== reason) log('%s: %s', this.label, reason);
+      this.lastError = reason;
     });
     this.redis.on('ready', () => {
       this.lastError = undefined;
@@ -80,7 +98,9 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
 
   /**
    * Resolves true once the connection is ready to be asked, false at once when it is known to
-   * be down (reconnecting), or on the first error or after `timeoutMs` while it connects.
+   * be down (reconnecting), or on the first error, on close, or after `timeoutMs` while it
+   * connects. A sentinel that accepts the connection and never answers (stopped) keeps it
+   * connecting: close() must end the wait, not leave its timer running after quit().
    */
   whenReady(timeoutMs: number): Promise<boolean> {
     const status = this.redis.status;
@@ -91,6 +111,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
         clearTimeout(timer);
         this.redis.off('ready', onReady);
         this.redis.off('error', onError);
+        this.redis.off('close', onError);
         resolve(ready);
       };
       const onReady = () => finish(true);
@@ -101,6 +122,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       }, timeoutMs);
       this.redis.on('ready', onReady);
       this.redis.on('error', onError);
+      this.redis.on('close', onError);
     });
   }
 
@@ -124,6 +146,14 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
       hasSocket ? this.redis.once('end', () => resolve()) : resolve(),
     );
     this.redis.disconnect(false);
+    // Without a socket ioredis emits no 'end' and so never fails the commands queued meanwhile
+    // (the subscription, questions): they would wait for their command timeout.
+    if (!hasSocket) flushQueue(this.redis, new Error('Connection is closed.'));
     await ended;
   }
+}
+
+/** ioredis's own (private) way to fail every queued command, as it does at 'end'. */
+function flushQueue(redis: Redis, error: Error): void {
+  (redis as unknown as { flushQueue(error: Error): void }).flushQueue(error);
 }

@@ -109,10 +109,12 @@ export class MasterPool extends PoolBase {
   }
 
   protected override giveUp(command: string): Promise<unknown> {
+    const cause = this.connections.find((c) => c.lastError)?.lastError;
     return Promise.reject(
       new FailoverTimeoutError(
         this.name,
-        `"${command}" waited ${this.settings.failoverTimeout} ms for a master of "${this.name}" and none was reachable`,
+        `"${command}" waited ${this.settings.failoverTimeout} ms for a master of "${this.name}" and none was reachable${cause ? `: ${cause.message}` : ''}`,
+        { cause },
       ),
     );
   }

@@ -18,6 +18,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { exists, hasFlag } from '@ioredis/commands';
 import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { describeConnectError } from '../connector/connect-error.js';
 import { type AddressResolver, connectorFor } from '../connector/pool-connector.js';
 import {
   describeRole,
@@ -83,6 +84,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private mismatches = 0;
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
+  private lastErrorValue: Error | undefined;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -97,7 +99,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
           this.addressValue = address;
           this.socket = socket;
         },
-        failed: (error) => log('%s: no address to connect to: %s', options.label, error.message),
+        failed: (error) => {
+          this.lastErrorValue = error;
+          log('%s: no address to connect to: %s', options.label, error.message);
+        },
       },
       options.redisOptions.tls,
     );
@@ -124,7 +129,16 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       },
     });
     this.failCorruptStreamsAsLost();
-    this.redis.on('error', (error: Error) => log('%s: %s', options.label, error.message));
+    this.redis.on('error', (error: Error) => {
+      // Says which option to check (TLS, credentials); the original error is the cause.
+      const reason = describeConnectError(error, {
+        target: 'data',
+        isTls: options.redisOptions.tls !== undefined,
+        isBeforeReply: this.stateValue === 'connecting',
+      });
+      this.lastErrorValue = new Error(reason, { cause: error });
+      log('%s: %s', options.label, reason);
+    });
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
   }
@@ -191,6 +205,14 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     return this.stateValue === 'open' && this.redis.status === 'ready' && this.socket?.writable === true;
   }
 
+  /**
+   * Why the connection is not open, when it failed since it was last open: a connect or handshake
+   * error (described, the original as `cause`), or discovery's error when no address was known.
+   */
+  get lastError(): Error | undefined {
+    return this.stateValue === 'open' ? undefined : this.lastErrorValue;
+  }
+
   /** The address of the current (or last) socket. */
   get address(): Address | undefined {
     return this.addressValue;
@@ -233,6 +255,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       return this.moveOff('role mismatch');
     }
     this.mismatches = 0;
+    this.lastErrorValue = undefined;
     this.setState('open', describeRole(role));
     this.emit('open', address, role);
   }

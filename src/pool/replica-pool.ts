@@ -184,8 +184,13 @@ export class ReplicaPool extends PoolBase {
     if (this.poolOptions.fallbackToMaster && !this.isClosed) {
       return this.master().dispatchFallback(command, 'read', invoke, args);
     }
+    const cause = [...this.members.values()].flat().find((c) => c.lastError)?.lastError;
     return Promise.reject(
-      new ReplicaNotFoundError(this.name, `No healthy replica of "${this.name}" for "${command}"`),
+      new ReplicaNotFoundError(
+        this.name,
+        `No healthy replica of "${this.name}" for "${command}"${cause ? `: ${cause.message}` : ''}`,
+        { cause },
+      ),
     );
   }
 

@@ -10,7 +10,9 @@ export {
 export {
   LOCAL_TOPOLOGY_DEFAULTS,
   type LocalTopologyOptions,
+  type LocalTopologyTLS,
   type ResolvedTopologyOptions,
+  type ResolvedTopologyTLS,
   type RestoreOptions,
   type TopologyWaitOptions,
 } from './options.js';

@@ -1,9 +1,14 @@
 /**
  * The kit's own short-lived ioredis clients: one attempt, bounded by 1 s timeouts (a SIGSTOPped
- * node must not hang a check), RESP2, named `local-topology` in CLIENT LIST, always closed.
+ * node must not hang a check), RESP2, named `local-topology` in CLIENT LIST, with TLS when the
+ * topology has it, always closed.
  */
+import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { debugFor } from '../debug.js';
+import { TopologyError } from '../errors.js';
+import type { ResolvedTopologyTLS } from './options.js';
 
 const log = debugFor('testing');
 
@@ -13,10 +18,12 @@ export const LOCALHOST = '127.0.0.1';
 /** Connect and command timeout of the kit's clients. */
 const CLIENT_TIMEOUT_MS = 1000;
 
-/** How the kit authenticates to a node; both absent means no AUTH. */
+/** How the kit reaches and authenticates to a node: no username and password means no AUTH. */
 export interface Credentials {
   username?: string | undefined;
   password?: string | undefined;
+  /** TLS options (CA, and the client certificate if nodes ask for one); absent: plain TCP. */
+  tls?: TlsOptions | undefined;
 }
 
 /** ioredis options for the kit's own clients: one attempt, bounded, RESP2, named in CLIENT LIST. */
@@ -30,6 +37,7 @@ export function clientOptions(
     port,
     ...(credentials.username === undefined ? {} : { username: credentials.username }),
     ...(credentials.password === undefined ? {} : { password: credentials.password }),
+    ...(credentials.tls === undefined ? {} : { tls: credentials.tls }),
     connectionName: 'local-topology',
     protocol: 2,
     lazyConnect: true,
@@ -42,6 +50,31 @@ export function clientOptions(
     disconnectTimeout: 100,
     ...overrides,
   };
+}
+
+async function readPem(option: string, file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new TopologyError(`LocalTopology option tls.${option}: cannot read ${file}`, { cause: error });
+  }
+}
+
+/**
+ * The TLS options of the kit's clients: trust `caFile`; with `authClients`, present the nodes'
+ * client certificate. Throws {@link TopologyError} naming a file that cannot be read.
+ */
+export async function readClientTLS(tls: ResolvedTopologyTLS): Promise<TlsOptions> {
+  const ca = await readPem('caFile', tls.caFile);
+  if (!tls.authClients) return { ca };
+  const [cert, key] = await Promise.all([
+    readPem(
+      tls.clientCertFile === undefined ? 'certFile' : 'clientCertFile',
+      tls.clientCertFile ?? tls.certFile,
+    ),
+    readPem(tls.clientKeyFile === undefined ? 'keyFile' : 'clientKeyFile', tls.clientKeyFile ?? tls.keyFile),
+  ]);
+  return { ca, cert, key };
 }
 
 /** Disconnects a client and resolves once it ended (bounded: ioredis destroys a hung socket). */

@@ -5,11 +5,12 @@
  * `readyTimeoutMs`; there is no fixed sleep. Nodes run from temp dirs that `stop()` removes; an
  * exit hook SIGKILLs whatever still runs if the test process dies first.
  */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { inspect } from 'node:util';
 import { debugFor, redact } from '../debug.js';
 import { TopologyError } from '../errors.js';
 import { eventually } from './eventually.js';
-import { LOCALHOST } from './kit-client.js';
+import { LOCALHOST, readClientTLS } from './kit-client.js';
 import { NodeSet } from './node-set.js';
 import {
   type LocalTopologyOptions,
@@ -83,10 +84,10 @@ export class LocalTopology {
   #master: NodeAddress = { host: LOCALHOST, port: 0 };
   #stopping: Promise<void> | undefined;
 
-  private constructor(options: ResolvedTopologyOptions, binary: string) {
+  private constructor(options: ResolvedTopologyOptions, binary: string, tls: TlsOptions | undefined) {
     this.options = options;
     this.masterName = options.masterName;
-    this.#nodes = new NodeSet(options, binary);
+    this.#nodes = new NodeSet(options, binary, tls);
     const windowMs = options.downAfterMilliseconds + options.failoverTimeout;
     this.#watcher = new SwitchWatcher(options.masterName, this.#nodes.sentinelCredentials, windowMs);
   }
@@ -94,14 +95,17 @@ export class LocalTopology {
   /**
    * Starts a master, `replicas` replicas and `sentinels` sentinels, and resolves once every
    * sentinel agrees on the master and sees every replica (link up) and every other sentinel.
-   * Checks the binary before spawning anything. On failure everything started is stopped.
+   * Checks the binary (and the `tls` files) before spawning anything. On failure everything
+   * started is stopped.
    * @throws RedisServerNotFoundError when the binary is missing
-   * @throws TopologyError when a node fails to start (with its last log lines) or in time
+   * @throws TopologyError when a `tls` file cannot be read, or a node fails to start (with its
+   *   last log lines) or in time
    */
   static async start(options: LocalTopologyOptions = {}): Promise<LocalTopology> {
     const resolved = resolveTopologyOptions(options);
     const binary = await findRedisServer(resolved.redisServer);
-    const topology = new LocalTopology(resolved, binary);
+    const tls = resolved.tls && (await readClientTLS(resolved.tls));
+    const topology = new LocalTopology(resolved, binary, tls);
     const startedAt = Date.now();
     try {
       await topology.#launch(startedAt + resolved.readyTimeoutMs);

@@ -28,9 +28,43 @@ function aclLines(username: string | undefined, password: string | undefined): s
   return [line('user', username, 'on', `>${password}`, '~*', '&*', '+@all'), line('user', 'default', 'off')];
 }
 
-function commonLines(port: number, dir: string): string[] {
+/** What a node needs to listen with TLS only (the files of `LocalTopologyOptions.tls`). */
+export interface NodeTLSConfig {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  authClients: boolean;
+  clientCertFile?: string | undefined;
+  clientKeyFile?: string | undefined;
+}
+
+/**
+ * TLS only on `port`: no plain TCP port. `tls-replication yes` makes a replica connect to its
+ * master with TLS, and a sentinel connect with TLS to the data nodes and to other sentinels,
+ * and announce its TLS port to them (https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/).
+ */
+function tlsLines(port: number, tls: NodeTLSConfig): string[] {
+  const lines = [
+    line('port', 0),
+    line('tls-port', port),
+    line('tls-cert-file', tls.certFile),
+    line('tls-key-file', tls.keyFile),
+    line('tls-ca-cert-file', tls.caFile),
+    line('tls-auth-clients', tls.authClients ? 'yes' : 'no'),
+    line('tls-replication', 'yes'),
+  ];
+  if (tls.clientCertFile !== undefined && tls.clientKeyFile !== undefined) {
+    lines.push(
+      line('tls-client-cert-file', tls.clientCertFile),
+      line('tls-client-key-file', tls.clientKeyFile),
+    );
+  }
+  return lines;
+}
+
+function commonLines(port: number, dir: string, tls: NodeTLSConfig | undefined): string[] {
   return [
-    line('port', port),
+    ...(tls === undefined ? [line('port', port)] : tlsLines(port, tls)),
     line('bind', '127.0.0.1'),
     line('daemonize', 'no'),
     line('dir', dir),
@@ -48,13 +82,15 @@ export interface DataNodeConfig {
   password?: string | undefined;
   minReplicasToWrite: number;
   minReplicasMaxLag: number;
+  /** TLS only, when set. */
+  tls?: NodeTLSConfig | undefined;
   extra: readonly string[];
 }
 
 /** Config lines of a master or replica. */
 export function dataNodeConfig(config: DataNodeConfig): string[] {
   const lines = [
-    ...commonLines(config.port, config.dir),
+    ...commonLines(config.port, config.dir, config.tls),
     line('save', ''),
     line('appendonly', 'no'),
     line('repl-diskless-sync', 'yes'),
@@ -87,6 +123,8 @@ export interface SentinelNodeConfig {
   /** Credentials of the sentinels themselves. */
   sentinelUsername?: string | undefined;
   sentinelPassword?: string | undefined;
+  /** TLS only, when set (also towards the data nodes and the other sentinels). */
+  tls?: NodeTLSConfig | undefined;
   extra: readonly string[];
 }
 
@@ -94,7 +132,7 @@ export interface SentinelNodeConfig {
 export function sentinelConfig(config: SentinelNodeConfig): string[] {
   const name = config.masterName;
   const lines = [
-    ...commonLines(config.port, config.dir),
+    ...commonLines(config.port, config.dir, config.tls),
     line('sentinel', 'monitor', name, '127.0.0.1', config.masterPort, config.quorum),
     line('sentinel', 'down-after-milliseconds', name, config.downAfterMilliseconds),
     line('sentinel', 'failover-timeout', name, config.failoverTimeout),

@@ -3,6 +3,7 @@
  * or port, and closing them all. Owns the exit hook that SIGKILLs them if the test process dies
  * before `close()`. Knows nothing about Sentinel's state; LocalTopology builds on it.
  */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { debugFor } from '../debug.js';
 import { TopologyError } from '../errors.js';
 import { addExitHook, removeExitHook } from './exit-hooks.js';
@@ -27,12 +28,17 @@ export class NodeSet implements TopologyNodes {
   readonly #exitHook = (): void => this.#killAllSync();
   #closing: Promise<void> | undefined;
 
-  constructor(options: ResolvedTopologyOptions, binary: string) {
+  /** @param tls the kit's clients' TLS options (see readClientTLS); undefined without TLS */
+  constructor(options: ResolvedTopologyOptions, binary: string, tls: TlsOptions | undefined) {
     this.#options = options;
     this.#binary = binary;
     this.masterName = options.masterName;
-    this.dataCredentials = { username: options.username, password: options.password };
-    this.sentinelCredentials = { username: options.sentinelUsername, password: options.sentinelPassword };
+    this.dataCredentials = { username: options.username, password: options.password, tls };
+    this.sentinelCredentials = {
+      username: options.sentinelUsername,
+      password: options.sentinelPassword,
+      tls,
+    };
     addExitHook(this.#exitHook);
   }
 

@@ -84,7 +84,13 @@ export interface LocalTopologyOptions {
    */
   readyTimeoutMs?: number;
   /**
-   * Extra config lines for every data node, e.g. TLS settings.
+   * TLS on every node: data nodes and sentinels then listen with TLS only, on the port the kit
+   * reports (see {@link LocalTopologyTLS}).
+   * @default undefined (plain TCP)
+   */
+  tls?: LocalTopologyTLS;
+  /**
+   * Extra config lines for every data node.
    * @default []
    */
   extraDataConfig?: string[];
@@ -93,6 +99,75 @@ export interface LocalTopologyOptions {
    * @default []
    */
   extraSentinelConfig?: string[];
+}
+
+/**
+ * TLS for every node of a local topology. Each node then has `port 0` (no plain TCP) and
+ * `tls-port <its port>`, so the addresses the kit reports (`sentinelAddresses()`,
+ * `masterAddress()`, …) are TLS ports, and `tls-replication yes`, so that replicas talk TLS to
+ * their master and sentinels talk TLS to the data nodes and to each other (Sentinel announces its
+ * TLS port to its peers only with `tls-replication yes`). The kit's own clients (readiness checks,
+ * `failover()`, `restore()`) connect with TLS too, trusting `caFile`.
+ *
+ * Files are PEM and are read as they are at `start()`; the kit never writes them.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { Sentinel } from 'redis-sentinel-pool';
+ * import { LocalTopology } from 'redis-sentinel-pool/testing';
+ *
+ * const topology = await LocalTopology.start({
+ *   tls: { certFile: 'server.crt', keyFile: 'server.key', caFile: 'ca.crt' },
+ * });
+ * const tls = { ca: readFileSync('ca.crt') };
+ * const sentinel = new Sentinel(topology.sentinelAddresses(), { sentinelTLS: tls, tls });
+ * ```
+ */
+export interface LocalTopologyTLS {
+  /**
+   * The certificate every node presents (`tls-cert-file`). Node.js clients check it against the
+   * address they dial, so it needs `subjectAltName = IP:127.0.0.1`. With `authClients`, nodes
+   * also present it as a client certificate to each other (unless `clientCertFile` is given), so
+   * its extendedKeyUsage, if any, must include clientAuth as well as serverAuth.
+   */
+  certFile: string;
+  /** The private key of `certFile` (`tls-key-file`), unencrypted. */
+  keyFile: string;
+  /**
+   * The CA certificate(s) that nodes and the kit's clients trust (`tls-ca-cert-file`): it must
+   * have signed `certFile` and, with `authClients`, every client certificate.
+   */
+  caFile: string;
+  /**
+   * Whether nodes require a client certificate signed by `caFile` (`tls-auth-clients yes`), so
+   * that your clients must pass `cert` and `key` as well as `ca`. Off by default, unlike Redis's
+   * own default, so that a client needs only to trust `caFile`.
+   * @default false
+   */
+  authClients?: boolean;
+  /**
+   * With `authClients`: the client certificate that nodes present to each other
+   * (`tls-client-cert-file`) and that the kit's clients present.
+   * @default certFile
+   */
+  clientCertFile?: string;
+  /**
+   * The private key of `clientCertFile` (`tls-client-key-file`); needed with `clientCertFile`.
+   * @default keyFile
+   */
+  clientKeyFile?: string;
+}
+
+/** {@link LocalTopologyTLS} with its defaults applied. */
+export interface ResolvedTopologyTLS {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  readonly authClients: boolean;
+  /** Undefined: `certFile` is the client certificate too. */
+  readonly clientCertFile: string | undefined;
+  readonly clientKeyFile: string | undefined;
 }
 
 /** The options after defaults were applied; secrets are redacted when inspected or serialized. */
@@ -111,6 +186,7 @@ export interface ResolvedTopologyOptions {
   readonly sentinelUsername: string | undefined;
   readonly redisServer: string;
   readonly readyTimeoutMs: number;
+  readonly tls: ResolvedTopologyTLS | undefined;
   readonly extraDataConfig: readonly string[];
   readonly extraSentinelConfig: readonly string[];
 }
@@ -145,6 +221,39 @@ function word(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+function path(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TopologyError(`LocalTopology option tls.${name} must be a file path`);
+  }
+  return value;
+}
+
+function resolveTLS(tls: LocalTopologyTLS | undefined): ResolvedTopologyTLS | undefined {
+  if (tls === undefined) return undefined;
+  if (tls === null || typeof tls !== 'object') {
+    throw new TopologyError('LocalTopology option tls must be an object with certFile, keyFile and caFile');
+  }
+  const authClients = tls.authClients ?? false;
+  if (typeof authClients !== 'boolean') {
+    throw new TopologyError('LocalTopology option tls.authClients must be a boolean');
+  }
+  const clientCertFile =
+    tls.clientCertFile === undefined ? undefined : path('clientCertFile', tls.clientCertFile);
+  const clientKeyFile =
+    tls.clientKeyFile === undefined ? undefined : path('clientKeyFile', tls.clientKeyFile);
+  if ((clientCertFile === undefined) !== (clientKeyFile === undefined)) {
+    throw new TopologyError('LocalTopology options tls.clientCertFile and tls.clientKeyFile go together');
+  }
+  return Object.freeze({
+    certFile: path('certFile', tls.certFile),
+    keyFile: path('keyFile', tls.keyFile),
+    caFile: path('caFile', tls.caFile),
+    authClients,
+    clientCertFile,
+    clientKeyFile,
+  });
+}
+
 /** Applies defaults and checks ranges. Throws {@link TopologyError} on a bad option. */
 export function resolveTopologyOptions(options: LocalTopologyOptions = {}): ResolvedTopologyOptions {
   const d = LOCAL_TOPOLOGY_DEFAULTS;
@@ -168,6 +277,7 @@ export function resolveTopologyOptions(options: LocalTopologyOptions = {}): Reso
     sentinelUsername: word('sentinelUsername', options.sentinelUsername),
     redisServer: options.redisServer ?? d.redisServer,
     readyTimeoutMs: integer('readyTimeoutMs', options.readyTimeoutMs ?? d.readyTimeoutMs, 1),
+    tls: resolveTLS(options.tls),
     extraDataConfig: Object.freeze([...(options.extraDataConfig ?? [])]),
     extraSentinelConfig: Object.freeze([...(options.extraSentinelConfig ?? [])]),
   };

@@ -5,11 +5,63 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import createDebug from 'debug';
-import { MasterNotFoundError, Sentinel } from '../../src/index.js';
+import { FailoverTimeoutError, MasterNotFoundError, Sentinel } from '../../src/index.js';
 import { LocalTopology } from '../../src/testing/index.js';
 
 const DATA_PASSWORD = 'data-s3cret-7c1f';
 const SENTINEL_PASSWORD = 'sentinel-s3cret-92ab';
+const WRONG_DATA_PASSWORD = 'wrong-data-pass-31';
+/** failoverTimeout of clients with bad data-node credentials: how long a master-pool command may wait. */
+const SHORT_FAILOVER_TIMEOUT = 2000;
+/** What a bad case may take beyond its timeout before the test calls it a hang. */
+const SETTLE_MARGIN_MS = 2000;
+
+/** What `call` rejected with and how long it took; fails if it resolved. */
+async function rejection(call: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
+  const started = performance.now();
+  const error = await call().then(
+    (value) => assert.fail(`expected a rejection, got ${JSON.stringify(value)}`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof Error, `rejected with a non-Error: ${String(error)}`);
+  return { error, ms: performance.now() - started };
+}
+
+/** The message and the causes under it. */
+function fullText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error; e instanceof Error && parts.length < 5; e = e.cause) parts.push(e.message);
+  return parts.join(' <- ');
+}
+
+/** A master-pool write with bad data-node credentials: FailoverTimeoutError after failoverTimeout. */
+async function assertDataAuthRefused(
+  sentinel: Sentinel,
+  name: string,
+  secrets: readonly string[],
+): Promise<Error> {
+  const { error, ms } = await rejection(() => sentinel.masterFor(name).set('auth:bad', '1'));
+  assert.ok(error instanceof FailoverTimeoutError, `${error.name}: ${error.message}`);
+  assert.ok(ms < SHORT_FAILOVER_TIMEOUT + SETTLE_MARGIN_MS, `settled in ${ms} ms`);
+  for (const secret of secrets) assert.ok(!fullText(error).includes(secret), 'the error shows a password');
+  return error;
+}
+
+/** discover() with bad sentinel credentials: MasterNotFoundError at once, naming the options. */
+async function assertSentinelAuthRefused(
+  sentinel: Sentinel,
+  name: string,
+  secrets: readonly string[],
+): Promise<void> {
+  const { error, ms } = await rejection(() => sentinel.discover(name));
+  assert.ok(error instanceof MasterNotFoundError, `${error.name}: ${error.message}`);
+  assert.ok(ms < SETTLE_MARGIN_MS, `settled in ${ms} ms`);
+  assert.ok(error.attempts.length > 0);
+  for (const attempt of error.attempts) {
+    assert.match(attempt.outcome, /WRONGPASS.*Check sentinelUsername and sentinelPassword/);
+  }
+  for (const secret of secrets) assert.ok(!fullText(error).includes(secret), 'the error shows a password');
+}
 
 describe('authentication', () => {
   let topology: LocalTopology;
@@ -64,10 +116,129 @@ describe('authentication', () => {
     }
   });
 
+  it('reports a wrong data-node password as FailoverTimeoutError, in bounded time', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), {
+      sentinelPassword: SENTINEL_PASSWORD,
+      password: WRONG_DATA_PASSWORD,
+      failoverTimeout: SHORT_FAILOVER_TIMEOUT,
+    });
+    try {
+      await sentinel.discover(topology.masterName);
+      const error = await assertDataAuthRefused(sentinel, topology.masterName, [
+        DATA_PASSWORD,
+        WRONG_DATA_PASSWORD,
+      ]);
+      console.log(`# wrong data-node password: ${fullText(error)}`);
+    } finally {
+      await sentinel.quit();
+    }
+  });
+
+  it('says which credential to check when the data-node password is wrong', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), {
+      sentinelPassword: SENTINEL_PASSWORD,
+      password: WRONG_DATA_PASSWORD,
+      failoverTimeout: SHORT_FAILOVER_TIMEOUT,
+    });
+    try {
+      const error = await assertDataAuthRefused(sentinel, topology.masterName, [WRONG_DATA_PASSWORD]);
+      assert.match(fullText(error), /WRONGPASS.*Check username and password/);
+    } finally {
+      await sentinel.quit();
+    }
+  });
+
   it('never logs a password', () => {
     assert.ok(logged.length > 0, 'debug output was captured');
     for (const line of logged) {
-      for (const secret of [DATA_PASSWORD, SENTINEL_PASSWORD, 'wrong-sentinel-pass-55']) {
+      for (const secret of [
+        DATA_PASSWORD,
+        SENTINEL_PASSWORD,
+        'wrong-sentinel-pass-55',
+        WRONG_DATA_PASSWORD,
+      ]) {
+        assert.ok(!line.includes(secret), `a debug line shows a password: ${line.slice(0, 200)}`);
+      }
+    }
+  });
+});
+
+describe('authentication with ACL users', () => {
+  const password = 'acl-data-s3cret-5d2e';
+  const sentinelPassword = 'acl-sentinel-s3cret-0f7b';
+  const good = {
+    username: 'app-user',
+    password,
+    sentinelUsername: 'sentinel-user',
+    sentinelPassword,
+    failoverTimeout: SHORT_FAILOVER_TIMEOUT,
+    socketTimeout: 500,
+  };
+  const secrets = [password, sentinelPassword] as const;
+  let topology: LocalTopology;
+  const logged: string[] = [];
+  const originalLog = createDebug.log;
+
+  before(async () => {
+    topology = await LocalTopology.start({
+      replicas: 1,
+      sentinels: 2,
+      quorum: 1,
+      username: good.username,
+      password,
+      sentinelUsername: good.sentinelUsername,
+      sentinelPassword,
+    });
+    createDebug.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    createDebug.enable('redis-sentinel-pool:*,ioredis:*');
+  });
+  after(async () => {
+    createDebug.disable();
+    createDebug.log = originalLog;
+    await topology?.stop();
+  });
+
+  /** Runs `fn` with a Sentinel made with `good` options overridden by `options`, then quits it. */
+  async function withSentinel(options: Partial<typeof good>, fn: (sentinel: Sentinel) => Promise<void>) {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), { ...good, ...options });
+    try {
+      await fn(sentinel);
+    } finally {
+      await sentinel.quit();
+    }
+  }
+
+  it('serves with the right users', async () => {
+    await withSentinel({}, async (sentinel) => {
+      await sentinel.masterFor(topology.masterName).set('acl:key', 'v');
+      assert.equal(await sentinel.masterFor(topology.masterName).get('acl:key'), 'v');
+    });
+  });
+
+  it('reports a wrong data-node ACL user as FailoverTimeoutError, in bounded time', async () => {
+    await withSentinel({ username: 'no-such-user' }, async (sentinel) => {
+      const error = await assertDataAuthRefused(sentinel, topology.masterName, secrets);
+      console.log(`# wrong data-node ACL user: ${fullText(error)}`);
+    });
+  });
+
+  it('says which credential to check when the data-node ACL user is wrong', async () => {
+    await withSentinel({ username: 'no-such-user' }, async (sentinel) => {
+      const error = await assertDataAuthRefused(sentinel, topology.masterName, secrets);
+      assert.match(fullText(error), /WRONGPASS.*Check username and password/);
+    });
+  });
+
+  it('reports a wrong sentinel ACL user as MasterNotFoundError naming the options', async () => {
+    await withSentinel({ sentinelUsername: 'no-such-sentinel-user' }, (sentinel) =>
+      assertSentinelAuthRefused(sentinel, topology.masterName, secrets),
+    );
+  });
+
+  it('never logs a password', () => {
+    assert.ok(logged.length > 0, 'debug output was captured');
+    for (const line of logged) {
+      for (const secret of secrets) {
         assert.ok(!line.includes(secret), `a debug line shows a password: ${line.slice(0, 200)}`);
       }
     }
