@@ -2,10 +2,20 @@
  * Options of `new Sentinel(…)`, their defaults (each in exactly one place: {@link DEFAULTS}) and
  * their validation. `normalizeOptions` checks types and ranges, fills in defaults, throws a
  * SentinelConfigError that names the bad option, and registers passwords for log redaction.
+ *
+ * Only `undefined` means "the default". `null` is refused like any other wrong type (the types
+ * do not allow it), for every option alike: a config value that went missing is reported, not
+ * quietly replaced. Messages describe a bad value by its type or a short quote, and never quote a
+ * password.
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { registerSecret } from './debug.js';
-import type { AllowedHosts, NatMap } from './discovery/address-policy.js';
+import {
+  type AllowedHosts,
+  checkAllowedHosts,
+  checkNatMap,
+  type NatMap,
+} from './discovery/address-policy.js';
 import { describe } from './discovery/addresses.js';
 import { SentinelConfigError } from './errors.js';
 
@@ -153,6 +163,25 @@ export const DEFAULTS = {
   sessionTimeout: 100,
 } as const;
 
+/**
+ * Upper bounds of numeric options. Not defaults: values past them are mistakes that would
+ * otherwise misbehave quietly.
+ */
+export const LIMITS = {
+  /**
+   * The longest delay Node's timers take (2^31 - 1 ms, ~24.8 days): a larger one fires after
+   * 1 ms, with only a TimeoutOverflowWarning, so `commandTimeout: 3e9` would time out every
+   * command at once.
+   */
+  maxMilliseconds: 2_147_483_647,
+  /** Shared connections per pool (per replica for replicaFor): each is a socket opened at once. */
+  maxPoolSize: 1000,
+  /** Dedicated connections per pool; Redis's default `maxclients` is 10000. */
+  maxDedicatedConnections: 10_000,
+  /** Redis keeps the database index in a C int. */
+  maxDb: 2_147_483_647,
+} as const;
+
 /** Options after validation, with every default filled in. */
 export interface NormalizedSentinelOptions {
   socketTimeout: number;
@@ -198,14 +227,91 @@ const KNOWN_OPTIONS = new Set([
 ]);
 
 function positiveNumber(options: Record<string, unknown>, key: string, fallback: number): number {
-  const value = options[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  const value = options[key] === undefined ? fallback : options[key];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > LIMITS.maxMilliseconds) {
     throw new SentinelConfigError(
-      `option ${key} must be a positive number of milliseconds, got ${describe(value)}`,
+      `option ${key} must be a positive number of milliseconds, at most ${LIMITS.maxMilliseconds}, got ${describe(value)}`,
     );
   }
   return value;
+}
+
+function integerOption(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = options[key] === undefined ? fallback : options[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new SentinelConfigError(`option ${key} must be an integer ${range}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** An object literal (or class instance), not an array, Map, Date or other built-in. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]'
+  );
+}
+
+function checkObject(input: unknown, what: string): Record<string, unknown> {
+  if (input === undefined) return {};
+  if (!isPlainObject(input))
+    throw new SentinelConfigError(`${what} must be an object, got ${describe(input)}`);
+  return input;
+}
+
+function checkKeys(options: Record<string, unknown>, known: ReadonlySet<string>, what: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
+    const near = closestName(key, known);
+    throw new SentinelConfigError(
+      `unknown ${what} ${describe(key)}${near ? ` (did you mean "${near}"?)` : ''}`,
+    );
+  }
+}
+
+/** The known name a typo most likely meant: same letters in another case, or 1-2 edits away. */
+function closestName(key: string, known: ReadonlySet<string>): string | undefined {
+  if (key.length > 40) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of known) {
+    const distance = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(name, key);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** `true` → `{}`, `false`/absent → undefined, an object → itself; anything else is refused. */
+function tlsOption(options: Record<string, unknown>, key: string): TlsOptions | undefined {
+  const value = options[key];
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (!isPlainObject(value)) {
+    throw new SentinelConfigError(`option ${key} must be a boolean or TLS options, got ${describe(value)}`);
+  }
+  return value as TlsOptions;
 }
 
 function optionalString(options: Record<string, unknown>, key: string): string | undefined {
@@ -213,7 +319,9 @@ function optionalString(options: Record<string, unknown>, key: string): string |
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     // Never echo the value: it may be a credential.
-    throw new SentinelConfigError(`option ${key} must be a string, got ${typeof value}`);
+    throw new SentinelConfigError(
+      `option ${key} must be a string, got ${value === null ? 'null' : typeof value}`,
+    );
   }
   return value;
 }
@@ -226,69 +334,30 @@ export function normalizeOptions(
   input: unknown,
   extraKeys: ReadonlySet<string> = new Set(),
 ): NormalizedSentinelOptions {
-  if (input === undefined) input = {};
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SentinelConfigError(`options must be an object, got ${describe(input)}`);
-  }
-  const options = input as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key) && !extraKeys.has(key)) {
-      throw new SentinelConfigError(`unknown option "${key}"`);
-    }
-  }
+  const options = checkObject(input, 'options');
+  checkKeys(
+    options,
+    extraKeys.size > 0 ? new Set([...KNOWN_OPTIONS, ...extraKeys]) : KNOWN_OPTIONS,
+    'option',
+  );
   const socketTimeout = positiveNumber(options, 'socketTimeout', DEFAULTS.socketTimeout);
-  const tls = options.sentinelTLS;
-  if (tls !== undefined && typeof tls !== 'boolean' && (tls === null || typeof tls !== 'object')) {
-    throw new SentinelConfigError(
-      `option sentinelTLS must be a boolean or TLS options, got ${describe(tls)}`,
-    );
-  }
-  const updateSentinels = options.updateSentinels ?? DEFAULTS.updateSentinels;
+  const updateSentinels =
+    options.updateSentinels === undefined ? DEFAULTS.updateSentinels : options.updateSentinels;
   if (typeof updateSentinels !== 'boolean') {
     throw new SentinelConfigError(
       `option updateSentinels must be a boolean, got ${describe(updateSentinels)}`,
     );
   }
-  const minOtherSentinels = options.minOtherSentinels ?? DEFAULTS.minOtherSentinels;
-  if (
-    typeof minOtherSentinels !== 'number' ||
-    !Number.isInteger(minOtherSentinels) ||
-    minOtherSentinels < 0
-  ) {
-    throw new SentinelConfigError(
-      `option minOtherSentinels must be an integer >= 0, got ${describe(minOtherSentinels)}`,
-    );
-  }
-  const natMap = options.natMap;
-  if (
-    natMap !== undefined &&
-    typeof natMap !== 'function' &&
-    (natMap === null || typeof natMap !== 'object')
-  ) {
-    throw new SentinelConfigError(`option natMap must be an object or a function, got ${describe(natMap)}`);
-  }
-  const allowedHosts = options.allowedHosts;
-  if (
-    allowedHosts !== undefined &&
-    typeof allowedHosts !== 'function' &&
-    !(Array.isArray(allowedHosts) && allowedHosts.every((h) => typeof h === 'string'))
-  ) {
-    throw new SentinelConfigError(
-      `option allowedHosts must be an array of host strings or a function, got ${describe(allowedHosts)}`,
-    );
-  }
-  const db = options.db ?? DEFAULTS.db;
-  if (typeof db !== 'number' || !Number.isInteger(db) || db < 0) {
-    throw new SentinelConfigError(`option db must be an integer >= 0, got ${describe(db)}`);
-  }
-  const dataTls = options.tls;
-  if (
-    dataTls !== undefined &&
-    typeof dataTls !== 'boolean' &&
-    (dataTls === null || typeof dataTls !== 'object')
-  ) {
-    throw new SentinelConfigError(`option tls must be a boolean or TLS options, got ${describe(dataTls)}`);
-  }
+  const minOtherSentinels = integerOption(
+    options,
+    'minOtherSentinels',
+    DEFAULTS.minOtherSentinels,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const natMap = checkNatMap(options.natMap);
+  const allowedHosts = checkAllowedHosts(options.allowedHosts);
+  const db = integerOption(options, 'db', DEFAULTS.db, 0, LIMITS.maxDb);
   const password = optionalString(options, 'password');
   const sentinelPassword = optionalString(options, 'sentinelPassword');
   registerSecret(password);
@@ -297,39 +366,26 @@ export function normalizeOptions(
     username: optionalString(options, 'username'),
     password,
     db,
-    tls:
-      dataTls === true
-        ? {}
-        : dataTls === false || dataTls === undefined
-          ? undefined
-          : (dataTls as TlsOptions),
+    tls: tlsOption(options, 'tls'),
     commandTimeout: positiveNumber(options, 'commandTimeout', DEFAULTS.commandTimeout),
     socketTimeout,
     connectTimeout: positiveNumber(options, 'connectTimeout', socketTimeout),
     sentinelUsername: optionalString(options, 'sentinelUsername'),
     sentinelPassword,
-    sentinelTLS: tls === true ? {} : tls === false || tls === undefined ? undefined : (tls as TlsOptions),
+    sentinelTLS: tlsOption(options, 'sentinelTLS'),
     updateSentinels,
     minOtherSentinels,
     refreshInterval: positiveNumber(options, 'refreshInterval', DEFAULTS.refreshInterval),
     failoverTimeout: positiveNumber(options, 'failoverTimeout', DEFAULTS.failoverTimeout),
-    natMap: natMap as NatMap | undefined,
-    allowedHosts: allowedHosts as AllowedHosts | undefined,
+    natMap,
+    allowedHosts,
   };
 }
 
 const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ['round-robin', 'random', 'least-latency'];
 
-function positiveInteger(options: Record<string, unknown>, key: string, fallback: number): number {
-  const value = options[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new SentinelConfigError(`option ${key} must be an integer >= 1, got ${describe(value)}`);
-  }
-  return value;
-}
-
 function booleanOption(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const value = options[key] ?? fallback;
+  const value = options[key] === undefined ? fallback : options[key];
   if (typeof value !== 'boolean')
     throw new SentinelConfigError(`option ${key} must be a boolean, got ${describe(value)}`);
   return value;
@@ -348,27 +404,23 @@ const POOL_OPTIONS = new Set([
 
 /** Validates the options of masterFor()/replicaFor() and fills in defaults. */
 export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
-  if (input === undefined) input = {};
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SentinelConfigError(`pool options must be an object, got ${describe(input)}`);
-  }
-  const options = input as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (!POOL_OPTIONS.has(key)) throw new SentinelConfigError(`unknown pool option "${key}"`);
-  }
-  const balance = options.balance ?? DEFAULTS.balance;
+  const options = checkObject(input, 'pool options');
+  checkKeys(options, POOL_OPTIONS, 'pool option');
+  const balance = options.balance === undefined ? DEFAULTS.balance : options.balance;
   if (!BALANCE_STRATEGIES.includes(balance as BalanceStrategy)) {
     throw new SentinelConfigError(
       `option balance must be one of ${BALANCE_STRATEGIES.map((b) => `"${b}"`).join(', ')}, got ${describe(balance)}`,
     );
   }
   return {
-    poolSize: positiveInteger(options, 'poolSize', DEFAULTS.poolSize),
+    poolSize: integerOption(options, 'poolSize', DEFAULTS.poolSize, 1, LIMITS.maxPoolSize),
     retryWrites: booleanOption(options, 'retryWrites', DEFAULTS.retryWrites),
-    maxDedicatedConnections: positiveInteger(
+    maxDedicatedConnections: integerOption(
       options,
       'maxDedicatedConnections',
       DEFAULTS.maxDedicatedConnections,
+      1,
+      LIMITS.maxDedicatedConnections,
     ),
     acquireTimeout: positiveNumber(options, 'acquireTimeout', DEFAULTS.acquireTimeout),
     coalesceWrites: booleanOption(options, 'coalesceWrites', DEFAULTS.coalesceWrites),
@@ -378,18 +430,31 @@ export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
   };
 }
 
+const WAIT_FOR_REPLICAS_KEYS = new Set(['replicas', 'timeoutMs']);
+
 function waitForReplicasOption(value: unknown): NormalizedPoolOptions['waitForReplicas'] {
   if (value === undefined) return undefined;
-  const { replicas, timeoutMs } = (value ?? {}) as { replicas?: unknown; timeoutMs?: unknown };
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
+  if (!isPlainObject(value)) {
+    throw new SentinelConfigError(
+      `option waitForReplicas must be { replicas, timeoutMs }, got ${describe(value)}`,
+    );
+  }
+  checkKeys(value, WAIT_FOR_REPLICAS_KEYS, 'option waitForReplicas field');
+  const { replicas, timeoutMs } = value;
+  if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw new SentinelConfigError(
       `option waitForReplicas.replicas must be an integer >= 1, got ${describe(replicas)}`,
     );
   }
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
+  if (
+    typeof timeoutMs !== 'number' ||
+    !Number.isInteger(timeoutMs) ||
+    timeoutMs < 1 ||
+    timeoutMs > LIMITS.maxMilliseconds
+  ) {
     // WAIT with timeout 0 blocks forever: never send it.
     throw new SentinelConfigError(
-      `option waitForReplicas.timeoutMs must be an integer >= 1 (0 would block forever), got ${describe(timeoutMs)}`,
+      `option waitForReplicas.timeoutMs must be an integer from 1 to ${LIMITS.maxMilliseconds} (0 would block forever), got ${describe(timeoutMs)}`,
     );
   }
   return { replicas, timeoutMs };
@@ -404,14 +469,8 @@ export function normalizeSessionOptions(input: unknown): {
   fallbackToMaster: boolean;
   waitForReplicas: NormalizedPoolOptions['waitForReplicas'];
 } {
-  if (input === undefined) input = {};
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new SentinelConfigError(`session options must be an object, got ${describe(input)}`);
-  }
-  const options = input as Record<string, unknown>;
-  for (const key of Object.keys(options)) {
-    if (!SESSION_OPTIONS.has(key)) throw new SentinelConfigError(`unknown session option "${key}"`);
-  }
+  const options = checkObject(input, 'session options');
+  checkKeys(options, SESSION_OPTIONS, 'session option');
   return {
     timeoutMs: positiveNumber(options, 'timeoutMs', DEFAULTS.sessionTimeout),
     after: options.after,

@@ -38,14 +38,20 @@ import { ReplicaPool } from './pool/replica-pool.js';
 
 const log = debugFor('sentinel');
 
-const NAME_PATTERN = /^[^\s]{1,200}$/;
+/**
+ * One token of `sentinel monitor <name> …`: no white space, no control characters, and no lone
+ * surrogate (it cannot be sent as UTF-8, so the sentinel would be asked about another name).
+ */
+const NAME_PATTERN = /^[^\s\p{Cc}\p{Cs}]{1,200}$/u;
 
 /** Checks a master group name (`sentinel monitor <name> …`). */
 export function checkMasterName(name: unknown): string {
-  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+  if (typeof name !== 'string' || name.length > 200 || !NAME_PATTERN.test(name)) {
     throw new SentinelConfigError(
-      `master name must be a non-empty string without spaces, as in "sentinel monitor <name> …", got ${
-        typeof name === 'string' ? JSON.stringify(name.slice(0, 40)) : typeof name
+      `master name must be a non-empty string without spaces or control characters, of at most 200 characters, as in "sentinel monitor <name> …", got ${
+        typeof name === 'string'
+          ? JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)
+          : typeof name
       }`,
     );
   }
@@ -109,6 +115,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    * ```
    */
   masterFor(name: string, options?: PoolOptions): MasterPool {
+    checkMasterName(name);
     const poolOptions = normalizePoolOptions(options);
     const key = `master ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
@@ -139,6 +146,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    * ```
    */
   replicaFor(name: string, options?: PoolOptions): ReplicaPool {
+    checkMasterName(name);
     const poolOptions = normalizePoolOptions(options);
     if (poolOptions.waitForReplicas) {
       throw new SentinelConfigError('option waitForReplicas is for masterFor(): replicas take no writes');
@@ -170,6 +178,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    * ```
    */
   session(name: string, options?: SessionOptions): Session {
+    checkMasterName(name);
     const settings = normalizeSessionOptions(options);
     const after = settings.after === undefined ? undefined : parseToken(settings.after);
     return new Session(this.sessionContext(name, settings.waitForReplicas), settings, after);

@@ -27,6 +27,12 @@ const MAX_TOKEN_LENGTH = 512;
 /** A token for "no writes yet": it asks nothing of a replica. */
 const EMPTY = '-';
 
+/** `host:port` of the master in a token, as formatAddress writes it. */
+const MASTER_PATTERN = /^\S+:(\d{1,5})$/;
+
+/** What a damaged token's error tells the caller to do. */
+const CORRUPT = 'the session token is corrupt: pass session.token on unchanged';
+
 /** Encodes a position as an opaque string (for an HTTP header, a cookie, a job payload). */
 export function encodeToken(position: ReplicationPosition | undefined): string {
   if (!position) return `${TOKEN_VERSION}.${EMPTY}`;
@@ -38,7 +44,9 @@ export function encodeToken(position: ReplicationPosition | undefined): string {
 export function parseToken(token: unknown): ReplicationPosition | undefined {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
     throw new InvalidTokenError(
-      `a session token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`,
+      `a session token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters (session.token), got ${
+        typeof token === 'string' ? `${token.length} characters` : typeof token
+      }`,
     );
   }
   const [version, payload, extra] = token.split('.');
@@ -50,19 +58,14 @@ export function parseToken(token: unknown): ReplicationPosition | undefined {
   try {
     decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch (error) {
-    throw new InvalidTokenError('the session token is corrupt', { cause: error });
+    throw new InvalidTokenError(CORRUPT, { cause: error });
   }
   const { m, o } = (decoded ?? {}) as { m?: unknown; o?: unknown };
-  if (
-    typeof m !== 'string' ||
-    !/^\S+:\d+$/.test(m) ||
-    typeof o !== 'number' ||
-    !Number.isSafeInteger(o) ||
-    o < 0
-  ) {
-    throw new InvalidTokenError('the session token is corrupt');
+  const port = typeof m === 'string' ? Number(MASTER_PATTERN.exec(m)?.[1]) : Number.NaN;
+  if (!(port >= 1 && port <= 65535) || typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) {
+    throw new InvalidTokenError(CORRUPT);
   }
-  return { master: m, offset: o };
+  return { master: m as string, offset: o };
 }
 
 /** The position after both: the larger offset on the same master, else the newer one (`next`). */

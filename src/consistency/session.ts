@@ -270,9 +270,13 @@ export class SessionReplica {
 }
 export interface SessionReplica extends PoolCommands {}
 
-installCommandMethods(SessionMaster.prototype, (self: SessionMaster, method, args) =>
-  self.sendCommand(method, args),
+installCommandMethods(
+  SessionMaster.prototype,
+  (self: SessionMaster, method, args) => self.sendCommand(method, args),
+  'reject',
 );
-installCommandMethods(SessionReplica.prototype, (self: SessionReplica, method, args) =>
-  self.sendCommand(method, args),
+installCommandMethods(
+  SessionReplica.prototype,
+  (self: SessionReplica, method, args) => self.sendCommand(method, args),
+  'reject',
 );

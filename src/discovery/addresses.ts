@@ -2,7 +2,11 @@
  * Parsing and formatting of `host:port` addresses, in every form the classic recipe uses:
  * `"h:p,h:p"` (spaces allowed), `["h:p", …]`, `[{ host, port }, …]`, IPv6 as `[::1]:26379`.
  * Pure: no I/O.
+ *
+ * Error messages quote what was given, shortened, and never the part before an `@`: a
+ * `redis://user:password@host` pasted as an address must not put the password in a log.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { SentinelConfigError } from '../errors.js';
 
 /** A TCP address of a Redis server or sentinel. */
@@ -19,8 +23,12 @@ export type SentinelAddressInput = string | ReadonlyArray<string | Address>;
 /** The port of a sentinel when an address names none. */
 export const DEFAULT_SENTINEL_PORT = 26379;
 
-const HOST_PATTERN = /^[A-Za-z0-9._-]+$/;
-const IPV6_PATTERN = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$/;
+/** DNS labels (underscores allowed: Docker and Kubernetes names have them), dot-separated. */
+const HOST_PATTERN = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$/;
+/** Digits and dots only: this must be an IPv4 address, not a host name. */
+const NUMERIC_PATTERN = /^[0-9.]+$/;
+/** `redis://…`, `tcp://…`: a URL where an address belongs. */
+const URL_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
 /** `host:port`, with brackets around an IPv6 host. */
 export function formatAddress(address: Address): string {
@@ -43,25 +51,45 @@ export function checkPort(port: unknown, what: string): number {
 /** Checks a host name or IP literal; throws a SentinelConfigError naming `what` if it is not one. */
 export function checkHost(host: unknown, what: string): string {
   if (typeof host !== 'string' || host.length === 0 || host.length > 253) {
-    throw new SentinelConfigError(`${what}: host must be a non-empty string, got ${describe(host)}`);
+    throw new SentinelConfigError(
+      `${what}: host must be a non-empty string of at most 253 characters, got ${describe(host)}`,
+    );
   }
-  if (!HOST_PATTERN.test(host) && !(host.includes(':') && IPV6_PATTERN.test(host))) {
-    throw new SentinelConfigError(`${what}: "${host}" is not a host name or IP address`);
+  if (host.includes(':')) {
+    if (isIPv6(host)) return host;
+    throw new SentinelConfigError(`${what}: ${describe(host)} is not an IPv6 address`);
+  }
+  if (NUMERIC_PATTERN.test(host) ? !isIPv4(host) : !HOST_PATTERN.test(host)) {
+    throw new SentinelConfigError(`${what}: ${describe(host)} is not a host name or IP address`);
   }
   return host;
+}
+
+/** The text with anything up to an `@` (URL credentials) masked, for an error message. */
+function withoutCredentials(text: string): string {
+  const at = text.lastIndexOf('@');
+  return at < 0 ? text : `…@${text.slice(at + 1)}`;
 }
 
 /** Parses one `host[:port]` string; `defaultPort` applies when no port is given. */
 export function parseAddress(text: string, defaultPort = DEFAULT_SENTINEL_PORT): Address {
   const trimmed = text.trim();
-  const what = `address "${trimmed}"`;
   if (trimmed.length === 0) throw new SentinelConfigError('empty address: expected "host:port"');
+  const what = `address ${describe(withoutCredentials(trimmed))}`;
+  if (URL_PATTERN.test(trimmed) || trimmed.includes('@')) {
+    throw new SentinelConfigError(
+      `${what}: expected "host:port", not a URL or credentials (give passwords in the sentinelPassword and password options)`,
+    );
+  }
   let host: string;
   let portText: string | undefined;
   if (trimmed.startsWith('[')) {
     const close = trimmed.indexOf(']');
     if (close < 0) throw new SentinelConfigError(`${what}: missing "]" after an IPv6 host`);
     host = trimmed.slice(1, close);
+    if (!isIPv6(host)) {
+      throw new SentinelConfigError(`${what}: brackets are for IPv6 addresses, as in "[::1]:26379"`);
+    }
     const rest = trimmed.slice(close + 1);
     if (rest !== '' && !rest.startsWith(':')) {
       throw new SentinelConfigError(`${what}: expected ":port" after "]"`);
@@ -76,7 +104,7 @@ export function parseAddress(text: string, defaultPort = DEFAULT_SENTINEL_PORT):
   }
   const port = portText === undefined ? defaultPort : Number(portText);
   if (portText !== undefined && !/^\d+$/.test(portText)) {
-    throw new SentinelConfigError(`${what}: port "${portText}" is not a number`);
+    throw new SentinelConfigError(`${what}: port ${describe(portText)} is not a number`);
   }
   return { host: checkHost(host, what), port: checkPort(port, what) };
 }
@@ -101,7 +129,10 @@ export function parseSentinelAddresses(input: unknown): Address[] {
     else if (item !== null && typeof item === 'object') {
       const { host, port } = item as { host?: unknown; port?: unknown };
       const what = `sentinels[${i}]`;
-      address = { host: checkHost(host, what), port: checkPort(port ?? DEFAULT_SENTINEL_PORT, what) };
+      address = {
+        host: checkHost(host, what),
+        port: checkPort(port === undefined ? DEFAULT_SENTINEL_PORT : port, what),
+      };
     } else {
       throw new SentinelConfigError(
         `sentinels[${i}] must be "host:port" or { host, port }, got ${describe(item)}`,
@@ -114,11 +145,17 @@ export function parseSentinelAddresses(input: unknown): Address[] {
   return out;
 }
 
-/** A short description of a value for an error message (never the value of a secret). */
+/**
+ * A short description of a value for an error message (never the value of a secret): strings
+ * quoted and cut at 40 characters; a function or symbol by its type only (a function's text can
+ * be long, a symbol's description anything).
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
   return `${typeof value} ${String(value)}`;
 }

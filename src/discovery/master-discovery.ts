@@ -193,8 +193,8 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
 
   /** Translates an announced address and checks it against allowedHosts; reports a refusal. */
   private admit(announced: Address, via: string): Address | undefined {
-    const address = translateAddress(announced, this.options.natMap);
-    if (isAllowedAddress(address, this.options.allowedHosts)) return address;
+    const address = translateAddress(announced, this.options.natMap, this.reportPolicyError);
+    if (isAllowedAddress(address, this.options.allowedHosts, this.reportPolicyError)) return address;
     this.report(new AddressNotAllowedError(this.name, formatAddress(address), via));
     return undefined;
   }
@@ -268,13 +268,13 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   handleEvent(event: SentinelEvent, sentinel: Address): void {
     if (this.closed) return;
     log('%s from %s', describeEvent(event), formatAddress(sentinel));
-    const instance = translateAddress(event.instance, this.options.natMap);
+    const instance = translateAddress(event.instance, this.options.natMap, this.reportPolicyError);
     switch (event.channel) {
       case '+switch-master':
       case '+promoted-slave': {
         const old = event.channel === '+switch-master' ? event.previous : event.master;
         if (sameAddress(instance, this.master)) return; // the same switch, announced again
-        if (!isAllowedAddress(instance, this.options.allowedHosts)) {
+        if (!isAllowedAddress(instance, this.options.allowedHosts, this.reportPolicyError)) {
           this.report(
             new AddressNotAllowedError(this.name, formatAddress(instance), formatAddress(sentinel)),
           );
@@ -282,7 +282,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
         }
         // Apply at once only when the announcement continues from the master we know; a late
         // or out-of-order one is checked by asking the sentinels instead.
-        const from = old && translateAddress(old, this.options.natMap);
+        const from = old && translateAddress(old, this.options.natMap, this.reportPolicyError);
         if (this.master === undefined || sameAddress(from, this.master))
           this.applyMaster(instance, sentinel, event.channel);
         else this.suspectMaster(`${event.channel} from an unexpected master`);
@@ -366,6 +366,9 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
     // The refresh is a safety net: it must not keep a process alive on its own.
     this.refreshTimer.unref();
   }
+
+  /** A natMap or allowedHosts function that threw or returned junk: reported, never thrown. */
+  private readonly reportPolicyError = (error: Error): void => this.report(error);
 
   private report(error: Error): void {
     log('%s: %s', this.name, error.message);

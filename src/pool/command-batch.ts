@@ -4,8 +4,8 @@
  * while the caller builds it, and can be sent to whichever server is the master at exec time.
  */
 import type { ChainableCommander } from 'ioredis';
-import { ConnectionLostError } from '../errors.js';
-import { installCommandMethods } from './command-methods.js';
+import { ConnectionLostError, SentinelConfigError } from '../errors.js';
+import { checkRecordedCommand, installCommandMethods } from './command-methods.js';
 
 /** Runs a recorded batch on a pool. */
 export interface BatchRunner {
@@ -26,8 +26,20 @@ export class CommandBatch {
     private readonly runner: BatchRunner,
     private readonly transaction: boolean,
     initial?: unknown[][],
+    isMethod?: (name: string) => boolean,
   ) {
-    if (initial) this.commands.push(...initial.map((c) => [...c]));
+    if (initial === undefined) return;
+    // Checked here, not at exec(): a malformed list is a bug in the call, like a bad argument.
+    if (!Array.isArray(initial)) {
+      throw new SentinelConfigError(
+        `pipeline(commands) and multi(commands) take an array of [method, ...args], got ${typeof initial}`,
+      );
+    }
+    for (const entry of initial) {
+      const refused = checkRecordedCommand(entry, isMethod);
+      if (refused) throw refused;
+      this.commands.push([...(entry as unknown[])]);
+    }
   }
 
   /** How many commands are recorded. */

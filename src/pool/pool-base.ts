@@ -20,7 +20,7 @@ import {
 import type { NormalizedPoolOptions } from '../options.js';
 import { type Batch, type BatchResult, CommandBatch, lostBatchError } from './command-batch.js';
 import { type CommandKind, classifyCommand } from './command-info.js';
-import { installCommandMethods } from './command-methods.js';
+import { checkCommandArguments, installCommandMethods, isCommandMethod } from './command-methods.js';
 import { DedicatedConnections } from './dedicated-connections.js';
 import type { PoolConnection } from './pool-connection.js';
 
@@ -133,9 +133,18 @@ export abstract class PoolBase {
       connection.redis.defineCommand(name, definition);
     }
     for (const method of [name, `${name}Buffer`]) {
-      Object.defineProperty(this, method, { value: (...args: unknown[]) => this.sendCommand(method, args) });
+      Object.defineProperty(this, method, {
+        value: (...args: unknown[]) => {
+          const refused = checkCommandArguments(method, args);
+          return refused ? Promise.reject(refused) : this.sendCommand(method, args);
+        },
+      });
     }
   }
+
+  /** A method name a batch given as an array may use: a command, or a script of defineCommand(). */
+  private readonly isBatchMethod = (name: string): boolean =>
+    isCommandMethod(name) || this.scripts.has(name.endsWith('Buffer') ? name.slice(0, -6) : name);
 
   /** Gives a new connection the commands of defineCommand(). Subclasses call it on each. */
   protected prepare(connection: PoolConnection): PoolConnection {
@@ -148,7 +157,7 @@ export abstract class PoolBase {
    * @example `const [[, a], [, b]] = await pool.pipeline().get('a').get('b').exec();`
    */
   pipeline(commands?: unknown[][]): Batch {
-    return new CommandBatch(this, false, commands) as unknown as Batch;
+    return new CommandBatch(this, false, commands, this.isBatchMethod) as unknown as Batch;
   }
 
   /**
@@ -156,7 +165,7 @@ export abstract class PoolBase {
    * @example `await pool.multi().incr('n').expire('n', 60).exec();`
    */
   multi(commands?: unknown[][]): Batch {
-    return new CommandBatch(this, true, commands) as unknown as Batch;
+    return new CommandBatch(this, true, commands, this.isBatchMethod) as unknown as Batch;
   }
 
   /**
@@ -165,6 +174,9 @@ export abstract class PoolBase {
    * @throws PoolTimeoutError when none is free within `acquireTimeout`.
    */
   async withConnection<T>(fn: (connection: Redis) => Promise<T> | T): Promise<T> {
+    if (typeof fn !== 'function') {
+      throw new SentinelConfigError(`withConnection() needs a function (connection) => …, got ${typeof fn}`);
+    }
     const connection = await this.acquire();
     try {
       return await fn(connection);
@@ -429,7 +441,11 @@ export abstract class PoolBase {
   }
 }
 
-installCommandMethods(PoolBase.prototype, (self: PoolBase, method, args) => self.sendCommand(method, args));
+installCommandMethods(
+  PoolBase.prototype,
+  (self: PoolBase, method, args) => self.sendCommand(method, args),
+  'reject',
+);
 
 /** ioredis's refusal to write a command on a connection that is not ready (offline queue off). */
 function wasNotSent(error: unknown): boolean {

@@ -234,12 +234,18 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     if (this.stateValue === 'closed') return;
     this.setState('verifying', 'connected');
     const address = this.addressValue;
+    // ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
+    // on, on database 0: a db the server does not have would silently get every write.
+    const db = this.options.redisOptions.db ?? 0;
     let role: ServerRole;
     try {
+      if (db !== 0) await this.redis.select(db);
       role = parseRole(await this.redis.call('ROLE'));
     } catch (error) {
-      log('%s: ROLE failed: %s', this.options.label, (error as Error).message);
-      return this.moveOff('ROLE failed');
+      const reason = db === 0 ? 'ROLE failed' : 'SELECT or ROLE failed';
+      log('%s: %s: %s', this.options.label, reason, (error as Error).message);
+      if (error instanceof Error) this.lastErrorValue = error;
+      return this.moveOff(reason);
     }
     if (this.stateValue !== 'verifying' || !address) return;
     if (!roleMatches(this.options.role, role)) {
