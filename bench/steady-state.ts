@@ -106,8 +106,8 @@ const plainReplica = new Redis({ ...config.replica });
 const clients: Record<string, [Client, boolean]> = {
   'ioredis → master (plain)': [plainMaster, true],
   'masterFor()': [sentinel.masterFor(config.masterName), true],
-  'masterFor({ coalesceWrites: false })': [
-    sentinel.masterFor(config.masterName, { coalesceWrites: false }),
+  'masterFor({ coalesceWrites: true })': [
+    sentinel.masterFor(config.masterName, { coalesceWrites: true }),
     true,
   ],
   'ioredis → replica (plain)': [plainReplica, false],
@@ -116,7 +116,7 @@ const clients: Record<string, [Client, boolean]> = {
 const baselines = {
   'ioredis → master (plain)': 'ioredis → master (plain)',
   'masterFor()': 'ioredis → master (plain)',
-  'masterFor({ coalesceWrites: false })': 'ioredis → master (plain)',
+  'masterFor({ coalesceWrites: true })': 'ioredis → master (plain)',
   'ioredis → replica (plain)': 'ioredis → replica (plain)',
   'replicaFor()': 'ioredis → replica (plain)',
 };

@@ -25,7 +25,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SentinelOptions } from '../../src/index.js';
 import { LocalTopology } from '../../src/testing/index.js';
-import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
+import { clientTls, makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { runScenario, type ScenarioSpec } from './support/scenario.js';
 
 const FILE = 'security';
@@ -44,11 +44,7 @@ describe('chaos: TLS and credentials', () => {
 
   before(async () => {
     certs = await makeTestCerts();
-    good = {
-      ca: readFileSync(certs.ca.certFile),
-      cert: readFileSync(certs.client.certFile),
-      key: readFileSync(certs.client.keyFile),
-    };
+    good = clientTls(certs);
     right = {
       tls: good,
       sentinelTLS: good,

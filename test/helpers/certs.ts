@@ -8,9 +8,11 @@
  * that `remove()` deletes.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -126,4 +128,16 @@ export async function makeTestCerts(): Promise<TestCerts> {
     await remove();
     throw error;
   }
+}
+
+/**
+ * What a client needs to reach nodes that trust `certs.ca` and require client certificates: the
+ * test CA, and the client certificate and key (the `tls` / `sentinelTLS` options).
+ */
+export function clientTls(certs: TestCerts): ConnectionOptions {
+  return {
+    ca: readFileSync(certs.ca.certFile),
+    cert: readFileSync(certs.client.certFile),
+    key: readFileSync(certs.client.keyFile),
+  };
 }

@@ -19,32 +19,15 @@ import {
   type SentinelOptions,
 } from '../../src/index.js';
 import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
-import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
+import { clientTls, makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { withNode } from '../helpers/node-client.js';
+import { fullText, rejection } from '../helpers/rejection.js';
 import { WriteLoad } from '../helpers/write-load.js';
 
 /** failoverTimeout of the clients in bad-certificate cases: how long a master-pool command may wait. */
 const SHORT_FAILOVER_TIMEOUT = 2000;
 /** What a bad case may take beyond its timeout before the test calls it a hang. */
 const SETTLE_MARGIN_MS = 2000;
-
-/** Runs `call` and returns what it rejected with and how long it took; fails if it resolved. */
-async function rejection(call: () => Promise<unknown>): Promise<{ error: Error; ms: number }> {
-  const started = performance.now();
-  const error = await call().then(
-    (value) => assert.fail(`expected a rejection, got ${JSON.stringify(value)}`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof Error, `rejected with a non-Error: ${String(error)}`);
-  return { error, ms: performance.now() - started };
-}
-
-/** The message and the causes under it, for assertions on what an error says. */
-function fullText(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error; e instanceof Error && parts.length < 5; e = e.cause) parts.push(e.message);
-  return parts.join(' <- ');
-}
 
 const activeResources = () =>
   process
@@ -68,11 +51,7 @@ describe('TLS', () => {
 
   before(async () => {
     certs = await makeTestCerts();
-    good = {
-      ca: readFileSync(certs.ca.certFile),
-      cert: readFileSync(certs.client.certFile),
-      key: readFileSync(certs.client.keyFile),
-    };
+    good = clientTls(certs);
     topology = await LocalTopology.start({
       tls: {
         certFile: certs.server.certFile,

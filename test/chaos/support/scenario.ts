@@ -19,7 +19,7 @@ import type { RedisOptions } from 'ioredis';
 import { Sentinel, type SentinelAddressInput, type SentinelOptions } from '../../../src/index.js';
 import { eventually, type LocalTopology, type NodeAddress } from '../../../src/testing/index.js';
 import { withNode } from '../../helpers/node-client.js';
-import { errorKey, MixedLoad } from './mixed-load.js';
+import { errorKey, type Lane, MixedLoad } from './mixed-load.js';
 import { HandleBaseline, installProcessGuard, processGuardSnapshot } from './process-guard.js';
 import { recordRow, type ScenarioRow } from './report.js';
 
@@ -189,38 +189,33 @@ export async function runScenario(
     },
     { key, probe: PROBE, deadlineMs, maxMs: 90_000 },
   );
-  const waitForProgress = async (count = 10, timeoutMs = 20_000) => {
-    const before = load.okByLane();
-    const lanes = Object.keys(before) as Array<keyof typeof before>;
+  /** Waits until every lane's `counts()` grew by `count`; `what` names the counts for the message. */
+  const waitForEveryLane = async (
+    counts: () => Record<Lane, number>,
+    what: string,
+    count: number,
+    timeoutMs: number,
+  ) => {
+    const before = counts();
+    const lanes = Object.keys(before) as Lane[];
     // A boolean, not assert.ok(): a failing assert.ok() without a message re-parses the source
     // file to quote the expression, which blocks the event loop for seconds under tsx.
     await eventually(
       () => {
-        const now = load.okByLane();
+        const now = counts();
         return lanes.every((lane) => now[lane] >= before[lane] + count);
       },
       {
         timeoutMs,
         intervalMs: 10,
-        message: `every lane had ${count} more operations succeed (now ${JSON.stringify(load.okByLane())}, errors ${JSON.stringify(record(load.errorCountsByLane()))})`,
+        message: `every lane had ${count} more operations ${what} (ok ${JSON.stringify(load.okByLane())}, errors ${JSON.stringify(record(load.errorCountsByLane()))})`,
       },
     );
   };
-  const waitForErrors = async (count = 1, timeoutMs = 20_000) => {
-    const before = load.errorsByLane();
-    const lanes = Object.keys(before) as Array<keyof typeof before>;
-    await eventually(
-      () => {
-        const now = load.errorsByLane();
-        return lanes.every((lane) => now[lane] >= before[lane] + count);
-      },
-      {
-        timeoutMs,
-        intervalMs: 10,
-        message: `every lane had ${count} more operations fail (now ${JSON.stringify(load.errorsByLane())}, ok ${JSON.stringify(load.okByLane())})`,
-      },
-    );
-  };
+  const waitForProgress = (count = 10, timeoutMs = 20_000) =>
+    waitForEveryLane(() => load.okByLane(), 'succeed', count, timeoutMs);
+  const waitForErrors = (count = 1, timeoutMs = 20_000) =>
+    waitForEveryLane(() => load.errorsByLane(), 'fail', count, timeoutMs);
   const context: ChaosContext = { topology, sentinel, load, waitForProgress, waitForErrors };
 
   let pending = 0;
