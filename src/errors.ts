@@ -98,7 +98,7 @@ export class ConnectionLostError extends SentinelPoolError {
 export class CommandTimeoutError extends SentinelPoolError {
   /** The command name, lower case. */
   readonly command: string;
-  /** The timeout that passed, in ms (`commandTimeout`). */
+  /** The timeout that passed, in ms (`commandTimeout`; for WAIT, plus its own timeout). */
   readonly timeoutMs: number;
   /** Always true: the command was sent, and the server may have run it. */
   readonly maybeApplied = true;

@@ -309,7 +309,11 @@ function tlsOption(options: Record<string, unknown>, key: string): TlsOptions | 
   if (value === undefined || value === false) return undefined;
   if (value === true) return {};
   if (!isPlainObject(value)) {
-    throw new SentinelConfigError(`option ${key} must be a boolean or TLS options, got ${describe(value)}`);
+    // The type only: a string here may well be a PEM private key.
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new SentinelConfigError(
+      `option ${key} must be a boolean or TLS options ({ ca, cert, key, … }), got ${got}`,
+    );
   }
   return value as TlsOptions;
 }

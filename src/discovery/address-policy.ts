@@ -9,6 +9,7 @@
  * that throws refuses the address: a guard that cannot decide says no. The options themselves are
  * checked once, by {@link checkNatMap} and {@link checkAllowedHosts}.
  */
+import { isIPv6 } from 'node:net';
 import { SentinelConfigError } from '../errors.js';
 import { type Address, checkHost, checkPort, describe, formatAddress, parseAddress } from './addresses.js';
 
@@ -128,7 +129,7 @@ export function checkAllowedHosts(allowedHosts: unknown): AllowedHosts | undefin
   for (const [i, entry] of (entries as string[]).entries()) {
     // `host` or `host:port`, IPv6 bare (`::1`) or bracketed with a port (`[::1]:6379`).
     const what = `option allowedHosts[${i}]`;
-    if (entry.includes(':') && !entry.startsWith('[')) checkHost(entry, what);
+    if (isIPv6(entry)) checkHost(entry, what);
     else within(what, () => parseAddress(entry));
   }
   return allowedHosts as AllowedHosts;

@@ -135,7 +135,9 @@ export abstract class PoolBase {
     for (const method of [name, `${name}Buffer`]) {
       Object.defineProperty(this, method, {
         value: (...args: unknown[]) => {
-          const refused = checkCommandArguments(method, args);
+          // A trailing callback is ioredis's to handle, not an argument.
+          const sent = typeof args.at(-1) === 'function' ? args.slice(0, -1) : args;
+          const refused = checkCommandArguments(method, sent);
           return refused ? Promise.reject(refused) : this.sendCommand(method, args);
         },
       });

@@ -29,7 +29,7 @@ import {
 } from '../connector/role.js';
 import { debugFor } from '../debug.js';
 import { type Address, formatAddress } from '../discovery/addresses.js';
-import { CommandTimeoutError, ConnectionLostError } from '../errors.js';
+import { ClosedError, CommandTimeoutError, ConnectionLostError } from '../errors.js';
 
 const log = debugFor('connection');
 
@@ -123,9 +123,18 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       // redis-py does after a socket timeout): a stream that stopped mid-reply never resumes, and
       // a stopped server should not be sent more commands. A dedicated connection is kept: it
       // may hold a transaction or subscriptions, which a reconnect would silently drop.
+      // Discovery hears of it as of a lost connection: on a hung master a timeout is the first
+      // sign, and the pool then asks the sentinels at once.
       onTimeout: () => {
-        if (options.queueWhileConnecting) this.hasTimedOutValue = true;
-        else this.moveOff('command timed out');
+        const wasOpen = this.stateValue === 'open';
+        if (options.queueWhileConnecting) {
+          // Only a command sent on the open connection makes it suspect; a timeout while
+          // connecting is the connect's failure, handled by ioredis.
+          if (wasOpen) this.hasTimedOutValue = true;
+          return;
+        }
+        this.moveOff('command timed out');
+        if (wasOpen) this.emit('lost', 'command timed out');
       },
     });
     this.failCorruptStreamsAsLost();
@@ -235,8 +244,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.setState('verifying', 'connected');
     const address = this.addressValue;
     // ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
-    // on, on database 0: a db the server does not have would silently get every write.
-    const db = this.options.redisOptions.db ?? 0;
+    // on, on database 0: a db the server does not have would silently get every write. Shared
+    // connections only: a dedicated one may have been switched to another db by its borrower,
+    // which ioredis restores after a reconnect and which this must not undo.
+    const db = this.options.queueWhileConnecting ? 0 : (this.options.redisOptions.db ?? 0);
     let role: ServerRole;
     try {
       if (db !== 0) await this.redis.select(db);
@@ -360,6 +371,9 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       this.failUnanswered();
       this.redis.disconnect();
     }
+    // Without a socket ioredis emits no 'end', so it never fails the commands a dedicated
+    // connection queued while reconnecting: they would wait for their timeout, after quit().
+    if (!hasSocket) flushQueue(this.redis, new ClosedError(this.options.label));
     await ended;
   }
 }
@@ -368,6 +382,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
 interface TimedCommand {
   _commandTimeoutTimer?: NodeJS.Timeout;
   isSettled?: boolean;
+}
+
+/** ioredis's own (private) way to fail every queued and unanswered command, as it does at 'end'. */
+function flushQueue(redis: Redis, error: Error): void {
+  (redis as unknown as { flushQueue(error: Error): void }).flushQueue(error);
 }
 
 /**
@@ -393,18 +412,25 @@ function typeCommandTimeouts(
 ): void {
   const sendCommand = redis.sendCommand;
   redis.sendCommand = function (this: Redis, command, ...rest) {
-    const isBlocking = exists(command.name) && hasFlag(command.name, 'blocking');
+    // A command that timed out while queued offline (a dedicated connection reconnecting) was
+    // failed as maybe applied: ioredis would still send it when it flushes that queue.
+    if ((command as unknown as TimedCommand).isSettled) return command.promise;
+    const name = command.name.toLowerCase();
+    const isBlocking = exists(name) && hasFlag(name, 'blocking');
     if (exemptBlocking && isBlocking) {
       command.setTimeout = () => {};
     } else {
+      // WAIT on a shared connection (durable writes) may take its own timeout argument first.
+      const own = name === 'wait' ? Number(command.args[1]) : 0;
+      const extra = Number.isFinite(own) && own > 0 ? own : 0;
       command.setTimeout = (ms: number) => {
         const timed = command as unknown as TimedCommand;
         if (timed._commandTimeoutTimer) return;
         timed._commandTimeoutTimer = setTimeout(() => {
           if (timed.isSettled) return;
-          command.reject(new CommandTimeoutError(command.name, ms, where()));
+          command.reject(new CommandTimeoutError(name, ms + extra, where()));
           onTimeout?.();
-        }, ms);
+        }, ms + extra);
       };
     }
     return sendCommand.call(this, command, ...rest);

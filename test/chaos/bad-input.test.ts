@@ -404,11 +404,10 @@ describe('bad input: master names', () => {
   });
 });
 
-describe('bad input: master names that are not strings, checked too late', () => {
-  // Finding, not fixed here: masterFor(), replicaFor() and session() build their cache key with
-  // `${name}` before discoveryFor() calls checkMasterName(). So a Symbol or a null-prototype
-  // object escapes as a raw TypeError, and a non-string whose text is a name in use, such as
-  // ['mymaster'], gets that pool. The fix is to call checkMasterName(name) first in each.
+describe('bad input: master names that are not strings', () => {
+  // masterFor(), replicaFor() and session() check the name before it becomes a cache key: a
+  // Symbol or a null-prototype object must not escape as a raw TypeError, and a non-string whose
+  // text is a name in use, such as ['mymaster'], must not get that pool.
 
   it('a non-string whose text names a pool in use is refused', async () => {
     const sentinel = new Sentinel(NOWHERE);

@@ -14,7 +14,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LocalTopology } from '../../src/testing/index.js';
+import { Sentinel } from '../../src/index.js';
+import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { HandleBaseline } from './support/process-guard.js';
 import { runScenario } from './support/scenario.js';
 
 const FILE = 'failovers';
@@ -87,5 +89,31 @@ describe('chaos: failovers', () => {
         await waitForProgress(50);
       },
     });
+  });
+
+  it('quit() while a dedicated connection waits to reconnect fails its queued command with ClosedError', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses());
+    try {
+      const pool = sentinel.masterFor(topology.masterName);
+      const connection = await pool.acquire();
+      assert.equal(await connection.ping(), 'PONG');
+      await topology.kill(topology.masterAddress(), 'SIGKILL');
+      await eventually(() => connection.status === 'reconnecting', {
+        timeoutMs: 5000,
+        message: 'the dedicated connection waits to reconnect',
+      });
+      const queued = connection.get('failovers:queued').then(
+        (value) => value,
+        (error: unknown) => error,
+      );
+      const handles = new HandleBaseline();
+      await sentinel.quit();
+      assert.equal(((await queued) as Error).name, 'ClosedError');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(await handles.leftOver(), [], 'left after quit()');
+    } finally {
+      await sentinel.quit();
+      await topology.restore();
+    }
   });
 });

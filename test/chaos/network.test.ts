@@ -38,6 +38,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Sentinel } from '../../src/index.js';
 import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { withNode } from '../helpers/node-client.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import type { MixedLoad } from './support/mixed-load.js';
 import { runScenario, type ScenarioSpec } from './support/scenario.js';
@@ -254,12 +255,75 @@ describe('chaos: network faults', () => {
       await assert.rejects(first.echo('cut off'), { name: 'CommandTimeoutError' });
       proxy.setMode({ kind: 'pass' });
       master.release(first);
+      await eventually(() => first.status === 'end', {
+        timeoutMs: 2000,
+        message: 'the stalled connection was closed',
+      });
       const second = await master.acquire();
       assert.notEqual(second, first, 'the stalled connection was lent again');
       assert.equal(await second.ping(), 'PONG');
       master.release(second);
     } finally {
       proxy.setMode({ kind: 'pass' });
+      await sentinel.quit();
+    }
+  });
+
+  it('a dedicated write that timed out while its connection reconnected is never sent', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), { natMap: natMap(), commandTimeout: 300 });
+    const master = topology.masterAddress();
+    const key = 'network:offline-timeout';
+    let isStopped = false;
+    try {
+      const pool = sentinel.masterFor(topology.masterName);
+      const connection = await pool.acquire();
+      assert.equal(await connection.ping(), 'PONG');
+      // The connection reconnects to a master that does not answer its handshake (stopped for
+      // well under down-after-milliseconds: no failover), so a command given meanwhile waits in
+      // ioredis's offline queue and times out there.
+      await topology.kill(master, 'SIGSTOP');
+      isStopped = true;
+      proxyOf(master).resetAll();
+      await eventually(() => connection.status !== 'ready', {
+        timeoutMs: 2000,
+        message: 'the reset was seen',
+      });
+      await assert.rejects(connection.rpush(key, 'once'), { name: 'CommandTimeoutError' });
+      await topology.kill(master, 'SIGCONT');
+      isStopped = false;
+      await eventually(async () => (await connection.ping()) === 'PONG', {
+        timeoutMs: 5000,
+        message: 'the connection is back',
+      });
+      assert.equal(await withNode(master, (c) => c.llen(key)), 0, 'the write that timed out was sent later');
+      pool.release(connection);
+    } finally {
+      if (isStopped) await topology.kill(master, 'SIGCONT');
+      await sentinel.quit();
+    }
+  });
+
+  it('a dedicated connection switched to another db stays on it after a reconnect', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), { natMap: natMap(), db: 1 });
+    const master = topology.masterAddress();
+    try {
+      const pool = sentinel.masterFor(topology.masterName);
+      const connection = await pool.acquire();
+      await connection.select(2);
+      proxyOf(master).resetAll();
+      await eventually(async () => (await connection.set('network:db', 'after')) === 'OK', {
+        timeoutMs: 5000,
+        message: 'a write after the reconnect',
+      });
+      const [inDb1, inDb2] = await withNode(master, async (c) => {
+        await c.select(1);
+        const one = await c.get('network:db');
+        await c.select(2);
+        return [one, await c.get('network:db')];
+      });
+      assert.deepEqual([inDb1, inDb2], [null, 'after']);
+      pool.release(connection);
+    } finally {
       await sentinel.quit();
     }
   });

@@ -110,7 +110,8 @@ function isValidAllowedHosts(v: unknown): boolean {
   return [...v].every(
     (entry) =>
       typeof entry === 'string' &&
-      (entry.includes(':') && !entry.startsWith('[') ? isIPv6(entry) : expectedAddress(entry) !== undefined),
+      // README: hosts (`10.0.0.5`) or `host:port` pairs (`10.0.0.5:6379`); a bare IPv6 is a host.
+      (isIPv6(entry) || expectedAddress(entry) !== undefined),
   );
 }
 

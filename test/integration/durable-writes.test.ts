@@ -190,6 +190,25 @@ describe('durable writes', () => {
     assert.equal(await session.replica.get('durable:session'), 'y');
   });
 
+  it('a WAIT longer than commandTimeout still ends in ReplicationTimeoutError, on the same connection', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), { commandTimeout: 300 });
+    clients.push(sentinel);
+    const durable = sentinel.masterFor(topology.masterName, {
+      waitForReplicas: { replicas: 3, timeoutMs: 800 },
+    });
+    const master = topology.masterAddress();
+    await durable.get('durable:long-wait'); // connects (reads do not WAIT)
+    const connectionsBefore = await commandCalls(master, 'hello');
+    const started = performance.now();
+    const error = await durable.set('durable:long-wait', 'v').catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    assert.ok(error instanceof ReplicationTimeoutError, `got ${String(error)}`);
+    assert.ok(elapsed >= 750, `rejected after ${elapsed} ms, before WAIT's own timeout`);
+    // The next write goes out on the same connection: the WAIT did not count as a timeout.
+    await assert.rejects(durable.set('durable:long-wait:2', 'v'), ReplicationTimeoutError);
+    assert.deepEqual(await commandCalls(master, 'hello'), connectionsBefore, 'the pool reconnected');
+  });
+
   it('loses no write that resolved when the master is SIGKILLed under load', {
     timeout: 120_000,
   }, async () => {

@@ -38,6 +38,20 @@ describe('options', () => {
     });
   }
 
+  it('accepts every allowedHosts form the README shows', () => {
+    const forms = [
+      '10.0.0.5',
+      '10.0.0.5:6379',
+      'redis-1.internal',
+      'redis-1.internal:6379',
+      '::1',
+      '[::1]:6379',
+    ];
+    for (const entry of forms) {
+      assert.deepEqual(normalizeOptions({ allowedHosts: [entry] }).allowedHosts, [entry], entry);
+    }
+  });
+
   it('never echoes a password in an error', () => {
     assert.throws(
       () => new Sentinel('127.0.0.1:1', { sentinelPassword: ['s3cret'] as never }),

@@ -70,6 +70,8 @@ export interface LaneStats {
 export interface ErrorSample {
   key: string;
   message: string;
+  /** The error itself, causes and all. */
+  error: unknown;
 }
 
 /** The driver; see the module comment. */
@@ -225,7 +227,11 @@ export class MixedLoad {
       const key = errorKey(error);
       stats.errors.set(key, (stats.errors.get(key) ?? 0) + 1);
       if (!this.samples.has(key)) {
-        this.samples.set(key, { key, message: error instanceof Error ? error.message : String(error) });
+        this.samples.set(key, {
+          key,
+          message: error instanceof Error ? error.message : String(error),
+          error,
+        });
       }
     } finally {
       this.inFlight.delete(op);

@@ -19,6 +19,7 @@ import type { RedisOptions } from 'ioredis';
 import { Sentinel, type SentinelAddressInput, type SentinelOptions } from '../../../src/index.js';
 import { eventually, type LocalTopology, type NodeAddress } from '../../../src/testing/index.js';
 import { withNode } from '../../helpers/node-client.js';
+import { fullText } from '../../helpers/rejection.js';
 import { errorKey, type Lane, MixedLoad } from './mixed-load.js';
 import { HandleBaseline, installProcessGuard, processGuardSnapshot } from './process-guard.js';
 import { recordRow, type ScenarioRow } from './report.js';
@@ -96,6 +97,11 @@ export interface ScenarioSpec {
   expectRecovery?: boolean;
   /** Undo what `inject` left (restart sentinels, close proxies) before the topology is restored. */
   heal?(): Promise<void>;
+  /**
+   * Strings that must appear in no error the application or the `error` event saw (message and
+   * causes): the passwords of the scenario, right and wrong. @default none
+   */
+  secrets?: readonly string[];
   /** More checks on the row and the context, after the standard ones. */
   check?(row: ScenarioRow, context: ChaosContext): void | Promise<void>;
 }
@@ -174,9 +180,11 @@ export async function runScenario(
   const options = { ...CHAOS_CLIENT_OPTIONS, ...spec.options };
   const sentinel = new Sentinel(spec.sentinels ?? topology.sentinelAddresses(), options);
   const eventErrors = new Map<string, number>();
+  const eventSamples: Error[] = [];
   sentinel.on('error', (error) => {
     const kind = errorKey(error);
     eventErrors.set(kind, (eventErrors.get(kind) ?? 0) + 1);
+    if (eventSamples.length < 20) eventSamples.push(error);
   });
   const name = topology.masterName;
   const deadlineMs = options.failoverTimeout + 2 * options.commandTimeout + DURABLE.timeoutMs + 1000;
@@ -298,6 +306,11 @@ export async function runScenario(
     `unhandled rejections or uncaught exceptions: ${guardAfter.first.join('\n')}`,
   );
   assert.deepEqual(left, [], 'handles left after quit()');
+  const seen = [...[...load.samples.values()].map((s) => s.error), ...eventSamples].map(fullText);
+  for (const secret of spec.secrets ?? []) {
+    for (const text of seen)
+      assert.ok(!text.includes(secret), `a password in an error: ${text.slice(0, 200)}`);
+  }
   await spec.check?.(row, context);
   return row;
 }
