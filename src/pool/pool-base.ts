@@ -29,6 +29,13 @@ const log = debugFor('pool');
 /** How often one command may be retried after lost connections or a stale server. */
 const MAX_ATTEMPTS = 5;
 
+/**
+ * Backoff between resends of a command the server refused for now ('retry-later': NOREPLICAS,
+ * LOADING, MASTERDOWN, BUSY, TRYAGAIN): the first after 25 ms, then doubling, at most 250 ms.
+ */
+const RETRY_LATER_FIRST_MS = 25;
+const RETRY_LATER_MAX_MS = 250;
+
 /** A command waiting for a usable connection. */
 interface Waiting {
   command: string;
@@ -92,6 +99,10 @@ export abstract class PoolBase {
   protected readonly dedicated: DedicatedConnections;
   /** Lua commands from defineCommand(), defined on every connection, present and future. */
   private readonly scripts = new Map<string, ScriptDefinition>();
+  /** Commands refused for now, by their invoker: since when, and how many resends so far. */
+  private readonly retryLater = new WeakMap<Invoker, { since: number; count: number }>();
+  /** Pauses before such resends; close() ends them (with ClosedError) so nothing outlives it. */
+  private readonly pauses = new Set<{ timer: NodeJS.Timeout; cancel(): void }>();
 
   protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
     this.name = name;
@@ -215,6 +226,8 @@ export abstract class PoolBase {
     if (this.closing) return this.closing;
     this.isClosed = true;
     this.detach();
+    for (const pause of this.pauses) pause.cancel();
+    this.pauses.clear();
     this.failWaiting(new ClosedError(this.label));
     this.closing = Promise.all([
       ...this.sharedConnections().map((c) => c.close(graceful)),
@@ -379,7 +392,50 @@ export abstract class PoolBase {
       log('%s: retrying "%s": %s', this.label, command, (error as Error).message);
       return this.enqueue(command, kind, invoke, args, attempts + 1);
     }
+    if (classifyReplyError(error) === 'retry-later')
+      return this.resendLater(error, command, kind, invoke, args, attempts);
     return Promise.reject(error);
+  }
+
+  /**
+   * The server refused the command for now and did not run it (NOREPLICAS right after a
+   * failover with min-replicas-to-write, LOADING, MASTERDOWN, BUSY): send it again after a short
+   * pause, for up to `waitLimit` since the first refusal; then the refusal reaches the caller.
+   * Batches never get here: their replies carry such errors one by one, and some of the other
+   * commands may have run.
+   */
+  private resendLater(
+    error: unknown,
+    command: string,
+    kind: CommandKind,
+    invoke: Invoker,
+    args: unknown[],
+    attempts: number,
+  ): Promise<unknown> {
+    const now = Date.now();
+    const state = this.retryLater.get(invoke) ?? { since: now, count: 0 };
+    if (now - state.since >= this.waitLimit) return Promise.reject(error);
+    this.retryLater.set(invoke, { since: state.since, count: state.count + 1 });
+    const ms = Math.min(RETRY_LATER_MAX_MS, RETRY_LATER_FIRST_MS * 2 ** state.count);
+    log('%s: "%s" refused for now (%s): again in %d ms', this.label, command, (error as Error).message, ms);
+    return this.pause(ms).then(() => this.enqueue(command, kind, invoke, args, attempts));
+  }
+
+  /** Resolves after `ms`, or rejects with ClosedError when the pool closes first. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const pause = {
+        timer: setTimeout(() => {
+          this.pauses.delete(pause);
+          resolve();
+        }, ms),
+        cancel: () => {
+          clearTimeout(pause.timer);
+          reject(new ClosedError(this.label));
+        },
+      };
+      this.pauses.add(pause);
+    });
   }
 
   private enqueue(command: string, kind: CommandKind, invoke: Invoker, args: unknown[], attempts: number) {

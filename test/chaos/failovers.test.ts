@@ -1,7 +1,9 @@
 /**
  * Chaos: data nodes fail under the mixed load (plain, durable and session writes, replica and
  * session reads). One topology (1 master, 2 replicas, 3 sentinels) for the file, restored after
- * every scenario. See support/scenario.ts for what each row checks.
+ * every scenario, with the production recipe's `min-replicas-to-write 1`: a new master refuses
+ * writes (NOREPLICAS) until a replica has connected to it, and the pools resend them meanwhile,
+ * so the application never sees that refusal. See support/scenario.ts for what each row checks.
  *
  * Expected errors, and why each is the documented one:
  * - `ConnectionLostError`: a write in flight on the master's connection when it died (or was cut
@@ -25,7 +27,7 @@ describe('chaos: failovers', () => {
   let topology: LocalTopology;
 
   before(async () => {
-    topology = await LocalTopology.start();
+    topology = await LocalTopology.start({ minReplicasToWrite: 1 });
   });
   after(async () => {
     await topology?.stop();
@@ -113,6 +115,34 @@ describe('chaos: failovers', () => {
       assert.deepEqual(await handles.leftOver(), [], 'left after quit()');
     } finally {
       await sentinel.quit();
+      await topology.restore();
+    }
+  });
+
+  it('NOREPLICAS is resent until a replica is back, and reaches the caller only after failoverTimeout', async () => {
+    const replicas = topology.replicaAddresses();
+    const quick = new Sentinel(topology.sentinelAddresses(), { failoverTimeout: 1000 });
+    const patient = new Sentinel(topology.sentinelAddresses(), { failoverTimeout: 20_000 });
+    try {
+      await quick.masterFor(topology.masterName).set('failovers:noreplicas', '0');
+      await patient.masterFor(topology.masterName).set('failovers:noreplicas', '0');
+      // With no replica connected, the master refuses every write (min-replicas-to-write 1).
+      for (const replica of replicas) await topology.kill(replica, 'SIGKILL');
+      const started = performance.now();
+      const refused = await quick
+        .masterFor(topology.masterName)
+        .set('failovers:noreplicas', 'quick')
+        .catch((e: unknown) => e);
+      const elapsed = performance.now() - started;
+      assert.ok(refused instanceof Error && refused.message.startsWith('NOREPLICAS'), String(refused));
+      assert.ok(elapsed >= 900, `NOREPLICAS reached the caller after ${Math.round(elapsed)} ms`);
+      // A write given now is resent until a replica is back, then goes through.
+      const write = patient.masterFor(topology.masterName).set('failovers:noreplicas', 'patient');
+      await topology.restart(replicas[0]!);
+      assert.equal(await write, 'OK');
+      assert.equal(await patient.masterFor(topology.masterName).get('failovers:noreplicas'), 'patient');
+    } finally {
+      await Promise.all([quick.quit(), patient.quit()]);
       await topology.restore();
     }
   });
