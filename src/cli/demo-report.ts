@@ -108,7 +108,7 @@ export function renderConsistency(outcome: ConsistencyOutcome, paint: Painter): 
 const ERROR_NOTES: readonly [string, string][] = [
   [
     'NOREPLICAS',
-    'the new master refused writes for longer than failoverTimeout, waiting for a replica to connect (min-replicas-to-write 1); the pool had resent them meanwhile; not acknowledged, so not lost',
+    "the new master refuses writes until a replica has connected to it (min-replicas-to-write 1); the pool resends single commands meanwhile, but not a pipeline (the demo pipelines INFO with its first writer's writes); not acknowledged, so not lost",
   ],
   [
     'ConnectionLostError',
