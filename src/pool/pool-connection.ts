@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { exists, hasFlag } from '@ioredis/commands';
-import { Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { type Command, Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { describeConnectError } from '../connector/connect-error.js';
 import { type AddressResolver, connectorFor } from '../connector/pool-connector.js';
 import {
@@ -410,31 +410,36 @@ function typeCommandTimeouts(
     onTimeout,
   }: { exemptBlocking: boolean; where: () => string; onTimeout: (() => void) | undefined },
 ): void {
+  // One function per connection, installed on each command (ioredis calls it as a method): the
+  // command path only pays a property check and an assignment.
+  function typedTimeout(this: Command, ms: number): void {
+    const timed = this as unknown as TimedCommand;
+    if (timed._commandTimeoutTimer) return;
+    const name = this.name.toLowerCase();
+    // WAIT on a shared connection (durable writes) may take its own timeout argument first.
+    const own = name === 'wait' ? Number(this.args[1]) : 0;
+    const total = ms + (Number.isFinite(own) && own > 0 ? own : 0);
+    timed._commandTimeoutTimer = setTimeout(() => {
+      if (timed.isSettled) return;
+      this.reject(new CommandTimeoutError(name, total, where()));
+      onTimeout?.();
+    }, total);
+  }
+  const untimed = () => {};
   const sendCommand = redis.sendCommand;
   redis.sendCommand = function (this: Redis, command, ...rest) {
     // A command that timed out while queued offline (a dedicated connection reconnecting) was
     // failed as maybe applied: ioredis would still send it when it flushes that queue.
     if ((command as unknown as TimedCommand).isSettled) return command.promise;
-    const name = command.name.toLowerCase();
-    const isBlocking = exists(name) && hasFlag(name, 'blocking');
-    if (exemptBlocking && isBlocking) {
-      command.setTimeout = () => {};
-    } else {
-      // WAIT on a shared connection (durable writes) may take its own timeout argument first.
-      const own = name === 'wait' ? Number(command.args[1]) : 0;
-      const extra = Number.isFinite(own) && own > 0 ? own : 0;
-      command.setTimeout = (ms: number) => {
-        const timed = command as unknown as TimedCommand;
-        if (timed._commandTimeoutTimer) return;
-        timed._commandTimeoutTimer = setTimeout(() => {
-          if (timed.isSettled) return;
-          command.reject(new CommandTimeoutError(name, ms + extra, where()));
-          onTimeout?.();
-        }, ms + extra);
-      };
-    }
+    command.setTimeout = exemptBlocking && isBlocking(command.name) ? untimed : typedTimeout;
     return sendCommand.call(this, command, ...rest);
   };
+}
+
+/** Whether a command blocks by its own timeout argument (BLPOP, XREAD BLOCK, WAIT …). */
+function isBlocking(name: string): boolean {
+  const lower = name.toLowerCase();
+  return exists(lower) && hasFlag(lower, 'blocking');
 }
 
 /** What a pool asks of the factory that builds its connections. */
