@@ -919,6 +919,18 @@ describe('bad input: against a real server', () => {
     }
   });
 
+  it('a defineCommand method takes a trailing callback, and refuses unsendable arguments', async () => {
+    const master = sentinel.masterFor(topology.masterName);
+    master.defineCommand('echoArgument', { numberOfKeys: 0, lua: 'return ARGV[1]' });
+    const method = (master as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)
+      .echoArgument!;
+    const viaCallback = await new Promise((resolve, reject) => {
+      void method('hello', (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value)));
+    });
+    assert.equal(viaCallback, 'hello');
+    await assert.rejects(method(Symbol('x')), { name: 'SentinelConfigError' });
+  });
+
   it('a db the server does not have fails the commands (FailoverTimeoutError naming it), never writes to db 0', async () => {
     const other = new Sentinel(topology.sentinelAddresses(), { db: 4000, failoverTimeout: 1000 });
     try {

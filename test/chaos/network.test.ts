@@ -252,7 +252,7 @@ describe('chaos: network faults', () => {
       const first = await master.acquire();
       assert.equal(await first.ping(), 'PONG');
       proxy.setMode({ kind: 'stall-mid-reply' });
-      await assert.rejects(first.echo('cut off'), { name: 'CommandTimeoutError' });
+      await assert.rejects(first.call('ECHO', 'cut off'), { name: 'CommandTimeoutError', command: 'echo' });
       proxy.setMode({ kind: 'pass' });
       master.release(first);
       await eventually(() => first.status === 'end', {
