@@ -14,6 +14,7 @@ import {
   type AllowedHosts,
   checkAllowedHosts,
   checkNatMap,
+  isPlainObject,
   type NatMap,
 } from './discovery/address-policy.js';
 import { describe } from './discovery/addresses.js';
@@ -249,13 +250,6 @@ function integerOption(
     throw new SentinelConfigError(`option ${key} must be an integer ${range}, got ${describe(value)}`);
   }
   return value;
-}
-
-/** An object literal (or class instance), not an array, Map, Date or other built-in. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]'
-  );
 }
 
 function checkObject(input: unknown, what: string): Record<string, unknown> {

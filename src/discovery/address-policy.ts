@@ -69,8 +69,8 @@ export function isAllowedAddress(
   return allowed.some((entry) => entry === address.host || entry === full);
 }
 
-/** An object literal, not an array, Map or other built-in. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal (or class instance), not an array, Map, Date or other built-in. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (
     typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]'
   );
