@@ -6,6 +6,8 @@
  *   reconnects to the new master (the first reconnect does not back off).
  * - From `failoverStarted` (the leader is promoting a replica) until the new master is known,
  *   commands are held: the old master would still accept writes that the failover then loses.
+ *   Dedicated connections, which send their commands themselves, drop their sockets then and
+ *   wait for the hold to end before they connect again: ioredis queues what is sent meanwhile.
  * - READONLY from "the master" means it was demoted: the command was not applied, so it is
  *   sent again once discovery names the new master.
  */
@@ -38,6 +40,8 @@ export class MasterPool extends PoolBase {
   private readonly connections: PoolConnection[] = [];
   private turn = 0;
   private holdTimer: NodeJS.Timeout | undefined;
+  /** Dedicated connections waiting for the hold to end before they connect. */
+  private readonly holdWaiters: Array<() => void> = [];
 
   constructor(
     private readonly source: TopologySource,
@@ -60,7 +64,9 @@ export class MasterPool extends PoolBase {
     const connection = this.prepare(
       this.createConnection({
         role: 'master',
-        resolve: () => this.source.resolveMaster(),
+        resolve: dedicated
+          ? () => this.whenNotHeld().then(() => this.source.resolveMaster())
+          : () => this.source.resolveMaster(),
         dedicated,
         label: `master ${this.name}`,
       }),
@@ -141,6 +147,11 @@ export class MasterPool extends PoolBase {
       this.endHold();
       this.pump();
     }, this.settings.failoverTimeout);
+    // A dedicated connection's commands do not pass through the hold: left connected, it would
+    // keep writing to the old master until Sentinel demotes it, and those writes would be lost.
+    for (const connection of this.dedicated.all()) {
+      if (connection.state !== 'closed') connection.moveOff('failover started');
+    }
   };
 
   private readonly onFailoverEnded = (_event: FailoverEndedEvent): void => {
@@ -151,6 +162,13 @@ export class MasterPool extends PoolBase {
   private endHold(): void {
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
+    for (const resume of this.holdWaiters.splice(0)) resume();
+  }
+
+  /** Resolves at once, or when the hold ends (bounded by `failoverTimeout`). */
+  private whenNotHeld(): Promise<void> {
+    if (!this.holdTimer) return Promise.resolve();
+    return new Promise((resolve) => this.holdWaiters.push(resolve));
   }
 
   private moveEverythingTo(master: Address): void {

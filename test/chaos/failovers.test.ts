@@ -16,10 +16,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Sentinel } from '../../src/index.js';
 import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { withNode } from '../helpers/node-client.js';
+import { errorKey } from './support/mixed-load.js';
 import { HandleBaseline } from './support/process-guard.js';
-import { runScenario } from './support/scenario.js';
+import { CHAOS_CLIENT_OPTIONS, runScenario } from './support/scenario.js';
 
 const FILE = 'failovers';
 
@@ -143,6 +146,56 @@ describe('chaos: failovers', () => {
       assert.equal(await patient.masterFor(topology.masterName).get('failovers:noreplicas'), 'patient');
     } finally {
       await Promise.all([quick.quit(), patient.quit()]);
+      await topology.restore();
+    }
+  });
+
+  it('a dedicated connection writing through a graceful failover loses no acknowledged write', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), CHAOS_CLIENT_OPTIONS);
+    const key = 'failovers:dedicated';
+    const acked: number[] = [];
+    const errors: string[] = [];
+    let isStopped = false;
+    try {
+      const pool = sentinel.masterFor(topology.masterName);
+      const writer = pool.withConnection(async (connection) => {
+        // Bounded in count and time; the pause paces the load, it synchronises nothing.
+        const until = performance.now() + 30_000;
+        for (let n = 0; n < 100_000 && !isStopped && performance.now() < until; n++) {
+          try {
+            await connection.rpush(key, String(n));
+            acked.push(n);
+          } catch (error) {
+            errors.push(errorKey(error));
+          }
+          await sleep(1);
+        }
+      });
+      await eventually(() => acked.length >= 50, { timeoutMs: 5000, message: 'the writer is under way' });
+      const { to } = await topology.failover();
+      const since = acked.length;
+      await eventually(() => acked.length >= since + 50, { timeoutMs: 10_000, message: 'writes go on' });
+      isStopped = true;
+      await writer;
+      const list = (await withNode(to, (c) => c.lrange(key, 0, -1))).map(Number);
+      const present = new Set(list);
+      assert.deepEqual(
+        acked.filter((n) => !present.has(n)),
+        [],
+        'acknowledged writes lost',
+      );
+      assert.equal(list.length, present.size, 'writes applied twice');
+      // Dropped at the failover's start, its connection fails what was in flight as lost; and
+      // nothing resends on a dedicated connection, so the new master's NOREPLICAS (until a
+      // replica has connected to it: min-replicas-to-write 1) reaches the caller.
+      const expected = ['ConnectionLostError', 'ReplyError NOREPLICAS'];
+      assert.deepEqual(
+        errors.filter((kind) => !expected.includes(kind)),
+        [],
+      );
+    } finally {
+      isStopped = true;
+      await sentinel.quit();
       await topology.restore();
     }
   });
