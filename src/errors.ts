@@ -92,7 +92,7 @@ export class ConnectionLostError extends SentinelPoolError {
 /**
  * A command got no answer within `commandTimeout`. The server may be stopped, overloaded or
  * unreachable; it may also still run the command, or have run it, so a write may have been
- * applied (`maybeApplied` is always true). A shared pool connection is then dropped and made
+ * applied (`maybeApplied`, true unless the command was never sent). A shared pool connection is then dropped and made
  * again; a dedicated one is kept until it is released, and then closed rather than lent again.
  */
 export class CommandTimeoutError extends SentinelPoolError {
@@ -100,17 +100,29 @@ export class CommandTimeoutError extends SentinelPoolError {
   readonly command: string;
   /** The timeout that passed, in ms (`commandTimeout`; for WAIT, plus its own timeout). */
   readonly timeoutMs: number;
-  /** Always true: the command was sent, and the server may have run it. */
-  readonly maybeApplied = true;
+  /**
+   * Whether the server may have run it: true once it was sent; false when it timed out still
+   * queued on a dedicated connection that was reconnecting (it is then never sent).
+   */
+  readonly maybeApplied: boolean;
 
-  constructor(command: string, timeoutMs: number, where: string, options?: SentinelPoolErrorOptions) {
+  constructor(
+    command: string,
+    timeoutMs: number,
+    where: string,
+    wasSent = true,
+    options?: SentinelPoolErrorOptions,
+  ) {
     super(
       'ERR_COMMAND_TIMEOUT',
-      `"${command}" got no answer from ${where} within ${timeoutMs} ms (commandTimeout): it may or may not have been applied`,
+      wasSent
+        ? `"${command}" got no answer from ${where} within ${timeoutMs} ms (commandTimeout): it may or may not have been applied`
+        : `"${command}" was not sent: the connection was not ready within ${timeoutMs} ms (commandTimeout), and it never will be sent`,
       options,
     );
     this.command = command;
     this.timeoutMs = timeoutMs;
+    this.maybeApplied = wasSent;
   }
 }
 

@@ -7,7 +7,9 @@
  * - From `failoverStarted` (the leader is promoting a replica) until the new master is known,
  *   commands are held: the old master would still accept writes that the failover then loses.
  *   Dedicated connections, which send their commands themselves, drop their sockets then and
- *   wait for the hold to end before they connect again: ioredis queues what is sent meanwhile.
+ *   cannot connect again until the hold ends (their address lookup fails meanwhile, and ioredis
+ *   retries with backoff, queueing what is sent); the new master's announcement reconnects them
+ *   at once.
  * - READONLY from "the master" means it was demoted: the command was not applied, so it is
  *   sent again once discovery names the new master.
  */
@@ -40,8 +42,6 @@ export class MasterPool extends PoolBase {
   private readonly connections: PoolConnection[] = [];
   private turn = 0;
   private holdTimer: NodeJS.Timeout | undefined;
-  /** Dedicated connections waiting for the hold to end before they connect. */
-  private readonly holdWaiters: Array<() => void> = [];
 
   constructor(
     private readonly source: TopologySource,
@@ -64,9 +64,7 @@ export class MasterPool extends PoolBase {
     const connection = this.prepare(
       this.createConnection({
         role: 'master',
-        resolve: dedicated
-          ? () => this.whenNotHeld().then(() => this.source.resolveMaster())
-          : () => this.source.resolveMaster(),
+        resolve: dedicated ? () => this.resolveUnlessHeld() : () => this.source.resolveMaster(),
         dedicated,
         label: `master ${this.name}`,
       }),
@@ -162,13 +160,19 @@ export class MasterPool extends PoolBase {
   private endHold(): void {
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
-    for (const resume of this.holdWaiters.splice(0)) resume();
   }
 
-  /** Resolves at once, or when the hold ends (bounded by `failoverTimeout`). */
-  private whenNotHeld(): Promise<void> {
-    if (!this.holdTimer) return Promise.resolve();
-    return new Promise((resolve) => this.holdWaiters.push(resolve));
+  /**
+   * The master for a dedicated connection, refused while commands are held: checked before and
+   * after asking, since a failover may start while discovery answers. A refusal is a failed
+   * connect for ioredis, which tries again with backoff; nothing waits, so close() is prompt.
+   */
+  private async resolveUnlessHeld(): Promise<Address> {
+    const held = () => new Error(`a failover of "${this.name}" is under way: waiting for the new master`);
+    if (this.holdTimer) throw held();
+    const master = await this.source.resolveMaster();
+    if (this.holdTimer) throw held();
+    return master;
   }
 
   private moveEverythingTo(master: Address): void {

@@ -36,6 +36,16 @@ const MAX_ATTEMPTS = 5;
 const RETRY_LATER_FIRST_MS = 25;
 const RETRY_LATER_MAX_MS = 250;
 
+/** Commands that run a script: its writes before an error reply stay applied. */
+const SCRIPT_COMMANDS: ReadonlySet<string> = new Set([
+  'eval',
+  'evalsha',
+  'eval_ro',
+  'evalsha_ro',
+  'fcall',
+  'fcall_ro',
+]);
+
 /** A command waiting for a usable connection. */
 interface Waiting {
   command: string;
@@ -99,6 +109,8 @@ export abstract class PoolBase {
   protected readonly dedicated: DedicatedConnections;
   /** Lua commands from defineCommand(), defined on every connection, present and future. */
   private readonly scripts = new Map<string, ScriptDefinition>();
+  /** Invokers of scripts: never resent after a 'retry-later' error (see sendCommand). */
+  private readonly noResend = new WeakSet<Invoker>();
   /** Commands refused for now, by their invoker: since when, and how many resends so far. */
   private readonly retryLater = new WeakMap<Invoker, { since: number; count: number }>();
   /** Pauses before such resends; close() ends them (with ClosedError) so nothing outlives it. */
@@ -272,6 +284,9 @@ export abstract class PoolBase {
     const refused = this.refuse(command, kind);
     if (refused) return Promise.reject(refused);
     const invoke = this.wrapInvoker(invokerFor(method, args), kind, wrap);
+    // A script may have written before it returned an error such as BUSY or NOREPLICAS: Redis
+    // does not undo that, so a script is never resent after one.
+    if (script || SCRIPT_COMMANDS.has(command)) this.noResend.add(invoke);
     return this.dispatch(command, kind, invoke, args, wrap?.prefer);
   }
 
@@ -412,13 +427,27 @@ export abstract class PoolBase {
     args: unknown[],
     attempts: number,
   ): Promise<unknown> {
+    if (this.noResend.has(invoke)) return Promise.reject(error);
     const now = Date.now();
     const state = this.retryLater.get(invoke) ?? { since: now, count: 0 };
-    if (now - state.since >= this.waitLimit) return Promise.reject(error);
+    if (now - state.since >= this.waitLimit) return this.retryLaterExhausted(error, command, args, invoke);
     this.retryLater.set(invoke, { since: state.since, count: state.count + 1 });
     const ms = Math.min(RETRY_LATER_MAX_MS, RETRY_LATER_FIRST_MS * 2 ** state.count);
     log('%s: "%s" refused for now (%s): again in %d ms', this.label, command, (error as Error).message, ms);
     return this.pause(ms).then(() => this.enqueue(command, kind, invoke, args, attempts));
+  }
+
+  /**
+   * A command was refused for now for `waitLimit`: the refusal reaches the caller. A replica
+   * pool may send a read to the master instead (`fallbackToMaster`).
+   */
+  protected retryLaterExhausted(
+    error: unknown,
+    _command: string,
+    _args: unknown[],
+    _invoke: Invoker,
+  ): Promise<unknown> {
+    return Promise.reject(error);
   }
 
   /** Resolves after `ms`, or rejects with ClosedError when the pool closes first. */

@@ -421,8 +421,13 @@ function typeCommandTimeouts(
     const total = ms + (Number.isFinite(own) && own > 0 ? own : 0);
     timed._commandTimeoutTimer = setTimeout(() => {
       if (timed.isSettled) return;
-      this.reject(new CommandTimeoutError(name, total, where()));
-      onTimeout?.();
+      // Still in ioredis's offline queue (a dedicated connection reconnecting): never sent, and
+      // (see sendCommand below) never will be; not a sign that the connection is stuck.
+      const queue = (redis as unknown as { offlineQueue: { toArray(): Array<{ command: unknown }> } })
+        .offlineQueue;
+      const wasSent = !queue.toArray().some((item) => item.command === this);
+      this.reject(new CommandTimeoutError(name, total, where(), wasSent));
+      if (wasSent) onTimeout?.();
     }, total);
   }
   const untimed = () => {};

@@ -194,6 +194,19 @@ export class ReplicaPool extends PoolBase {
     );
   }
 
+  protected override retryLaterExhausted(
+    error: unknown,
+    command: string,
+    args: unknown[],
+    invoke: Invoker,
+  ): Promise<unknown> {
+    // A replica still LOADING or MASTERDOWN after a failover: the master can answer instead.
+    if (this.poolOptions.fallbackToMaster && !this.isClosed) {
+      return this.master().dispatchFallback(command, 'read', invoke, args);
+    }
+    return Promise.reject(error);
+  }
+
   protected override isStaleServerError(): boolean {
     // A script that writes gets the replica's READONLY error as it is.
     return false;

@@ -150,6 +150,23 @@ describe('chaos: failovers', () => {
     }
   });
 
+  it('a script that wrote and then returned a retry-later error is not run again', async () => {
+    const sentinel = new Sentinel(topology.sentinelAddresses(), { failoverTimeout: 2000 });
+    try {
+      const master = sentinel.masterFor(topology.masterName);
+      const key = 'failovers:script-runs';
+      await master.del(key);
+      const lua = "redis.call('INCR', KEYS[1]); return redis.error_reply('BUSY pretend')";
+      await assert.rejects(master.eval(lua, 1, key), /^ReplyError: BUSY pretend|BUSY pretend/);
+      master.defineCommand('incrThenBusy', { numberOfKeys: 1, lua });
+      const method = (master as unknown as Record<string, (key: string) => Promise<unknown>>).incrThenBusy!;
+      await assert.rejects(method(key), /BUSY pretend/);
+      assert.equal(await master.get(key), '2', 'a script was run more than once');
+    } finally {
+      await sentinel.quit();
+    }
+  });
+
   it('a dedicated connection writing through a graceful failover loses no acknowledged write', async () => {
     const sentinel = new Sentinel(topology.sentinelAddresses(), CHAOS_CLIENT_OPTIONS);
     const key = 'failovers:dedicated';

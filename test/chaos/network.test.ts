@@ -288,7 +288,10 @@ describe('chaos: network faults', () => {
         timeoutMs: 2000,
         message: 'the reset was seen',
       });
-      await assert.rejects(connection.rpush(key, 'once'), { name: 'CommandTimeoutError' });
+      await assert.rejects(connection.rpush(key, 'once'), {
+        name: 'CommandTimeoutError',
+        maybeApplied: false,
+      });
       await topology.kill(master, 'SIGCONT');
       isStopped = false;
       await eventually(async () => (await connection.ping()) === 'PONG', {
