@@ -289,7 +289,16 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
         return;
       }
       case '+selected-slave':
-      case '+failover-state-send-slaveof-noone':
+      case '+failover-state-send-slaveof-noone': {
+        // A failover of a master we have already left (the event came late, after a poll had
+        // found the new master, or another sentinel tries one of its own) must not hold
+        // commands: no masterChanged would come to end the hold.
+        const failing =
+          event.master && translateAddress(event.master, this.options.natMap, this.reportPolicyError);
+        if (this.master !== undefined && failing !== undefined && !sameAddress(failing, this.master)) {
+          this.suspectMaster(`${event.channel} for a master we already left`);
+          return;
+        }
         // The leader publishes both, ~0 ms apart: one failoverStarted per failover.
         if (Date.now() - this.failoverStartedAt > this.options.failoverTimeout) {
           this.failoverStartedAt = Date.now();
@@ -297,6 +306,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
         }
         this.suspectMaster(event.channel);
         return;
+      }
       case '+failover-end':
       case '-failover-abort-not-elected':
       case '-failover-abort-no-good-slave':

@@ -29,8 +29,9 @@
  *   discovery and for the `+switch-master` it publishes (README, Errors).
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { AddressNotAllowedError, type MasterChangedEvent } from '../../src/index.js';
+import { AddressNotAllowedError, type MasterChangedEvent, Sentinel } from '../../src/index.js';
 import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
 import { FakeSentinel } from '../helpers/fake-sentinel.js';
 import { withNode } from '../helpers/node-client.js';
@@ -220,6 +221,41 @@ describe('chaos: sentinels', () => {
         },
       });
     } finally {
+      await fake.close();
+    }
+  });
+
+  it('a late failover event about a master the client already left does not hold its commands', async () => {
+    const fake = await FakeSentinel.start(topology.masterName);
+    // The fake comes last: the real sentinels name the master; the fake only publishes.
+    const sentinel = new Sentinel([...topology.sentinelAddresses(), fake.address], { failoverTimeout: 5000 });
+    try {
+      const master = sentinel.masterFor(topology.masterName);
+      await master.set('sentinels:late-event', '0');
+      await eventually(() => fake.count('SUBSCRIBE') > 0, {
+        timeoutMs: 5000,
+        message: 'subscribed to the fake',
+      });
+      const left = topology.replicaAddresses()[0]!; // any address other than the current master
+      const [candidate] = topology.replicaAddresses().slice(1);
+      const message = `slave 127.0.0.1:${candidate!.port} 127.0.0.1 ${candidate!.port} @ ${topology.masterName} 127.0.0.1 ${left.port}`;
+      const started = [] as number[];
+      sentinel.on('failoverStarted', () => started.push(performance.now()));
+      assert.ok(fake.publish('+selected-slave', message) > 0, 'nobody got the event');
+      // Events from one sentinel arrive in order: once this one is seen, so was the first.
+      const marker = once(sentinel, 'replicaDown', { signal: AbortSignal.timeout(5000) });
+      fake.publish(
+        '+sdown',
+        `slave 127.0.0.1:${left.port} 127.0.0.1 ${left.port} @ ${topology.masterName} 127.0.0.1 ${topology.masterAddress().port}`,
+      );
+      await marker;
+      assert.deepEqual(started, [], 'a failover of a master the client left was reported as started');
+      const began = performance.now();
+      assert.equal(await master.set('sentinels:late-event', '1'), 'OK');
+      const elapsed = performance.now() - began;
+      assert.ok(elapsed < 1000, `a write waited ${Math.round(elapsed)} ms after the late event`);
+    } finally {
+      await sentinel.quit();
       await fake.close();
     }
   });
