@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import createDebug from 'debug';
 import { FailoverTimeoutError, MasterNotFoundError, Sentinel } from '../../src/index.js';
 import { LocalTopology } from '../../src/testing/index.js';
+import { DebugCapture } from '../helpers/debug-capture.js';
 import { fullText, rejection } from '../helpers/rejection.js';
 
 const DATA_PASSWORD = 'data-s3cret-7c1f';
@@ -48,8 +48,7 @@ async function assertSentinelAuthRefused(
 
 describe('authentication', () => {
   let topology: LocalTopology;
-  const logged: string[] = [];
-  const originalLog = createDebug.log;
+  const debug = new DebugCapture();
 
   before(async () => {
     topology = await LocalTopology.start({
@@ -59,13 +58,10 @@ describe('authentication', () => {
       password: DATA_PASSWORD,
       sentinelPassword: SENTINEL_PASSWORD,
     });
-    // Capture every debug line of the library (ioredis's own namespace too).
-    createDebug.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-    createDebug.enable('redis-sentinel-pool:*,ioredis:*');
+    debug.start();
   });
   after(async () => {
-    createDebug.disable();
-    createDebug.log = originalLog;
+    debug.stop();
     await topology?.stop();
   });
 
@@ -119,17 +115,12 @@ describe('authentication', () => {
   });
 
   it('never logs a password', () => {
-    assert.ok(logged.length > 0, 'debug output was captured');
-    for (const line of logged) {
-      for (const secret of [
-        DATA_PASSWORD,
-        SENTINEL_PASSWORD,
-        'wrong-sentinel-pass-55',
-        WRONG_DATA_PASSWORD,
-      ]) {
-        assert.ok(!line.includes(secret), `a debug line shows a password: ${line.slice(0, 200)}`);
-      }
-    }
+    debug.assertNoneContains([
+      DATA_PASSWORD,
+      SENTINEL_PASSWORD,
+      'wrong-sentinel-pass-55',
+      WRONG_DATA_PASSWORD,
+    ]);
   });
 });
 
@@ -146,8 +137,7 @@ describe('authentication with ACL users', () => {
   };
   const secrets = [password, sentinelPassword] as const;
   let topology: LocalTopology;
-  const logged: string[] = [];
-  const originalLog = createDebug.log;
+  const debug = new DebugCapture();
 
   before(async () => {
     topology = await LocalTopology.start({
@@ -159,12 +149,10 @@ describe('authentication with ACL users', () => {
       sentinelUsername: good.sentinelUsername,
       sentinelPassword,
     });
-    createDebug.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-    createDebug.enable('redis-sentinel-pool:*,ioredis:*');
+    debug.start();
   });
   after(async () => {
-    createDebug.disable();
-    createDebug.log = originalLog;
+    debug.stop();
     await topology?.stop();
   });
 
@@ -200,11 +188,6 @@ describe('authentication with ACL users', () => {
   });
 
   it('never logs a password', () => {
-    assert.ok(logged.length > 0, 'debug output was captured');
-    for (const line of logged) {
-      for (const secret of secrets) {
-        assert.ok(!line.includes(secret), `a debug line shows a password: ${line.slice(0, 200)}`);
-      }
-    }
+    debug.assertNoneContains(secrets);
   });
 });
