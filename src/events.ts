@@ -2,8 +2,8 @@
  * The events of a `Sentinel`, with their payloads. Events are facts, named in the past tense or
  * as states; debug output is written from the same places that emit them.
  */
-import type { Address } from './discovery/addresses.js';
-import type { ReplicaInfo } from './discovery/sentinel-replies.js';
+import type { Address } from './address.js';
+import type { ReplicaInfo } from './topology.js';
 
 /** The master of a group moved. */
 export interface MasterChangedEvent {

@@ -4,37 +4,30 @@
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
 import { EventEmitter } from 'node:events';
+import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
+import { translateAddress } from './address-policy.js';
+import { type ConnectionFactory, PoolConnection } from './connector/pool-connection.js';
 import { DurableWrites } from './consistency/durable-writes.js';
 import { FollowUp } from './consistency/follow-up.js';
 import { parseToken } from './consistency/position.js';
 import { Session, type SessionContext } from './consistency/session.js';
-import { debugFor } from './debug.js';
-import { translateAddress } from './discovery/address-policy.js';
-import {
-  type Address,
-  formatAddress,
-  parseSentinelAddresses,
-  type SentinelAddressInput,
-} from './discovery/addresses.js';
+import { debugFor, registerSecret } from './debug.js';
 import { MasterDiscovery } from './discovery/master-discovery.js';
 import { parseSentinelEvent } from './discovery/sentinel-replies.js';
 import { SentinelSet } from './discovery/sentinel-set.js';
-import type { Topology } from './discovery/topology.js';
 import { ClosedError, SentinelConfigError } from './errors.js';
 import type { SentinelEventMap } from './events.js';
+import { normalizeOptions, normalizePoolOptions, normalizeSessionOptions } from './option-checks.js';
 import {
-  DEFAULTS,
   type NormalizedSentinelOptions,
-  normalizeOptions,
-  normalizePoolOptions,
-  normalizeSessionOptions,
   type PoolOptions,
   type SentinelOptions,
   type SessionOptions,
+  TIMINGS,
 } from './options.js';
 import { MasterPool } from './pool/master-pool.js';
-import { type ConnectionFactory, PoolConnection } from './pool/pool-connection.js';
 import { ReplicaPool } from './pool/replica-pool.js';
+import type { Topology } from './topology.js';
 
 const log = debugFor('sentinel');
 
@@ -93,6 +86,9 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     super();
     this.seeds = parseSentinelAddresses(sentinels);
     this.options = normalizeOptions(options);
+    // ioredis logs every command it writes, HELLO … AUTH included: redact these from every line.
+    registerSecret(this.options.password);
+    registerSecret(this.options.sentinelPassword);
   }
 
   /**
@@ -245,7 +241,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
       username: this.options.sentinelUsername,
       password: this.options.sentinelPassword,
       tls: this.options.sentinelTLS,
-      maxReconnectDelay: DEFAULTS.maxReconnectDelay,
+      maxReconnectDelay: TIMINGS.maxReconnectDelay,
     });
     set.on('message', (channel, message, from) => {
       const event = parseSentinelEvent(channel, message);

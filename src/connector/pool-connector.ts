@@ -8,7 +8,7 @@
 import { connect as netConnect, Socket } from 'node:net';
 import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'node:tls';
 import { AbstractConnector } from 'ioredis';
-import type { Address } from '../discovery/addresses.js';
+import type { Address } from '../address.js';
 
 /** Where to connect now; rejects when no address is known (the connection retries). */
 export type AddressResolver = () => Promise<Address>;

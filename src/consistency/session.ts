@@ -7,16 +7,16 @@
  * or fails with ConsistencyTimeoutError. A session is cheap: create one per request.
  */
 import type { Redis } from 'ioredis';
+import { formatAddress } from '../address.js';
+import type { Batch, BatchResult } from '../commands/command-batch.js';
+import { CommandBatch } from '../commands/command-batch.js';
+import { installCommandMethods } from '../commands/command-methods.js';
+import type { PoolCommands } from '../commands/pool-commands.js';
+import type { PoolConnection } from '../connector/pool-connection.js';
 import { parseRole, type ServerRole } from '../connector/role.js';
-import { formatAddress } from '../discovery/addresses.js';
 import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
-import type { Batch, BatchResult } from '../pool/command-batch.js';
-import { CommandBatch } from '../pool/command-batch.js';
-import { installCommandMethods } from '../pool/command-methods.js';
 import type { MasterPool } from '../pool/master-pool.js';
-import type { PoolCommands } from '../pool/pool-api.js';
 import type { Invoker, InvokerWrap } from '../pool/pool-base.js';
-import type { PoolConnection } from '../pool/pool-connection.js';
 import type { ReplicaPool } from '../pool/replica-pool.js';
 import type { FollowUp } from './follow-up.js';
 import { encodeToken, isCaughtUp, laterPosition, type ReplicationPosition } from './position.js';

@@ -5,32 +5,25 @@
  * that repairs anything missed. Only discovery decides what the master is; pools ask it.
  */
 import { EventEmitter } from 'node:events';
+import { type Address, formatAddress, sameAddress } from '../address.js';
+import { isAllowedAddress, translateAddress } from '../address-policy.js';
 import { debugFor } from '../debug.js';
 import { AddressNotAllowedError, MasterNotFoundError, type SentinelAttempt } from '../errors.js';
 import type { DiscoveryEventMap } from '../events.js';
 import type { NormalizedSentinelOptions } from '../options.js';
-import { DEFAULTS } from '../options.js';
-import { isAllowedAddress, translateAddress } from './address-policy.js';
-import { type Address, formatAddress, sameAddress } from './addresses.js';
+import { TIMINGS } from '../options.js';
+import { hasDownFlag, type ReplicaInfo, type Topology } from '../topology.js';
 import type { SentinelClient } from './sentinel-client.js';
 import {
   describeEvent,
-  hasDownFlag,
   parseMasterAddress,
   parseMasterState,
   parseReplicas,
   parseSentinels,
-  type ReplicaInfo,
   type SentinelEvent,
 } from './sentinel-replies.js';
 import type { SentinelAnswer, SentinelSet } from './sentinel-set.js';
-import {
-  diffReplicas,
-  healthyReplicas,
-  isNewerMaster,
-  type MasterAnswer,
-  type Topology,
-} from './topology.js';
+import { diffReplicas, healthyReplicas, isNewerMaster, type MasterAnswer } from './topology-diff.js';
 
 const log = debugFor('discovery');
 
@@ -136,7 +129,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
           else log('%s: no sentinel named a new master within failoverTimeout', this.name);
           this.stopPolling();
         });
-    }, DEFAULTS.fastPollInterval);
+    }, TIMINGS.fastPollInterval);
   }
 
   private stopPolling(): void {

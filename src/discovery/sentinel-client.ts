@@ -7,10 +7,10 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis } from 'ioredis';
+import { type Address, formatAddress } from '../address.js';
 import { describeConnectError } from '../connector/connect-error.js';
 import { connectorFor } from '../connector/pool-connector.js';
 import { debugFor } from '../debug.js';
-import { type Address, formatAddress } from './addresses.js';
 
 const log = debugFor('sentinel');
 

@@ -3,26 +3,13 @@
  * on its event channels. Pure: no I/O. Redis calls replicas "slaves" on the wire; everything we
  * return says "replica".
  */
-import { type Address, formatAddress } from './addresses.js';
-
-/** A replica as Sentinel reports it. */
-export interface ReplicaInfo extends Address {
-  /** Sentinel's flags for it, e.g. `['slave']` or `['s_down', 'slave', 'disconnected']`. */
-  flags: string[];
-  /** `ok` or `err`: whether the replica's link to its master is up, as Sentinel last saw it. */
-  masterLinkStatus: string;
-  /** The replication offset Sentinel last read from the replica, when reported. */
-  replicationOffset?: number;
-  /** Replica priority (0 = never promoted), when reported. */
-  priority?: number;
-}
+import { type Address, formatAddress } from '../address.js';
+import type { ReplicaInfo } from '../topology.js';
 
 /** A sentinel as another sentinel reports it. */
 export interface SentinelInfo extends Address {
   /** Sentinel's flags for it, e.g. `['sentinel']`. */
   flags: string[];
-  /** The sentinel's run id, when reported. */
-  runId?: string;
 }
 
 /** The parts of `SENTINEL MASTER <name>` a client checks before trusting an answer. */
@@ -30,22 +17,8 @@ export interface MasterState extends Address {
   flags: string[];
   /** How many other sentinels this sentinel sees for the master. */
   otherSentinelCount: number;
-  quorum: number;
   /** The configuration epoch: it grows with every failover, so a higher one is newer. */
   configEpoch: number | undefined;
-}
-
-/** Flags that make an instance unusable. */
-const DOWN_FLAGS = ['s_down', 'o_down', 'disconnected'];
-
-/** Whether Sentinel's flags say the instance is down or unreachable. */
-export function hasDownFlag(flags: readonly string[]): boolean {
-  return flags.some((f) => DOWN_FLAGS.includes(f));
-}
-
-/** Whether a replica may serve reads: no down flag and its link to the master up. */
-export function isHealthyReplica(replica: ReplicaInfo): boolean {
-  return !hasDownFlag(replica.flags) && replica.masterLinkStatus === 'ok';
 }
 
 /**
@@ -120,10 +93,7 @@ export function parseSentinels(reply: unknown): SentinelInfo[] {
     const fields = fieldsOf(entry);
     const address = addressOf(fields);
     if (!address) continue;
-    const sentinel: SentinelInfo = { ...address, flags: flagsOf(fields) };
-    const runId = fields.get('runid');
-    if (runId) sentinel.runId = runId;
-    out.push(sentinel);
+    out.push({ ...address, flags: flagsOf(fields) });
   }
   return out;
 }
@@ -137,7 +107,6 @@ export function parseMasterState(reply: unknown): MasterState | undefined {
     ...address,
     flags: flagsOf(fields),
     otherSentinelCount: optionalNumber(fields.get('num-other-sentinels')) ?? 0,
-    quorum: optionalNumber(fields.get('quorum')) ?? 0,
     configEpoch: optionalNumber(fields.get('config-epoch')),
   };
 }

@@ -5,9 +5,9 @@
  * good answer wins) when speed matters more than order, during a failover.
  */
 import { EventEmitter } from 'node:events';
+import { type Address, formatAddress, sameAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import type { SentinelAttempt } from '../errors.js';
-import { type Address, formatAddress, sameAddress } from './addresses.js';
 import { SentinelClient, type SentinelClientOptions } from './sentinel-client.js';
 import { SENTINEL_CHANNELS } from './sentinel-replies.js';
 

@@ -6,8 +6,8 @@
  */
 import Denque from 'denque';
 import type { Redis } from 'ioredis';
+import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, PoolTimeoutError, SentinelConfigError } from '../errors.js';
-import type { PoolConnection } from './pool-connection.js';
 
 interface Waiter {
   resolve(redis: Redis): void;

@@ -13,15 +13,15 @@
  * - READONLY from "the master" means it was demoted: the command was not applied, so it is
  *   sent again once discovery names the new master.
  */
-import type { Address } from '../discovery/addresses.js';
-import { sameAddress } from '../discovery/addresses.js';
+import type { Address } from '../address.js';
+import { sameAddress } from '../address.js';
+import type { CommandKind } from '../commands/command-info.js';
+import type { PoolCommands } from '../commands/pool-commands.js';
+import type { ConnectionFactory, PoolConnection } from '../connector/pool-connection.js';
 import { classifyReplyError, FailoverTimeoutError } from '../errors.js';
 import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import type { CommandKind } from './command-info.js';
-import type { PoolCommands } from './pool-api.js';
 import { type Invoker, type InvokerWrap, PoolBase } from './pool-base.js';
-import type { ConnectionFactory, PoolConnection } from './pool-connection.js';
 import type { TopologySource } from './topology-source.js';
 
 /** Settings of a master pool that come from the Sentinel. */

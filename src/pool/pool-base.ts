@@ -9,6 +9,14 @@
  */
 import Denque from 'denque';
 import type { Redis } from 'ioredis';
+import { type Batch, type BatchResult, CommandBatch, lostBatchError } from '../commands/command-batch.js';
+import { type CommandKind, classifyCommand } from '../commands/command-info.js';
+import {
+  checkCommandArguments,
+  installCommandMethods,
+  isCommandMethod,
+} from '../commands/command-methods.js';
+import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import {
   ClosedError,
@@ -18,11 +26,7 @@ import {
   SentinelConfigError,
 } from '../errors.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import { type Batch, type BatchResult, CommandBatch, lostBatchError } from './command-batch.js';
-import { type CommandKind, classifyCommand } from './command-info.js';
-import { checkCommandArguments, installCommandMethods, isCommandMethod } from './command-methods.js';
 import { DedicatedConnections } from './dedicated-connections.js';
-import type { PoolConnection } from './pool-connection.js';
 
 const log = debugFor('pool');
 

@@ -5,16 +5,16 @@
  * with its link to the master up) on every connect. With no usable replica, reads go to the
  * master (`fallbackToMaster`, as redis-py does) or fail with ReplicaNotFoundError.
  */
-import { type Address, formatAddress, sameAddress } from '../discovery/addresses.js';
+import { type Address, formatAddress, sameAddress } from '../address.js';
+import { type CommandKind, isFlaggedWrite } from '../commands/command-info.js';
+import type { PoolCommands } from '../commands/pool-commands.js';
+import type { ConnectionFactory, PoolConnection } from '../connector/pool-connection.js';
 import { ReplicaNotFoundError, WriteOnReplicaError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
-import { DEFAULTS, type NormalizedPoolOptions } from '../options.js';
+import { type NormalizedPoolOptions, TIMINGS } from '../options.js';
 import { pickIndex, smoothLatency } from './balancer.js';
-import { type CommandKind, isFlaggedWrite } from './command-info.js';
 import type { MasterPool } from './master-pool.js';
-import type { PoolCommands } from './pool-api.js';
 import { type Invoker, PoolBase, type Preference } from './pool-base.js';
-import type { ConnectionFactory, PoolConnection } from './pool-connection.js';
 import type { TopologySource } from './topology-source.js';
 
 // Declaration merging: the class has every ioredis command method (installed in pool-api.ts).
@@ -177,7 +177,7 @@ export class ReplicaPool extends PoolBase {
   }
 
   protected override get waitLimit(): number {
-    return DEFAULTS.replicaWait;
+    return TIMINGS.replicaWait;
   }
 
   protected override giveUp(command: string, args: unknown[], invoke: Invoker): Promise<unknown> {

@@ -3,9 +3,9 @@
  * composition root hands a MasterDiscovery in), so each side can be tested and changed alone.
  */
 import type { EventEmitter } from 'node:events';
-import type { Address } from '../discovery/addresses.js';
-import type { ReplicaInfo } from '../discovery/sentinel-replies.js';
+import type { Address } from '../address.js';
 import type { DiscoveryEventMap } from '../events.js';
+import type { ReplicaInfo } from '../topology.js';
 
 /** The live view of one master group that pools follow (events: masterChanged, replicaUp, …). */
 export interface TopologySource extends Pick<EventEmitter<DiscoveryEventMap>, 'on' | 'off'> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAddress, parseAddress, parseSentinelAddresses } from '../../src/discovery/addresses.js';
+import { formatAddress, parseAddress, parseSentinelAddresses } from '../../src/address.js';
 import { SentinelConfigError } from '../../src/errors.js';
 
 describe('parseSentinelAddresses', () => {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { checkCommandArguments, checkRecordedCommand } from '../../src/commands/command-methods.js';
 import { SentinelConfigError } from '../../src/errors.js';
-import { checkCommandArguments, checkRecordedCommand } from '../../src/pool/command-methods.js';
 
 function refusal(method: string, args: unknown[]): string | undefined {
   const error = checkCommandArguments(method, args);

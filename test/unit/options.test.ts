@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyReplyError, SentinelConfigError } from '../../src/errors.js';
-import { DEFAULTS, normalizeOptions } from '../../src/options.js';
+import { normalizeOptions } from '../../src/option-checks.js';
+import { DEFAULTS } from '../../src/options.js';
 import { Sentinel } from '../../src/sentinel.js';
 
 describe('options', () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  isHealthyReplica,
   parseMasterAddress,
   parseMasterState,
   parseReplicas,
   parseSentinelEvent,
   parseSentinels,
 } from '../../src/discovery/sentinel-replies.js';
+import { isHealthyReplica } from '../../src/topology.js';
 
 const replicaFields = [
   'name', '127.0.0.1:7002', 'ip', '127.0.0.1', 'port', '7002', 'flags', 'slave',
@@ -50,7 +50,7 @@ describe('Sentinel replies', () => {
   it('parses sentinels and the master state', () => {
     assert.deepEqual(
       parseSentinels([['ip', '127.0.0.1', 'port', '26380', 'flags', 'sentinel', 'runid', 'abc']]),
-      [{ host: '127.0.0.1', port: 26380, flags: ['sentinel'], runId: 'abc' }],
+      [{ host: '127.0.0.1', port: 26380, flags: ['sentinel'] }],
     );
     const state = parseMasterState([
       'name', 'mymaster', 'ip', '127.0.0.1', 'port', '7001', 'flags', 'master,o_down',
@@ -61,7 +61,6 @@ describe('Sentinel replies', () => {
       port: 7001,
       flags: ['master', 'o_down'],
       otherSentinelCount: 2,
-      quorum: 2,
       configEpoch: 3,
     });
   });

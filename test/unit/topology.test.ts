@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isAllowedAddress, translateAddress } from '../../src/discovery/address-policy.js';
-import type { ReplicaInfo } from '../../src/discovery/sentinel-replies.js';
-import { diffReplicas, healthyReplicas, isNewerMaster } from '../../src/discovery/topology.js';
+import { isAllowedAddress, translateAddress } from '../../src/address-policy.js';
+import { diffReplicas, healthyReplicas, isNewerMaster } from '../../src/discovery/topology-diff.js';
+import type { ReplicaInfo } from '../../src/topology.js';
 
 const replica = (port: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo => ({
   host: '10.0.0.1',

@@ -10,8 +10,9 @@
  * checked once, by {@link checkNatMap} and {@link checkAllowedHosts}.
  */
 import { isIPv6 } from 'node:net';
-import { SentinelConfigError } from '../errors.js';
-import { type Address, checkHost, checkPort, describe, formatAddress, parseAddress } from './addresses.js';
+import { type Address, checkHost, checkPort, formatAddress, parseAddress } from './address.js';
+import { SentinelConfigError } from './errors.js';
+import { describe, isPlainObject } from './values.js';
 
 /** Maps announced addresses to reachable ones: `{ 'ip:port': { host, port } }` or a function. */
 export type NatMap = Readonly<Record<string, Address>> | ((announced: Address) => Address | undefined);
@@ -67,13 +68,6 @@ export function isAllowedAddress(
     }
   }
   return allowed.some((entry) => entry === address.host || entry === full);
-}
-
-/** An object literal (or class instance), not an array, Map, Date or other built-in. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Object]'
-  );
 }
 
 /** Runs a check whose message should name the option it came from. */

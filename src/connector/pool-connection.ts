@@ -18,18 +18,12 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { exists, hasFlag } from '@ioredis/commands';
 import { type Command, Redis, type RedisOptions, ReplyError } from 'ioredis';
-import { describeConnectError } from '../connector/connect-error.js';
-import { type AddressResolver, connectorFor } from '../connector/pool-connector.js';
-import {
-  describeRole,
-  type ExpectedRole,
-  parseRole,
-  roleMatches,
-  type ServerRole,
-} from '../connector/role.js';
+import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
-import { type Address, formatAddress } from '../discovery/addresses.js';
 import { ClosedError, CommandTimeoutError, ConnectionLostError } from '../errors.js';
+import { describeConnectError } from './connect-error.js';
+import { type AddressResolver, connectorFor } from './pool-connector.js';
+import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
 
 const log = debugFor('connection');
 

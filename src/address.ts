@@ -7,7 +7,8 @@
  * `redis://user:password@host` pasted as an address must not put the password in a log.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { SentinelConfigError } from '../errors.js';
+import { SentinelConfigError } from './errors.js';
+import { describe } from './values.js';
 
 /** A TCP address of a Redis server or sentinel. */
 export interface Address {
@@ -143,19 +144,4 @@ export function parseSentinelAddresses(input: unknown): Address[] {
   if (out.length === 0)
     throw new SentinelConfigError('the sentinel list is empty: give at least one "host:port"');
   return out;
-}
-
-/**
- * A short description of a value for an error message (never the value of a secret): strings
- * quoted and cut at 40 characters; a function or symbol by its type only (a function's text can
- * be long, a symbol's description anything).
- */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return 'a symbol';
-  return `${typeof value} ${String(value)}`;
 }

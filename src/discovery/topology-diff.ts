@@ -2,20 +2,8 @@
  * The topology of one master group as the client knows it, and the pure diff between two
  * snapshots that tells what changed. Observing (I/O) and applying live elsewhere.
  */
-import { type Address, formatAddress, sameAddress } from './addresses.js';
-import { isHealthyReplica, type ReplicaInfo } from './sentinel-replies.js';
-
-/** What `sentinel.discover(name)` returns. */
-export interface Topology {
-  /** The master group name. */
-  name: string;
-  /** The current master. */
-  master: Address;
-  /** Healthy replicas: no `s_down`/`o_down`/`disconnected` flag and `master-link-status` ok. */
-  replicas: ReplicaInfo[];
-  /** Every sentinel the client knows, in the order it asks them. */
-  sentinels: Address[];
-}
+import { type Address, formatAddress, sameAddress } from '../address.js';
+import { isHealthyReplica, type ReplicaInfo } from '../topology.js';
 
 /** A replica that joined or left the healthy set. */
 export interface ReplicaChange {

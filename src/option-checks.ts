@@ -1,0 +1,250 @@
+/**
+ * Validation of options (pure): `normalizeOptions` and its siblings check types and ranges, fill
+ * in defaults and throw a SentinelConfigError that names the bad option.
+ *
+ * Only `undefined` means "the default". `null` is refused like any other wrong type (the types
+ * do not allow it), for every option alike: a config value that went missing is reported, not
+ * quietly replaced. Messages describe a bad value by its type or a short quote, and never quote a
+ * password.
+ */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { checkAllowedHosts, checkNatMap } from './address-policy.js';
+import { closestName } from './did-you-mean.js';
+import { SentinelConfigError } from './errors.js';
+import {
+  type BalanceStrategy,
+  DEFAULTS,
+  LIMITS,
+  type NormalizedPoolOptions,
+  type NormalizedSentinelOptions,
+} from './options.js';
+import { describe, isPlainObject } from './values.js';
+
+const KNOWN_OPTIONS = new Set([
+  'socketTimeout',
+  'connectTimeout',
+  'sentinelUsername',
+  'sentinelPassword',
+  'sentinelTLS',
+  'updateSentinels',
+  'minOtherSentinels',
+  'refreshInterval',
+  'failoverTimeout',
+  'natMap',
+  'allowedHosts',
+  'username',
+  'password',
+  'db',
+  'tls',
+  'commandTimeout',
+]);
+
+function positiveNumber(options: Record<string, unknown>, key: string, fallback: number): number {
+  const value = options[key] === undefined ? fallback : options[key];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > LIMITS.maxMilliseconds) {
+    throw new SentinelConfigError(
+      `option ${key} must be a positive number of milliseconds, at most ${LIMITS.maxMilliseconds}, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function integerOption(
+  options: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = options[key] === undefined ? fallback : options[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new SentinelConfigError(`option ${key} must be an integer ${range}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkObject(input: unknown, what: string): Record<string, unknown> {
+  if (input === undefined) return {};
+  if (!isPlainObject(input))
+    throw new SentinelConfigError(`${what} must be an object, got ${describe(input)}`);
+  return input;
+}
+
+function checkKeys(options: Record<string, unknown>, known: ReadonlySet<string>, what: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
+    const near = closestName(key, known);
+    throw new SentinelConfigError(
+      `unknown ${what} ${describe(key)}${near ? ` (did you mean "${near}"?)` : ''}`,
+    );
+  }
+}
+
+/** `true` → `{}`, `false`/absent → undefined, an object → itself; anything else is refused. */
+function tlsOption(options: Record<string, unknown>, key: string): TlsOptions | undefined {
+  const value = options[key];
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (!isPlainObject(value)) {
+    // The type only: a string here may well be a PEM private key.
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new SentinelConfigError(
+      `option ${key} must be a boolean or TLS options ({ ca, cert, key, … }), got ${got}`,
+    );
+  }
+  return value as TlsOptions;
+}
+
+function optionalString(options: Record<string, unknown>, key: string): string | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    // Never echo the value: it may be a credential.
+    throw new SentinelConfigError(
+      `option ${key} must be a string, got ${value === null ? 'null' : typeof value}`,
+    );
+  }
+  return value;
+}
+
+/** Validates the options of `new Sentinel()` and fills in defaults. */
+export function normalizeOptions(input: unknown): NormalizedSentinelOptions {
+  const options = checkObject(input, 'options');
+  checkKeys(options, KNOWN_OPTIONS, 'option');
+  const socketTimeout = positiveNumber(options, 'socketTimeout', DEFAULTS.socketTimeout);
+  const updateSentinels =
+    options.updateSentinels === undefined ? DEFAULTS.updateSentinels : options.updateSentinels;
+  if (typeof updateSentinels !== 'boolean') {
+    throw new SentinelConfigError(
+      `option updateSentinels must be a boolean, got ${describe(updateSentinels)}`,
+    );
+  }
+  const minOtherSentinels = integerOption(
+    options,
+    'minOtherSentinels',
+    DEFAULTS.minOtherSentinels,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const natMap = checkNatMap(options.natMap);
+  const allowedHosts = checkAllowedHosts(options.allowedHosts);
+  const db = integerOption(options, 'db', DEFAULTS.db, 0, LIMITS.maxDb);
+  const password = optionalString(options, 'password');
+  const sentinelPassword = optionalString(options, 'sentinelPassword');
+  return {
+    username: optionalString(options, 'username'),
+    password,
+    db,
+    tls: tlsOption(options, 'tls'),
+    commandTimeout: positiveNumber(options, 'commandTimeout', DEFAULTS.commandTimeout),
+    socketTimeout,
+    connectTimeout: positiveNumber(options, 'connectTimeout', socketTimeout),
+    sentinelUsername: optionalString(options, 'sentinelUsername'),
+    sentinelPassword,
+    sentinelTLS: tlsOption(options, 'sentinelTLS'),
+    updateSentinels,
+    minOtherSentinels,
+    refreshInterval: positiveNumber(options, 'refreshInterval', DEFAULTS.refreshInterval),
+    failoverTimeout: positiveNumber(options, 'failoverTimeout', DEFAULTS.failoverTimeout),
+    natMap,
+    allowedHosts,
+  };
+}
+
+const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ['round-robin', 'random', 'least-latency'];
+
+function booleanOption(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = options[key] === undefined ? fallback : options[key];
+  if (typeof value !== 'boolean')
+    throw new SentinelConfigError(`option ${key} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+const POOL_OPTIONS = new Set([
+  'poolSize',
+  'retryWrites',
+  'maxDedicatedConnections',
+  'acquireTimeout',
+  'coalesceWrites',
+  'balance',
+  'fallbackToMaster',
+  'waitForReplicas',
+]);
+
+/** Validates the options of masterFor()/replicaFor() and fills in defaults. */
+export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
+  const options = checkObject(input, 'pool options');
+  checkKeys(options, POOL_OPTIONS, 'pool option');
+  const balance = options.balance === undefined ? DEFAULTS.balance : options.balance;
+  if (!BALANCE_STRATEGIES.includes(balance as BalanceStrategy)) {
+    throw new SentinelConfigError(
+      `option balance must be one of ${BALANCE_STRATEGIES.map((b) => `"${b}"`).join(', ')}, got ${describe(balance)}`,
+    );
+  }
+  return {
+    poolSize: integerOption(options, 'poolSize', DEFAULTS.poolSize, 1, LIMITS.maxPoolSize),
+    retryWrites: booleanOption(options, 'retryWrites', DEFAULTS.retryWrites),
+    maxDedicatedConnections: integerOption(
+      options,
+      'maxDedicatedConnections',
+      DEFAULTS.maxDedicatedConnections,
+      1,
+      LIMITS.maxDedicatedConnections,
+    ),
+    acquireTimeout: positiveNumber(options, 'acquireTimeout', DEFAULTS.acquireTimeout),
+    coalesceWrites: booleanOption(options, 'coalesceWrites', DEFAULTS.coalesceWrites),
+    balance: balance as BalanceStrategy,
+    fallbackToMaster: booleanOption(options, 'fallbackToMaster', DEFAULTS.fallbackToMaster),
+    waitForReplicas: waitForReplicasOption(options.waitForReplicas),
+  };
+}
+
+const WAIT_FOR_REPLICAS_KEYS = new Set(['replicas', 'timeoutMs']);
+
+function waitForReplicasOption(value: unknown): NormalizedPoolOptions['waitForReplicas'] {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) {
+    throw new SentinelConfigError(
+      `option waitForReplicas must be { replicas, timeoutMs }, got ${describe(value)}`,
+    );
+  }
+  checkKeys(value, WAIT_FOR_REPLICAS_KEYS, 'option waitForReplicas field');
+  const { replicas, timeoutMs } = value;
+  if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new SentinelConfigError(
+      `option waitForReplicas.replicas must be an integer >= 1, got ${describe(replicas)}`,
+    );
+  }
+  if (
+    typeof timeoutMs !== 'number' ||
+    !Number.isInteger(timeoutMs) ||
+    timeoutMs < 1 ||
+    timeoutMs > LIMITS.maxMilliseconds
+  ) {
+    // WAIT with timeout 0 blocks forever: never send it.
+    throw new SentinelConfigError(
+      `option waitForReplicas.timeoutMs must be an integer from 1 to ${LIMITS.maxMilliseconds} (0 would block forever), got ${describe(timeoutMs)}`,
+    );
+  }
+  return { replicas, timeoutMs };
+}
+
+const SESSION_OPTIONS = new Set(['timeoutMs', 'after', 'fallbackToMaster', 'waitForReplicas']);
+
+/** Validates session options (the token is parsed by the caller). */
+export function normalizeSessionOptions(input: unknown): {
+  timeoutMs: number;
+  after: unknown;
+  fallbackToMaster: boolean;
+  waitForReplicas: NormalizedPoolOptions['waitForReplicas'];
+} {
+  const options = checkObject(input, 'session options');
+  checkKeys(options, SESSION_OPTIONS, 'session option');
+  return {
+    timeoutMs: positiveNumber(options, 'timeoutMs', DEFAULTS.sessionTimeout),
+    after: options.after,
+    fallbackToMaster: booleanOption(options, 'fallbackToMaster', DEFAULTS.fallbackToMaster),
+    waitForReplicas: waitForReplicasOption(options.waitForReplicas),
+  };
+}
