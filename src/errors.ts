@@ -236,6 +236,26 @@ export class AddressNotAllowedError extends SentinelPoolError {
   }
 }
 
+/**
+ * The installed ioredis lacks an internal this library relies on (ioredis moved or renamed it).
+ * Install a supported ioredis version (see the README), or report it with `missing`.
+ */
+export class IoredisInternalsError extends SentinelPoolError {
+  /** The ioredis version found, or `unknown`. */
+  readonly ioredisVersion: string;
+  /** The members not found, e.g. `Redis#flushQueue`. */
+  readonly missing: readonly string[];
+
+  constructor(ioredisVersion: string, missing: readonly string[]) {
+    super(
+      'ERR_IOREDIS_INTERNALS',
+      `ioredis ${ioredisVersion} lacks ${missing.join(', ')}, which redis-sentinel-pool relies on: install a supported ioredis 6 version`,
+    );
+    this.ioredisVersion = ioredisVersion;
+    this.missing = missing;
+  }
+}
+
 /** A local test topology could not be started or changed (testing kit). */
 export class TopologyError extends SentinelPoolError {
   constructor(message: string, options?: SentinelPoolErrorOptions) {
@@ -272,7 +292,27 @@ const REPLY_ERROR_ACTIONS: Readonly<Record<string, ReplyErrorAction>> = {
 
 /** Classifies a server error reply by its prefix (`READONLY You can't write…` → `rediscover`). */
 export function classifyReplyError(error: unknown): ReplyErrorAction {
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-  const prefix = message.split(' ', 1)[0] ?? '';
+  const prefix = messageOf(error).split(' ', 1)[0] ?? '';
   return REPLY_ERROR_ACTIONS[prefix] ?? 'fail';
+}
+
+/**
+ * What a failed command means for a pool, server replies and transport errors alike:
+ * - `not-sent`: ioredis refused to write it (the socket had just died): safe to send again;
+ * - `lost`: the connection died with it in flight: it may have been applied;
+ * - `rediscover`, `retry-later`, `fail`: a server reply, as {@link classifyReplyError}.
+ */
+export type FailureAction = 'not-sent' | 'lost' | ReplyErrorAction;
+
+/** Classifies any error a command can fail with; the one place that reads ioredis's messages. */
+export function classifyFailure(error: unknown): FailureAction {
+  if (error instanceof ConnectionLostError) return 'lost';
+  const message = messageOf(error);
+  if (message.startsWith("Stream isn't writeable")) return 'not-sent';
+  if (/aborted due to connection close|Connection is closed/i.test(message)) return 'lost';
+  return classifyReplyError(error);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error === 'string' ? error : '';
 }

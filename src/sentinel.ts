@@ -6,7 +6,9 @@
 import { EventEmitter } from 'node:events';
 import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
 import { translateAddress } from './address-policy.js';
-import { type ConnectionFactory, PoolConnection } from './connector/pool-connection.js';
+import type { ConnectionFactory } from './connector/connection-spec.js';
+import { checkIoredisInternals } from './connector/ioredis-internals.js';
+import { PoolConnection } from './connector/pool-connection.js';
 import { DurableWrites } from './consistency/durable-writes.js';
 import { FollowUp } from './consistency/follow-up.js';
 import { parseToken } from './consistency/position.js';
@@ -55,7 +57,9 @@ export function checkMasterName(name: unknown): string {
  * A client of a Redis Sentinel deployment: finds the master and replicas of each master group
  * and follows failovers, as the Redis "Sentinel client guidelines" describe.
  *
- * Nothing connects until the first call that needs Sentinel.
+ * The constructor connects nothing. The first `discover()`, `masterFor()`, `replicaFor()` or
+ * `session()` opens the sentinel connections at once (to hear of failovers from then on); a
+ * pool's data connections open on its first command.
  *
  * @example
  * ```ts
@@ -89,6 +93,8 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     // ioredis logs every command it writes, HELLO … AUTH included: redact these from every line.
     registerSecret(this.options.password);
     registerSecret(this.options.sentinelPassword);
+    // An ioredis release that moved what the pools rely on fails here, not under load.
+    checkIoredisInternals();
   }
 
   /**
@@ -102,7 +108,8 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
 
   /**
    * A pool of connections to the current master of `name`, with every ioredis command method.
-   * Returns at once and connects on first use; follows failovers by itself. The same name and
+   * Returns at once; its data connections open on first use (the sentinel connections open
+   * now, to follow failovers from the start). Follows failovers by itself. The same name and
    * options give the same pool.
    * @example
    * ```ts
@@ -204,7 +211,6 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     return (spec) =>
       new PoolConnection({
         ...spec,
-        queueWhileConnecting: spec.dedicated,
         coalesceWrites,
         redisOptions: { username, password, db, tls, commandTimeout, connectTimeout },
       });

@@ -4,7 +4,7 @@
  * while the caller builds it, and can be sent to whichever server is the master at exec time.
  */
 import type { ChainableCommander } from 'ioredis';
-import { ConnectionLostError, SentinelConfigError } from '../errors.js';
+import { ConnectionLostError, classifyFailure, SentinelConfigError } from '../errors.js';
 import { checkRecordedCommand, installCommandMethods } from './command-methods.js';
 
 /** Runs a recorded batch on a pool. */
@@ -74,12 +74,10 @@ export type Batch = Omit<ChainableCommander, 'exec'> & Pick<CommandBatch, 'exec'
 export function lostBatchError(results: BatchResult): Error | undefined {
   if (!results) return undefined;
   for (const [error] of results) {
-    if (error instanceof ConnectionLostError) return error;
+    const action = error ? classifyFailure(error) : 'fail';
     // Refused before it was written (the socket had just died): the pool resends it.
-    if (error?.message.startsWith("Stream isn't writeable")) return error;
-    if (error && /aborted due to connection close|Connection is closed/i.test(error.message)) {
-      return new ConnectionLostError('pipeline', true, error.message, { cause: error });
-    }
+    if (action === 'not-sent' || error instanceof ConnectionLostError) return error ?? undefined;
+    if (action === 'lost') return new ConnectionLostError('pipeline', true, error!.message, { cause: error });
   }
   return undefined;
 }

@@ -75,3 +75,24 @@ export function isFlaggedWrite(name: string): boolean {
 
 /** Every command name ioredis has a method for (lower case), for building the pool's methods. */
 export const COMMAND_NAMES: readonly string[] = list;
+
+/** Commands that run a script: its writes before an error reply stay applied. */
+const SCRIPT_COMMANDS: ReadonlySet<string> = new Set([
+  'eval',
+  'evalsha',
+  'eval_ro',
+  'evalsha_ro',
+  'fcall',
+  'fcall_ro',
+]);
+
+/** Whether a command (lower case) runs a Lua script or function. */
+export function isScriptCommand(command: string): boolean {
+  return SCRIPT_COMMANDS.has(command);
+}
+
+/** The command name a method stands for: `getBuffer` → `get`, `call('GET', …)` → `get`. */
+export function commandOf(method: string, args: readonly unknown[]): string {
+  if (method === 'call' || method === 'callBuffer') return String(args[0] ?? '').toLowerCase();
+  return method.endsWith('Buffer') ? method.slice(0, -6) : method;
+}

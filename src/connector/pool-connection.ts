@@ -1,56 +1,26 @@
 /**
- * One ioredis connection of a pool, and the only place that knows its state:
- *
- * ```
- *   connecting --(socket up, ioredis ready)--> verifying --(ROLE as expected)--> open
- *       ^                                          |                              |
- *       +------(socket lost / role mismatch / moveOff())---------------------------+
- *   any --close()--> closed
- * ```
- *
- * The pool sends commands on it only while `open`. When the socket dies, or its stream can no
- * longer be parsed, it rejects every unanswered command with a ConnectionLostError: ioredis 6
+ * One ioredis connection of a pool, and the only place that knows its state (the diagram is in
+ * connection-state.ts). The pool sends commands on it only while `open`. When the socket dies,
+ * or its stream can no longer be parsed, it rejects every unanswered command with a ConnectionLostError: ioredis 6
  * would resend them (`autoResendUnfulfilledCommands`), applying a write twice, or, with that
  * off, leave their promises pending forever (or, on a parser error, reject them with a plain
  * Error). The pool decides what to retry.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { exists, hasFlag } from '@ioredis/commands';
-import { type Command, Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { type Redis, ReplyError } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
-import { ClosedError, CommandTimeoutError, ConnectionLostError } from '../errors.js';
+import { ClosedError, ConnectionLostError } from '../errors.js';
+import { typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
-import { type AddressResolver, connectorFor } from './pool-connector.js';
-import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import type { PoolConnectionOptions } from './connection-spec.js';
+import { type ConnectionState, checkTransition } from './connection-state.js';
+import { disconnectNow, onFatalError, reconnectNow, takeUnanswered } from './ioredis-internals.js';
+import { createClient } from './pool-connector.js';
+import { describeRole, parseRole, roleMatches, type ServerRole } from './role.js';
 
 const log = debugFor('connection');
-
-/** The states of a {@link PoolConnection}; see the diagram above. */
-export type ConnectionState = 'connecting' | 'verifying' | 'open' | 'closed';
-
-const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {
-  connecting: ['verifying', 'closed'],
-  verifying: ['open', 'connecting', 'closed'],
-  open: ['connecting', 'closed'],
-  closed: [],
-};
-
-/** How a pool connection is made. */
-export interface PoolConnectionOptions {
-  role: ExpectedRole;
-  /** Where to connect now (asked on every connect). */
-  resolve: AddressResolver;
-  /** ioredis options for data connections (credentials, db, TLS, timeouts). */
-  redisOptions: RedisOptions;
-  /** Keep commands issued while reconnecting (dedicated connections) instead of refusing them. */
-  queueWhileConnecting: boolean;
-  /** Coalesce the socket writes of one event-loop tick into one. */
-  coalesceWrites: boolean;
-  /** A label for logs: `master mymaster`. */
-  label: string;
-}
 
 /** Events of a {@link PoolConnection}. */
 export interface PoolConnectionEvents {
@@ -60,11 +30,6 @@ export interface PoolConnectionEvents {
   lost: [reason: string];
   /** ROLE did not match: discovery should look again. */
   roleMismatch: [address: Address, role: ServerRole];
-}
-
-/** Backoff between reconnects: the first at once (a switch must not wait), then growing. */
-function retryDelay(attempt: number): number {
-  return attempt <= 1 ? 0 : Math.min(10 * 2 ** attempt, 1000);
 }
 
 /** One connection that follows its role through reconnects. */
@@ -82,7 +47,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
-    const Connector = connectorFor(
+    this.redis = createClient(
       {
         resolve: async () => {
           // After a role mismatch, back off before asking again: discovery may need a moment.
@@ -98,20 +63,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
           log('%s: no address to connect to: %s', options.label, error.message);
         },
       },
-      options.redisOptions.tls,
+      options.redisOptions,
+      options.isDedicated,
     );
-    this.redis = new Redis({
-      ...options.redisOptions,
-      Connector,
-      lazyConnect: false,
-      enableReadyCheck: false,
-      enableOfflineQueue: options.queueWhileConnecting,
-      maxRetriesPerRequest: null,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: retryDelay,
-    });
     typeCommandTimeouts(this.redis, {
-      exemptBlocking: options.queueWhileConnecting,
+      isDedicated: options.isDedicated,
       where: () => this.addressLabel,
       // A shared connection whose server did not answer in time is dropped and made again (as
       // redis-py does after a socket timeout): a stream that stopped mid-reply never resumes, and
@@ -121,7 +77,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       // sign, and the pool then asks the sentinels at once.
       onTimeout: () => {
         const wasOpen = this.stateValue === 'open';
-        if (options.queueWhileConnecting) {
+        if (options.isDedicated) {
           // Only a command sent on the open connection makes it suspect; a timeout while
           // connecting is the connect's failure, handled by ioredis.
           if (wasOpen) this.hasTimedOutValue = true;
@@ -161,17 +117,12 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    * in the offline queue (dedicated connections) were never sent: they stay for the reconnect.
    */
   private failCorruptStreamsAsLost(): void {
-    const redis = this.redis;
-    const recover = redis.recoverFromFatalError;
-    redis.recoverFromFatalError = (commandError, error, flushOptions) => {
-      if (error instanceof ReplyError) {
-        recover.call(redis, commandError, error, flushOptions);
-        return;
-      }
+    onFatalError(this.redis, (error, ioredisDefault) => {
+      if (error instanceof ReplyError) return ioredisDefault();
       log('%s %s: unusable stream: %s', this.options.label, this.addressLabel, error.message);
       this.failUnanswered(error);
       this.moveOff('unusable stream');
-    };
+    });
   }
 
   /** Waits before reconnecting; close() cuts the wait short so that nothing outlives it. */
@@ -224,7 +175,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private setState(next: ConnectionState, why: string): void {
     const previous = this.stateValue;
     if (previous === next) return;
-    if (!TRANSITIONS[previous].includes(next)) throw new Error(`illegal transition ${previous} -> ${next}`);
+    checkTransition(previous, next);
     this.stateValue = next;
     log('%s %s: %s -> %s (%s)', this.options.label, this.addressLabel, previous, next, why);
   }
@@ -241,7 +192,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     // on, on database 0: a db the server does not have would silently get every write. Shared
     // connections only: a dedicated one may have been switched to another db by its borrower,
     // which ioredis restores after a reconnect and which this must not undo.
-    const db = this.options.queueWhileConnecting ? 0 : (this.options.redisOptions.db ?? 0);
+    const db = this.options.isDedicated ? 0 : (this.options.redisOptions.db ?? 0);
     let role: ServerRole;
     try {
       if (db !== 0) await this.redis.select(db);
@@ -304,13 +255,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
 
   /** Rejects every command written and not answered with a ConnectionLostError. */
   private failUnanswered(cause?: Error): void {
-    const queue = this.redis.commandQueue;
     const where = this.addressLabel;
-    while (queue.length > 0) {
-      const item = queue.shift();
-      if (!item) break;
-      const name = String((item.command as { name?: unknown }).name ?? 'command');
-      item.command.reject(
+    for (const command of takeUnanswered(this.redis)) {
+      const name = String(command.name ?? 'command');
+      command.reject(
         new ConnectionLostError(
           name,
           true,
@@ -327,19 +275,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     log('%s %s: moving off (%s)', this.options.label, this.addressLabel, why);
     if (this.stateValue !== 'connecting') this.setState('connecting', why);
     if (this.socket && !this.socket.destroyed) this.socket.destroy();
-    else if (this.redis.status === 'reconnecting') this.reconnectNow();
-  }
-
-  /**
-   * Between reconnect attempts: connect now instead of after the backoff. ioredis's pending
-   * retry timer must go too: left alone it would call connect() again later, even after the
-   * connection was closed, and bring it back to life.
-   */
-  private reconnectNow(): void {
-    const internals = this.redis as unknown as { reconnectTimeout: NodeJS.Timeout | null };
-    clearTimeout(internals.reconnectTimeout ?? undefined);
-    internals.reconnectTimeout = null;
-    this.redis.connect().catch(() => {});
+    // Between reconnect attempts: connect now instead of after the backoff.
+    else if (this.redis.status === 'reconnecting') reconnectNow(this.redis);
   }
 
   /**
@@ -351,104 +288,17 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.setState('closed', graceful ? 'quit' : 'disconnect');
     this.removeAllListeners();
     this.backoff?.resolve();
-    const hasSocket = ['connecting', 'connect', 'ready'].includes(this.redis.status);
-    const ended = new Promise<void>((resolve) =>
-      hasSocket ? this.redis.once('end', () => resolve()) : resolve(),
-    );
     if (graceful && this.redis.status === 'ready') {
+      const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
       await this.redis.quit().catch(() => this.redis.disconnect());
-    } else {
-      // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
-      // Unanswered commands fail as lost (the pool retries reads elsewhere), not with
-      // ioredis's plain "Connection is closed." when it flushes its queue.
-      this.socket?.destroy();
-      this.failUnanswered();
-      this.redis.disconnect();
+      return ended;
     }
-    // Without a socket ioredis emits no 'end', so it never fails the commands a dedicated
-    // connection queued while reconnecting: they would wait for their timeout, after quit().
-    if (!hasSocket) flushQueue(this.redis, new ClosedError(this.options.label));
-    await ended;
+    // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
+    // Unanswered commands fail as lost (the pool retries reads elsewhere), not with ioredis's
+    // plain "Connection is closed." when it flushes its queue. Commands a dedicated connection
+    // queued while reconnecting fail with ClosedError: they were never sent.
+    this.socket?.destroy();
+    this.failUnanswered();
+    await disconnectNow(this.redis, new ClosedError(this.options.label));
   }
 }
-
-/** The part of an ioredis 6 Command that its command timeout uses. */
-interface TimedCommand {
-  _commandTimeoutTimer?: NodeJS.Timeout;
-  isSettled?: boolean;
-}
-
-/** ioredis's own (private) way to fail every queued and unanswered command, as it does at 'end'. */
-function flushQueue(redis: Redis, error: Error): void {
-  (redis as unknown as { flushQueue(error: Error): void }).flushQueue(error);
-}
-
-/**
- * Commands that get no answer within `commandTimeout` reject with a CommandTimeoutError that
- * names the command and the server, not ioredis's plain `Error('Command timed out')`, and then
- * `onTimeout` runs. ioredis
- * arms the timer through `command.setTimeout(ms)`, and clears `_commandTimeoutTimer` when the
- * command settles; the replacement keeps both.
- *
- * On a dedicated connection (`exemptBlocking`), blocking commands (BLPOP, XREAD BLOCK, WAIT …)
- * are bounded by their own timeout argument instead: ioredis would reject a `BLPOP key 0` after
- * commandTimeout while the server still waits, and an element pushed later would be popped and
- * lost. A dead server still ends them: a failover or a closed socket rejects them with
- * ConnectionLostError.
- */
-function typeCommandTimeouts(
-  redis: Redis,
-  {
-    exemptBlocking,
-    where,
-    onTimeout,
-  }: { exemptBlocking: boolean; where: () => string; onTimeout: (() => void) | undefined },
-): void {
-  // One function per connection, installed on each command (ioredis calls it as a method): the
-  // command path only pays a property check and an assignment.
-  function typedTimeout(this: Command, ms: number): void {
-    const timed = this as unknown as TimedCommand;
-    if (timed._commandTimeoutTimer) return;
-    const name = this.name.toLowerCase();
-    // WAIT on a shared connection (durable writes) may take its own timeout argument first.
-    const own = name === 'wait' ? Number(this.args[1]) : 0;
-    const total = ms + (Number.isFinite(own) && own > 0 ? own : 0);
-    timed._commandTimeoutTimer = setTimeout(() => {
-      if (timed.isSettled) return;
-      // Still in ioredis's offline queue (a dedicated connection reconnecting): never sent, and
-      // (see sendCommand below) never will be; not a sign that the connection is stuck.
-      const queue = (redis as unknown as { offlineQueue: { toArray(): Array<{ command: unknown }> } })
-        .offlineQueue;
-      const wasSent = !queue.toArray().some((item) => item.command === this);
-      this.reject(new CommandTimeoutError(name, total, where(), wasSent));
-      if (wasSent) onTimeout?.();
-    }, total);
-  }
-  const untimed = () => {};
-  const sendCommand = redis.sendCommand;
-  redis.sendCommand = function (this: Redis, command, ...rest) {
-    // A command that timed out while queued offline (a dedicated connection reconnecting) was
-    // failed as maybe applied: ioredis would still send it when it flushes that queue.
-    if ((command as unknown as TimedCommand).isSettled) return command.promise;
-    command.setTimeout = exemptBlocking && isBlocking(command.name) ? untimed : typedTimeout;
-    return sendCommand.call(this, command, ...rest);
-  };
-}
-
-/** Whether a command blocks by its own timeout argument (BLPOP, XREAD BLOCK, WAIT …). */
-function isBlocking(name: string): boolean {
-  const lower = name.toLowerCase();
-  return exists(lower) && hasFlag(lower, 'blocking');
-}
-
-/** What a pool asks of the factory that builds its connections. */
-export interface ConnectionSpec {
-  role: ExpectedRole;
-  resolve: AddressResolver;
-  /** A dedicated connection keeps commands issued while it reconnects. */
-  dedicated: boolean;
-  label: string;
-}
-
-/** Builds connections for pools (the composition root owns the ioredis options). */
-export type ConnectionFactory = (spec: ConnectionSpec) => PoolConnection;

@@ -7,7 +7,7 @@
  */
 import { connect as netConnect, Socket } from 'node:net';
 import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'node:tls';
-import { AbstractConnector } from 'ioredis';
+import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
 import type { Address } from '../address.js';
 
 /** Where to connect now; rejects when no address is known (the connection retries). */
@@ -77,4 +77,28 @@ export function connectorFor(
       return socket;
     }
   };
+}
+
+/** Backoff between reconnects: the first at once (a switch must not wait), then growing. */
+function retryDelay(attempt: number): number {
+  return attempt <= 1 ? 0 : Math.min(10 * 2 ** attempt, 1000);
+}
+
+/**
+ * The ioredis client of one pool connection: dialed through `hooks`, it reconnects for ever
+ * (the pool decides when to give up), never resends an unanswered command (the connection fails
+ * them instead: resending could apply a write twice) and, unless dedicated, refuses commands
+ * while it is not connected (the pool queues them itself).
+ */
+export function createClient(hooks: ConnectorHooks, redisOptions: RedisOptions, isDedicated: boolean): Redis {
+  return new Redis({
+    ...redisOptions,
+    Connector: connectorFor(hooks, redisOptions.tls),
+    lazyConnect: false,
+    enableReadyCheck: false,
+    enableOfflineQueue: isDedicated,
+    maxRetriesPerRequest: null,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: retryDelay,
+  });
 }

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ConnectionLostError, ReplicationTimeoutError } from '../errors.js';
-import type { InvokerWrap } from '../pool/pool-base.js';
+import type { InvokerWrap } from '../pool/job.js';
 import { FollowUp } from './follow-up.js';
 
 /** How many replicas must confirm a write, and how long to wait for them. */

@@ -9,6 +9,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { describeConnectError } from '../connector/connect-error.js';
+import { disconnectNow } from '../connector/ioredis-internals.js';
 import { connectorFor } from '../connector/pool-connector.js';
 import { debugFor } from '../debug.js';
 
@@ -136,24 +137,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return this.redis.call('SENTINEL', ...args);
   }
 
-  /** Closes the connection at once (no reconnect); resolves once the socket is gone. */
-  async close(): Promise<void> {
+  /**
+   * Closes the connection at once (no reconnect); resolves once the socket is gone. Commands
+   * queued between reconnects (the subscription, questions) fail at once, not at their timeout.
+   */
+  close(): Promise<void> {
     this.removeAllListeners();
-    // Between reconnect attempts there is no socket: disconnect() only cancels the timer, and
-    // ioredis emits no 'end'. Otherwise wait for the socket to close.
-    const hasSocket = ['connecting', 'connect', 'ready'].includes(this.redis.status);
-    const ended = new Promise<void>((resolve) =>
-      hasSocket ? this.redis.once('end', () => resolve()) : resolve(),
-    );
-    this.redis.disconnect(false);
-    // Without a socket ioredis emits no 'end' and so never fails the commands queued meanwhile
-    // (the subscription, questions): they would wait for their command timeout.
-    if (!hasSocket) flushQueue(this.redis, new Error('Connection is closed.'));
-    await ended;
+    return disconnectNow(this.redis, new Error('Connection is closed.'));
   }
-}
-
-/** ioredis's own (private) way to fail every queued command, as it does at 'end'. */
-function flushQueue(redis: Redis, error: Error): void {
-  (redis as unknown as { flushQueue(error: Error): void }).flushQueue(error);
 }

@@ -6,6 +6,7 @@
  */
 import Denque from 'denque';
 import type { Redis } from 'ioredis';
+import { isLeftChanged } from '../connector/ioredis-internals.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, PoolTimeoutError, SentinelConfigError } from '../errors.js';
 
@@ -100,9 +101,12 @@ export class DedicatedConnections {
     if (!connection)
       throw new SentinelConfigError(`${this.label}: release() got a connection this pool did not lend`);
     this.lent.delete(redis);
-    const condition = redis.condition;
-    const isDirty = condition !== null && (condition.subscriber !== false || condition.select !== this.db);
-    if (this.isClosed || isDirty || connection.hasTimedOut || connection.state === 'closed') {
+    if (
+      this.isClosed ||
+      isLeftChanged(redis, this.db) ||
+      connection.hasTimedOut ||
+      connection.state === 'closed'
+    ) {
       this.count -= 1;
       void connection.close(false);
       const waiter = this.waiters.shift();

@@ -15,13 +15,15 @@
  */
 import type { Address } from '../address.js';
 import { sameAddress } from '../address.js';
-import type { CommandKind } from '../commands/command-info.js';
 import type { PoolCommands } from '../commands/pool-commands.js';
-import type { ConnectionFactory, PoolConnection } from '../connector/pool-connection.js';
-import { classifyReplyError, FailoverTimeoutError } from '../errors.js';
+import type { ConnectionFactory } from '../connector/connection-spec.js';
+import type { PoolConnection } from '../connector/pool-connection.js';
+import { FailoverTimeoutError } from '../errors.js';
 import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import { type Invoker, type InvokerWrap, PoolBase } from './pool-base.js';
+import { fallbackJob, type InvokerWrap, type Job } from './job.js';
+import { PoolBase } from './pool-base.js';
+import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
 
 /** Settings of a master pool that come from the Sentinel. */
@@ -33,7 +35,7 @@ export interface MasterPoolSettings {
   wrap?: InvokerWrap | undefined;
 }
 
-// Declaration merging: the class has every ioredis command method (installed in pool-api.ts).
+// Declaration merging: the class has every ioredis command method (installed on PoolBase).
 export interface MasterPool extends PoolCommands {}
 
 /** A pool of connections to the current master of one group. */
@@ -65,7 +67,7 @@ export class MasterPool extends PoolBase {
       this.createConnection({
         role: 'master',
         resolve: dedicated ? () => this.resolveUnlessHeld() : () => this.source.resolveMaster(),
-        dedicated,
+        isDedicated: dedicated,
         label: `master ${this.name}`,
       }),
     );
@@ -88,7 +90,7 @@ export class MasterPool extends PoolBase {
     return this.connections;
   }
 
-  protected override pick(_kind: CommandKind): PoolConnection | undefined {
+  protected override pick(): PoolConnection | undefined {
     const n = this.connections.length;
     for (let i = 0; i < n; i++) {
       const connection = this.connections[(this.turn + i) % n]!;
@@ -112,19 +114,24 @@ export class MasterPool extends PoolBase {
     return this.holdTimer !== undefined;
   }
 
-  protected override giveUp(command: string): Promise<unknown> {
+  protected override get retryRules(): RetryRules {
+    return {
+      retryWrites: this.poolOptions.retryWrites,
+      rediscoverOnReadonly: true,
+      retryLaterLimit: this.settings.failoverTimeout,
+    };
+  }
+
+  protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
+    if (refusal !== undefined) return Promise.reject(refusal);
     const cause = this.connections.find((c) => c.lastError)?.lastError;
     return Promise.reject(
       new FailoverTimeoutError(
         this.name,
-        `"${command}" waited ${this.settings.failoverTimeout} ms for a master of "${this.name}" and none was reachable${cause ? `: ${cause.message}` : ''}`,
+        `"${job.command}" waited ${this.settings.failoverTimeout} ms for a master of "${this.name}" and none was reachable${cause ? `: ${cause.message}` : ''}`,
         { cause },
       ),
     );
-  }
-
-  protected override isStaleServerError(error: unknown): boolean {
-    return classifyReplyError(error) === 'rediscover';
   }
 
   protected override onStaleServer(connection: PoolConnection): void {
@@ -190,8 +197,8 @@ export class MasterPool extends PoolBase {
     this.source.off('failoverEnded', this.onFailoverEnded);
   }
 
-  /** @internal Sends a command chosen by another pool (a replica pool falling back). */
-  dispatchFallback(command: string, kind: CommandKind, invoke: Invoker, args: unknown[]): Promise<unknown> {
-    return this.dispatch(command, kind, invoke, args);
+  /** @internal Sends a read another pool gave up on (a replica pool falling back), afresh. */
+  dispatchFallback(job: Job): Promise<unknown> {
+    return this.dispatch(fallbackJob(job));
   }
 }

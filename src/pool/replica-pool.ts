@@ -6,18 +6,21 @@
  * master (`fallbackToMaster`, as redis-py does) or fail with ReplicaNotFoundError.
  */
 import { type Address, formatAddress, sameAddress } from '../address.js';
-import { type CommandKind, isFlaggedWrite } from '../commands/command-info.js';
+import { isFlaggedWrite } from '../commands/command-info.js';
 import type { PoolCommands } from '../commands/pool-commands.js';
-import type { ConnectionFactory, PoolConnection } from '../connector/pool-connection.js';
+import type { ConnectionFactory } from '../connector/connection-spec.js';
+import type { PoolConnection } from '../connector/pool-connection.js';
 import { ReplicaNotFoundError, WriteOnReplicaError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
 import { type NormalizedPoolOptions, TIMINGS } from '../options.js';
 import { pickIndex, smoothLatency } from './balancer.js';
+import type { Invoker, Job } from './job.js';
 import type { MasterPool } from './master-pool.js';
-import { type Invoker, PoolBase, type Preference } from './pool-base.js';
+import { PoolBase } from './pool-base.js';
+import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
 
-// Declaration merging: the class has every ioredis command method (installed in pool-api.ts).
+// Declaration merging: the class has every ioredis command method (installed on PoolBase).
 export interface ReplicaPool extends PoolCommands {}
 
 /** A pool of connections to the healthy replicas of one group. */
@@ -76,7 +79,7 @@ export class ReplicaPool extends PoolBase {
       this.createConnection({
         role: 'replica',
         resolve: async () => address,
-        dedicated,
+        isDedicated: dedicated,
         label: `replica ${this.name} ${formatAddress(address)}`,
       }),
     );
@@ -114,7 +117,7 @@ export class ReplicaPool extends PoolBase {
           if (!replica) throw new ReplicaNotFoundError(this.name);
           return replica;
         },
-        dedicated: true,
+        isDedicated: true,
         label: `replica ${this.name} (dedicated)`,
       }),
     );
@@ -133,8 +136,9 @@ export class ReplicaPool extends PoolBase {
     return open;
   }
 
-  protected override pick(_kind: CommandKind, prefer?: Preference): PoolConnection | undefined {
+  protected override pick(job: Job): PoolConnection | undefined {
     const usable = this.openConnections();
+    const prefer = job.prefer;
     const preferred = prefer ? usable.filter((c) => prefer(c.redis)) : [];
     const open = preferred.length > 0 ? preferred : usable;
     if (open.length === 0) return undefined;
@@ -142,21 +146,10 @@ export class ReplicaPool extends PoolBase {
     return open[pickIndex(this.poolOptions.balance, candidates, this.turn++, Math.random())];
   }
 
-  protected override dispatch(
-    command: string,
-    kind: CommandKind,
-    invoke: Invoker,
-    args: unknown[],
-    prefer?: Preference,
-  ): Promise<unknown> {
-    if (this.isDiscovered && this.members.size === 0) return this.giveUp(command, args, invoke);
-    return super.dispatch(
-      command,
-      kind,
-      this.poolOptions.balance === 'least-latency' ? this.timed(invoke) : invoke,
-      args,
-      prefer,
-    );
+  protected override dispatch(job: Job): Promise<unknown> {
+    if (this.isDiscovered && this.members.size === 0) return this.giveUp(job);
+    if (this.poolOptions.balance !== 'least-latency') return super.dispatch(job);
+    return super.dispatch({ ...job, invoke: this.timed(job.invoke) });
   }
 
   /** Measures each read's round trip for least-latency balancing. */
@@ -180,36 +173,30 @@ export class ReplicaPool extends PoolBase {
     return TIMINGS.replicaWait;
   }
 
-  protected override giveUp(command: string, args: unknown[], invoke: Invoker): Promise<unknown> {
-    if (this.poolOptions.fallbackToMaster && !this.isClosed) {
-      return this.master().dispatchFallback(command, 'read', invoke, args);
-    }
+  protected override get retryRules(): RetryRules {
+    // A script that writes gets the replica's READONLY error as it is.
+    return {
+      retryWrites: this.poolOptions.retryWrites,
+      rediscoverOnReadonly: false,
+      retryLaterLimit: this.waitLimit,
+    };
+  }
+
+  /**
+   * No replica became usable in time, or one kept refusing (`refusal`: still LOADING or
+   * MASTERDOWN after a failover): the master answers instead (`fallbackToMaster`).
+   */
+  protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
+    if (this.poolOptions.fallbackToMaster && !this.isClosed) return this.master().dispatchFallback(job);
+    if (refusal !== undefined) return Promise.reject(refusal);
     const cause = [...this.members.values()].flat().find((c) => c.lastError)?.lastError;
     return Promise.reject(
       new ReplicaNotFoundError(
         this.name,
-        `No healthy replica of "${this.name}" for "${command}"${cause ? `: ${cause.message}` : ''}`,
+        `No healthy replica of "${this.name}" for "${job.command}"${cause ? `: ${cause.message}` : ''}`,
         { cause },
       ),
     );
-  }
-
-  protected override retryLaterExhausted(
-    error: unknown,
-    command: string,
-    args: unknown[],
-    invoke: Invoker,
-  ): Promise<unknown> {
-    // A replica still LOADING or MASTERDOWN after a failover: the master can answer instead.
-    if (this.poolOptions.fallbackToMaster && !this.isClosed) {
-      return this.master().dispatchFallback(command, 'read', invoke, args);
-    }
-    return Promise.reject(error);
-  }
-
-  protected override isStaleServerError(): boolean {
-    // A script that writes gets the replica's READONLY error as it is.
-    return false;
   }
 
   protected override onStaleServer(): void {}

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyCommand, isFlaggedWrite } from '../../src/commands/command-info.js';
+import { classifyCommand, commandOf, isFlaggedWrite } from '../../src/commands/command-info.js';
 import { commandMethodNames } from '../../src/commands/command-methods.js';
 import { describeRole, parseRole, roleMatches } from '../../src/connector/role.js';
 import { pickIndex, smoothLatency } from '../../src/pool/balancer.js';
 import { MasterPool } from '../../src/pool/master-pool.js';
-import { commandOf, PoolBase } from '../../src/pool/pool-base.js';
+import { PoolBase } from '../../src/pool/pool-base.js';
 import { ReplicaPool } from '../../src/pool/replica-pool.js';
 
 describe('command classification', () => {

@@ -1,0 +1,208 @@
+/**
+ * Every use of an ioredis member that is not public API. Nothing else in this library reaches
+ * into ioredis: a release that renames or removes one of these fails {@link checkIoredisInternals}
+ * when the first `Sentinel` is made (and this module's tests in CI), not silently in production.
+ *
+ * What each is for:
+ * - `commandQueue`: commands written and not answered. A lost socket fails them as maybe applied
+ *   (ioredis would resend them, or never settle them with resending off).
+ * - `offlineQueue`: commands issued while a dedicated connection reconnects: never sent yet.
+ * - `flushQueue(error)`: fails every queued command, as ioredis does itself at 'end'.
+ * - `recoverFromFatalError`: how ioredis reports a stream it cannot parse.
+ * - `reconnectTimeout`: the pending reconnect timer, cancelled to reconnect at once.
+ * - `condition`: the database and subscriber mode a dedicated connection was left in.
+ * - `sendCommand` and `Command#setTimeout` / `_commandTimeoutTimer` / `isSettled`: typed command
+ *   timeouts that know whether the command was ever sent.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Command, Redis } from 'ioredis';
+import { IoredisInternalsError } from '../errors.js';
+
+/** A command ioredis holds in one of its queues. */
+interface QueuedCommand {
+  command: Command;
+}
+
+/** The private members of an ioredis `Redis` this library relies on. */
+interface RedisInternals {
+  commandQueue: { length: number; shift(): QueuedCommand | undefined };
+  offlineQueue: { toArray(): QueuedCommand[] };
+  flushQueue(error: Error): void;
+  recoverFromFatalError(commandError: Error, error: Error, options: unknown): void;
+  reconnectTimeout: NodeJS.Timeout | null;
+}
+
+/** The private members of an ioredis `Command` its timeout uses. */
+interface CommandInternals {
+  _commandTimeoutTimer?: NodeJS.Timeout;
+  isSettled?: boolean;
+}
+
+function internals(redis: Redis): RedisInternals {
+  return redis as unknown as RedisInternals;
+}
+
+/**
+ * Takes every command written on the connection and not yet answered out of ioredis's hands,
+ * oldest first. They are the caller's to settle.
+ */
+export function takeUnanswered(redis: Redis): Command[] {
+  const queue = internals(redis).commandQueue;
+  const taken: Command[] = [];
+  for (let item = queue.shift(); item; item = queue.shift()) taken.push(item.command);
+  return taken;
+}
+
+/** Whether `command` still waits in the offline queue (issued while reconnecting: never sent). */
+export function isQueuedOffline(redis: Redis, command: Command): boolean {
+  return internals(redis)
+    .offlineQueue.toArray()
+    .some((item) => item.command === command);
+}
+
+/**
+ * Whether a connection was left as a fresh one would not be: subscribed, or on a database other
+ * than `db` (ioredis tracks both in `condition`, and restores them after a reconnect).
+ */
+export function isLeftChanged(redis: Redis, db: number): boolean {
+  // Set by ioredis on its first connect (so not checked at startup: the tests cover it).
+  const condition = (redis as unknown as { condition?: { select: number; subscriber: unknown } | null })
+    .condition;
+  return condition != null && (condition.subscriber !== false || condition.select !== db);
+}
+
+/** Fails every command ioredis holds, sent or not, with `error`. */
+export function flushQueue(redis: Redis, error: Error): void {
+  internals(redis).flushQueue(error);
+}
+
+/**
+ * Routes ioredis's fatal stream errors to `handle`; ReplyErrors (a refused handshake) keep
+ * ioredis's own handling, passed in as `ioredisDefault`.
+ */
+export function onFatalError(redis: Redis, handle: (error: Error, ioredisDefault: () => void) => void): void {
+  const own = internals(redis);
+  const recover = own.recoverFromFatalError;
+  own.recoverFromFatalError = (commandError, error, options) =>
+    handle(error, () => recover.call(redis, commandError, error, options));
+}
+
+/**
+ * Connects now instead of after ioredis's backoff. Its pending retry timer must go too: left
+ * alone it would call connect() again later, even after the connection was closed.
+ */
+export function reconnectNow(redis: Redis): void {
+  const own = internals(redis);
+  clearTimeout(own.reconnectTimeout ?? undefined);
+  own.reconnectTimeout = null;
+  redis.connect().catch(() => {});
+}
+
+/**
+ * Closes an ioredis client at once and resolves once its socket is gone. Between reconnect
+ * attempts there is no socket: ioredis then emits no 'end' and never fails the commands queued
+ * meanwhile, so they are failed here with `queuedError` rather than wait for their timeout.
+ */
+export function disconnectNow(redis: Redis, queuedError: Error): Promise<void> {
+  const hasSocket = ['connecting', 'connect', 'ready'].includes(redis.status);
+  const ended = new Promise<void>((resolve) => (hasSocket ? redis.once('end', () => resolve()) : resolve()));
+  redis.disconnect(false);
+  if (!hasSocket) flushQueue(redis, queuedError);
+  return ended;
+}
+
+/** How a command's timeout is armed: ioredis calls it as `command.setTimeout(ms)`. */
+export type CommandTimeout = (this: Command, ms: number) => void;
+
+/**
+ * Replaces how ioredis arms each command's timeout on `redis`: `timeoutFor(command)` returns the
+ * function to install as `command.setTimeout`, or undefined to keep ioredis's own. A command
+ * that already settled (it timed out while queued offline) is never sent.
+ */
+export function interceptCommandTimeouts(
+  redis: Redis,
+  timeoutFor: (command: Command) => CommandTimeout | undefined,
+): void {
+  const sendCommand = redis.sendCommand;
+  redis.sendCommand = function (this: Redis, command, ...rest) {
+    if (isSettled(command)) return command.promise;
+    const timeout = timeoutFor(command);
+    if (timeout) command.setTimeout = timeout;
+    return sendCommand.call(this, command, ...rest);
+  };
+}
+
+/** Whether a command already settled (answered, failed or timed out). */
+export function isSettled(command: Command): boolean {
+  return (command as unknown as CommandInternals).isSettled === true;
+}
+
+/** Arms a command's timer once, where ioredis clears it when the command settles. */
+export function armCommandTimer(command: Command, ms: number, onExpiry: () => void): void {
+  const own = command as unknown as CommandInternals;
+  if (own._commandTimeoutTimer) return;
+  own._commandTimeoutTimer = setTimeout(onExpiry, ms);
+}
+
+/**
+ * The installed ioredis version, as the application resolves it from its working directory (for
+ * error messages; `import.meta` is not available to the CommonJS build).
+ */
+export function ioredisVersion(): string {
+  try {
+    const require = createRequire(join(process.cwd(), 'package.json'));
+    return String((require('ioredis/package.json') as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+let isChecked = false;
+
+/**
+ * Checks once per process that every internal above exists, on a client that never connects.
+ * @throws IoredisInternalsError naming the missing member and the ioredis version.
+ */
+export function checkIoredisInternals(): void {
+  if (isChecked) return;
+  const redis = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+  try {
+    const missing = missingInternals(redis);
+    if (missing.length > 0) throw new IoredisInternalsError(ioredisVersion(), missing);
+    isChecked = true;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The names of the internals `redis` lacks (pure inspection, exported for tests). */
+export function missingInternals(redis: Redis): string[] {
+  const own = redis as unknown as Record<string, unknown>;
+  const missing: string[] = [];
+  const queue = own.commandQueue as { shift?: unknown } | undefined;
+  if (typeof queue?.shift !== 'function') missing.push('Redis#commandQueue');
+  const offline = own.offlineQueue as { toArray?: unknown } | undefined;
+  if (typeof offline?.toArray !== 'function') missing.push('Redis#offlineQueue');
+  if (typeof own.flushQueue !== 'function') missing.push('Redis#flushQueue');
+  if (typeof own.recoverFromFatalError !== 'function') missing.push('Redis#recoverFromFatalError');
+  if (!('reconnectTimeout' in own)) missing.push('Redis#reconnectTimeout');
+  if (typeof own.sendCommand !== 'function') missing.push('Redis#sendCommand');
+  return [...missing, ...missingCommandInternals()];
+}
+
+/** The `Command` members a typed timeout relies on, checked on a command that is never sent. */
+function missingCommandInternals(): string[] {
+  const command = new Command('ping');
+  const own = command as unknown as CommandInternals;
+  const missing: string[] = [];
+  if (own.isSettled !== false) missing.push('Command#isSettled');
+  if (typeof command.setTimeout !== 'function') missing.push('Command#setTimeout');
+  else {
+    // ioredis's own setTimeout must arm `_commandTimeoutTimer`, which it clears on settling.
+    command.setTimeout(60_000);
+    if (own._commandTimeoutTimer === undefined) missing.push('Command#_commandTimeoutTimer');
+    clearTimeout(own._commandTimeoutTimer);
+  }
+  return missing;
+}

@@ -1,0 +1,77 @@
+/**
+ * A `Job`: one command (or recorded batch) on its way through a pool, carried as one value from
+ * the first send through every retry, with what its retries need to know.
+ */
+import type { Redis } from 'ioredis';
+import type { PoolConnection } from '../connector/pool-connection.js';
+
+/** Runs the command on one ioredis connection. */
+export type Invoker = (redis: Redis, connection: PoolConnection) => Promise<unknown>;
+
+/** Which open connections to try first. */
+export type Preference = (redis: Redis) => boolean;
+
+/** Whether a job may write (a pool never runs a command that needs a dedicated connection). */
+export type JobKind = 'read' | 'write';
+
+/**
+ * Wraps the invoker of one command or batch, to send follow-up commands on the same connection
+ * (ROLE for read-your-writes, WAIT for durable writes). `kind` says whether it may write.
+ */
+export interface InvokerWrap {
+  (invoke: Invoker, kind: JobKind): Invoker;
+  /** Prefer connections for which this holds (a replica known to be caught up), if any is open. */
+  prefer?: Preference | undefined;
+}
+
+/** One command or batch a pool is running. */
+export interface Job {
+  /** The command name, lower case (`multi`/`pipeline` for batches): for messages and logs. */
+  readonly command: string;
+  readonly kind: JobKind;
+  readonly invoke: Invoker;
+  /**
+   * False for scripts: a script may have written before it returned an error such as BUSY or
+   * NOREPLICAS, and Redis does not undo that, so it is never resent after one.
+   */
+  readonly isResendable: boolean;
+  /** Connections to try first, if any is open. */
+  readonly prefer: Preference | undefined;
+  /** Sends so far that failed without an answer (lost connection, stale server). */
+  attempts: number;
+  /** When the server first refused it for now (NOREPLICAS, LOADING …), if it did. */
+  refusedSince: number | undefined;
+  /** Resends after such refusals so far. */
+  refusedCount: number;
+}
+
+/** A job that has not been sent yet. */
+export function newJob(
+  command: string,
+  kind: JobKind,
+  invoke: Invoker,
+  isResendable: boolean,
+  prefer?: Preference,
+): Job {
+  return {
+    command,
+    kind,
+    invoke,
+    isResendable,
+    prefer,
+    attempts: 0,
+    refusedSince: undefined,
+    refusedCount: 0,
+  };
+}
+
+/** The same read, started afresh on another pool (a replica pool falling back to the master). */
+export function fallbackJob(job: Job): Job {
+  return newJob(job.command, 'read', job.invoke, job.isResendable);
+}
+
+/** Calls a command method of ioredis by name (`get`, `getBuffer`, `call`, …). */
+export function invokerFor(method: string, args: unknown[]): Invoker {
+  return (redis) =>
+    (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+}

@@ -1,0 +1,86 @@
+/**
+ * Jobs waiting for a usable connection, first in, first out, each with a deadline. One timer,
+ * armed for the oldest job only, hands jobs past their deadline to `expire` (which fails them or
+ * sends them elsewhere); the pool drains the queue whenever a connection may have become usable.
+ */
+import Denque from 'denque';
+import type { Job } from './job.js';
+
+interface Waiting {
+  job: Job;
+  deadline: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** A FIFO of jobs with deadlines. */
+export class WaitQueue {
+  private readonly waiting = new Denque<Waiting>();
+  private timer: NodeJS.Timeout | undefined;
+
+  /** @param expire - settles a job that waited past its deadline. */
+  constructor(private readonly expire: (job: Job) => Promise<unknown>) {}
+
+  /** How many jobs wait. */
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  /** Queues `job` for at most `waitMs`; settles with its outcome. */
+  add(job: Job, waitMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ job, deadline: Date.now() + waitMs, resolve, reject });
+      this.arm();
+    });
+  }
+
+  /**
+   * Sends jobs from the front while `send` takes them: it returns the job's outcome, or
+   * undefined when it cannot send that job now (which stops the drain: order is kept).
+   */
+  drain(send: (job: Job) => Promise<unknown> | undefined): void {
+    while (this.waiting.length > 0) {
+      const head = this.waiting.peekFront()!;
+      const outcome = send(head.job);
+      if (!outcome) break;
+      this.waiting.shift();
+      outcome.then(head.resolve, head.reject);
+    }
+    if (this.waiting.length === 0) this.disarm();
+  }
+
+  /** Hands every job to `expire` now (nothing will become usable soon). */
+  expireAll(): void {
+    this.disarm();
+    while (this.waiting.length > 0) this.expireHead();
+  }
+
+  /** Fails every job with `error` (the pool is closing). */
+  failAll(error: Error): void {
+    this.disarm();
+    while (this.waiting.length > 0) this.waiting.shift()!.reject(error);
+  }
+
+  private expireHead(): void {
+    const head = this.waiting.shift()!;
+    this.expire(head.job).then(head.resolve, head.reject);
+  }
+
+  private arm(): void {
+    if (this.timer || this.waiting.length === 0) return;
+    const head = this.waiting.peekFront()!;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, head.deadline - Date.now()));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    while (this.waiting.length > 0 && this.waiting.peekFront()!.deadline <= now) this.expireHead();
+    this.arm();
+  }
+}

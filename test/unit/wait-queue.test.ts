@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Job, newJob } from '../../src/pool/job.js';
+import { WaitQueue } from '../../src/pool/wait-queue.js';
+
+const jobNamed = (command: string): Job => newJob(command, 'read', async () => command, true);
+
+describe('WaitQueue', () => {
+  it('sends in order while the sender takes jobs, and keeps the rest', async () => {
+    const queue = new WaitQueue(() => Promise.reject(new Error('expired')));
+    const outcomes = ['a', 'b', 'c'].map((name) => queue.add(jobNamed(name), 60_000));
+    let capacity = 2;
+    queue.drain((job) => (capacity-- > 0 ? Promise.resolve(`sent ${job.command}`) : undefined));
+    assert.deepEqual(await Promise.all(outcomes.slice(0, 2)), ['sent a', 'sent b']);
+    assert.equal(queue.length, 1);
+    queue.drain((job) => Promise.resolve(`sent ${job.command}`));
+    assert.equal(await outcomes[2], 'sent c');
+    assert.equal(queue.length, 0);
+  });
+
+  it('hands a job past its deadline to expire, and only that one', async () => {
+    const expired: string[] = [];
+    const queue = new WaitQueue((job) => {
+      expired.push(job.command);
+      return Promise.resolve(`expired ${job.command}`);
+    });
+    const soon = queue.add(jobNamed('soon'), 0);
+    const later = queue.add(jobNamed('later'), 60_000);
+    assert.equal(await soon, 'expired soon');
+    assert.deepEqual(expired, ['soon']);
+    assert.equal(queue.length, 1);
+    queue.failAll(new Error('closing'));
+    await assert.rejects(later, /closing/);
+  });
+
+  it('expires every job at once on expireAll, leaving no timer', async () => {
+    const queue = new WaitQueue((job) => Promise.resolve(job.command));
+    const outcomes = ['x', 'y'].map((name) => queue.add(jobNamed(name), 60_000));
+    queue.expireAll();
+    assert.deepEqual(await Promise.all(outcomes), ['x', 'y']);
+    assert.equal(queue.length, 0);
+  });
+});
