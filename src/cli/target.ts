@@ -12,7 +12,7 @@ import type { OptionSpec } from './args.js';
 import { parseInteger, UsageError } from './args.js';
 
 /** The options `status` and `watch` share. */
-export const TARGET_OPTIONS = {
+const TARGET_OPTIONS = {
   sentinels: {
     type: 'string',
     placeholder: 'h:p,h:p',
@@ -41,6 +41,11 @@ export const TARGET_OPTIONS = {
     description: 'TLS to sentinels and data nodes (CAs: the system ones, or NODE_EXTRA_CA_CERTS)',
   },
 } as const satisfies Record<string, OptionSpec>;
+
+/** The options of a command about the user's sentinels: {@link TARGET_OPTIONS}, `--name`, `--json`. */
+export function targetCommandOptions<const Name extends OptionSpec>(name: Name, jsonDescription: string) {
+  return { ...TARGET_OPTIONS, name, json: { type: 'boolean', description: jsonDescription } } as const;
+}
 
 /** Where to connect and how to authenticate. */
 export interface Target {

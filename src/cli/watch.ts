@@ -9,7 +9,7 @@ import { type CommandSpec, parseArgs } from './args.js';
 import { waitForInterrupt } from './interrupt.js';
 import { describeError, formatClock, type Io, type Painter, painterFor, writeLine } from './output.js';
 import { HELLO_CHANNEL, masterNameOf, toneOf } from './sentinel-messages.js';
-import { clientOptions, TARGET_OPTIONS, type Target, targetFrom } from './target.js';
+import { clientOptions, type Target, targetCommandOptions, targetFrom } from './target.js';
 import { EventMerger, type MergedEvent } from './watch-events.js';
 
 /** Sentinels publish the same event up to ~1 s apart (the failover leader last). */
@@ -19,11 +19,10 @@ const DEDUP_MS = 5000;
 /** Reconnect backoff of a subscriber whose sentinel went away. */
 const MAX_RECONNECT_DELAY_MS = 2000;
 
-const OPTIONS = {
-  ...TARGET_OPTIONS,
-  name: { type: 'string', placeholder: 'name', description: 'Only events about this master group' },
-  json: { type: 'boolean', description: 'One JSON object per event (NDJSON) instead of text' },
-} as const;
+const OPTIONS = targetCommandOptions(
+  { type: 'string', placeholder: 'name', description: 'Only events about this master group' },
+  'One JSON object per event (NDJSON) instead of text',
+);
 
 export const WATCH_SPEC = {
   name: 'watch',
