@@ -6,10 +6,13 @@
  * Passwords go to ioredis and nowhere else: never into output, errors or JSON.
  */
 import type { RedisOptions } from 'ioredis';
-import { type Address, Sentinel, SentinelConfigError } from '../index.js';
+import { type Address, DEFAULT_SENTINEL_PORT, Sentinel, SentinelConfigError } from '../index.js';
 import { shortLivedClientOptions } from '../testing/kit-client.js';
 import type { OptionSpec } from './args.js';
 import { parseInteger, UsageError } from './args.js';
+
+/** Connect and command timeout of the CLI's clients, unless --timeout says otherwise. */
+export const CLIENT_TIMEOUT_MS = 2000;
 
 /** The options `status` and `watch` share. */
 const TARGET_OPTIONS = {
@@ -17,7 +20,7 @@ const TARGET_OPTIONS = {
     type: 'string',
     placeholder: 'h:p,h:p',
     required: true,
-    description: 'Sentinel addresses, comma-separated (port defaults to 26379; IPv6 as [::1]:26379)',
+    description: `Sentinel addresses, comma-separated (port defaults to ${DEFAULT_SENTINEL_PORT}; IPv6 as [::1]:26379)`,
   },
   password: {
     type: 'string',
@@ -34,7 +37,7 @@ const TARGET_OPTIONS = {
   timeout: {
     type: 'string',
     placeholder: 'ms',
-    description: 'Connect and command timeout of every connection, in ms (default 2000)',
+    description: `Connect and command timeout of every connection, in ms (default ${CLIENT_TIMEOUT_MS})`,
   },
   tls: {
     type: 'boolean',
@@ -118,9 +121,6 @@ export function targetFrom(
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
-
-/** Connect and command timeout of the CLI's clients, unless --timeout says otherwise. */
-export const CLIENT_TIMEOUT_MS = 2000;
 
 /**
  * ioredis options for one of our clients of `address`: the testing kit's short-lived client
