@@ -58,16 +58,17 @@ export function isAllowedAddress(
   onError?: PolicyErrorHandler,
 ): boolean {
   if (allowed === undefined) return true;
-  const full = formatAddress(address);
-  if (typeof allowed === 'function') {
-    try {
-      return allowed({ ...address }) === true;
-    } catch (error) {
-      onError?.(new SentinelConfigError(`allowedHosts threw for ${full}: refused`, { cause: error }));
-      return false;
-    }
+  if (typeof allowed !== 'function') {
+    const full = formatAddress(address);
+    return allowed.some((entry) => entry === address.host || entry === full);
   }
-  return allowed.some((entry) => entry === address.host || entry === full);
+  try {
+    return allowed({ ...address }) === true;
+  } catch (error) {
+    const full = formatAddress(address);
+    onError?.(new SentinelConfigError(`allowedHosts threw for ${full}: refused`, { cause: error }));
+    return false;
+  }
 }
 
 /** Runs a check whose message should name the option it came from. */

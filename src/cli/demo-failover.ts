@@ -4,13 +4,13 @@
  * when the client moved, when its first write landed on the new master, throughput around it,
  * errors by kind, and acknowledged writes missing from the new master afterwards.
  */
+import { formatAddress } from '../address.js';
 import type { MasterPool, Sentinel } from '../index.js';
 import { eventually, type LocalTopology, type NodeAddress } from '../testing/index.js';
 import { SteadyLoad } from './demo-load.js';
 import type { FailoverWitness, HeardMessage } from './demo-timeline.js';
 import { formatOffset } from './output.js';
 import type { Progress } from './progress.js';
-import { formatAddress } from './target.js';
 
 /** Durable writes for the SIGKILL: acknowledged only once a replica has them. */
 export const DURABLE = { replicas: 1, timeoutMs: 100 } as const;

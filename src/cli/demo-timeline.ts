@@ -5,10 +5,12 @@
  * put Sentinel, the client and the first acknowledged write side by side.
  */
 import { Redis } from 'ioredis';
+import { formatAddress } from '../address.js';
 import type { MasterChangedEvent, Sentinel } from '../index.js';
 import type { NodeAddress } from '../testing/index.js';
+import { shortLivedClientOptions } from '../testing/kit-client.js';
 import { HELLO_CHANNEL, masterNameOf } from './sentinel-messages.js';
-import { clientOptions, formatAddress } from './target.js';
+import { CLIENT_TIMEOUT_MS } from './target.js';
 
 /** One message a sentinel published. */
 export interface HeardMessage {
@@ -46,7 +48,7 @@ export class FailoverWitness {
     const subscribers = sentinels.map(
       (address) =>
         new Redis(
-          clientOptions(address, { username: undefined, password: undefined }, false, {
+          shortLivedClientOptions(address, {}, CLIENT_TIMEOUT_MS, {
             retryStrategy: (times) => Math.min(50 * times, 500),
             autoResubscribe: true,
           }),

@@ -4,6 +4,7 @@
  * failovers under load with a timeline. Everything it starts, it stops: at the end, on error
  * and on Ctrl-C (`--keep` leaves the topology running until Ctrl-C).
  */
+import { formatAddress } from '../address.js';
 import { Sentinel } from '../index.js';
 import { LocalTopology, type NodeAddress } from '../testing/index.js';
 import { type CommandSpec, parseArgs } from './args.js';
@@ -22,7 +23,6 @@ import { FailoverWitness } from './demo-timeline.js';
 import { INTERRUPTED_EXIT_CODE, type Interrupt, waitForInterrupt } from './interrupt.js';
 import { describeError, type Io, type Painter, painterFor, writeJson, writeLine } from './output.js';
 import { Progress } from './progress.js';
-import { formatAddress } from './target.js';
 
 const OPTIONS = {
   json: { type: 'boolean', description: 'Print one JSON summary object (progress still goes to stderr)' },

@@ -42,8 +42,3 @@ export function pairsToObject(reply: unknown): Record<string, string> {
 export function flagsOf(value: string | undefined): string[] {
   return value ? value.split(',').filter((f) => f !== '') : [];
 }
-
-/** Whether Sentinel's flags say the instance is down or unreachable. */
-export function isDownFlags(flags: readonly string[]): boolean {
-  return flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected');
-}

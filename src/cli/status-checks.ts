@@ -4,7 +4,8 @@
  * 1 warnings, 2 nothing to report on (no sentinel answered, or none knows the group).
  */
 
-import { flagsOf, isDownFlags } from './sentinel-messages.js';
+import { hasDownFlag } from '../topology.js';
+import { flagsOf } from './sentinel-messages.js';
 import type { MasterProbe, SentinelView } from './status-gather.js';
 import {
   type Finding,
@@ -49,7 +50,7 @@ function checkMaster(
 ): void {
   const address = masterAddressOf(reference)!;
   const flags = flagsOf(reference.master?.flags);
-  if (isDownFlags(flags)) {
+  if (hasDownFlag(flags)) {
     warn(
       'master-down',
       `master ${address} is down for sentinel ${reference.address} (flags ${flags.join(',')})`,
@@ -82,7 +83,7 @@ function checkReplicas(
   if (replicas.length === 0)
     warn('no-replicas', `"${name}" has no replica: a failover has nothing to promote`);
   for (const replica of replicas) {
-    if (isDownFlags(replica.flags)) {
+    if (hasDownFlag(replica.flags)) {
       warn('replica-down', `replica ${replica.address} is down (flags ${replica.flags.join(',')})`);
     } else if (replica.masterLinkStatus !== undefined && replica.masterLinkStatus !== 'ok') {
       warn(
@@ -108,7 +109,7 @@ function checkQuorum(
   warn: Warn,
 ): NonNullable<StatusReport['quorum']> {
   for (const s of sentinels) {
-    if (!s.isNamed && isDownFlags(s.flags)) {
+    if (!s.isNamed && hasDownFlag(s.flags)) {
       warn(
         'sentinel-down',
         `sentinel ${s.address} is down for ${reference.address} (flags ${s.flags.join(',')})`,

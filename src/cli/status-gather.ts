@@ -5,10 +5,11 @@
  * and other sentinels are described from what those say.
  */
 import { Redis } from 'ioredis';
+import { formatAddress } from '../address.js';
 import type { Address } from '../index.js';
 import { describeError } from './output.js';
 import { pairsToObject } from './sentinel-messages.js';
-import { type Credentials, clientOptions, formatAddress, type Target } from './target.js';
+import { type Credentials, clientOptions, type Target } from './target.js';
 
 /** What one named sentinel said about the group. */
 export interface SentinelView {
@@ -46,7 +47,7 @@ async function withClient<T>(
   target: Target,
   fn: (client: Redis) => Promise<T>,
 ): Promise<T> {
-  const client = new Redis(clientOptions(address, auth, target.tls, {}, target.timeoutMs));
+  const client = new Redis(clientOptions(target, address, auth));
   let lastError: unknown;
   client.on('error', (error: unknown) => {
     lastError = error; // ioredis rejects connect() with "Connection is closed."; this says why

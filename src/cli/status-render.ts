@@ -2,8 +2,9 @@
  * `status` as text: the master, its replicas, the sentinels, the quorum, then the warnings.
  * Colour is decoration only; the words say everything.
  */
+
+import { hasDownFlag } from '../topology.js';
 import { formatBytes, type Painter } from './output.js';
-import { isDownFlags } from './sentinel-messages.js';
 import type { ReplicaReport, SentinelReport, StatusReport } from './status-report.js';
 
 function table(rows: string[][]): string[] {
@@ -25,7 +26,7 @@ const visible = (text: string) => text.replace(ANSI, '');
 const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - visible(text).length));
 
 function replicaRow(replica: ReplicaReport, paint: Painter): string[] {
-  const isDown = isDownFlags(replica.flags) || (replica.masterLinkStatus ?? 'ok') !== 'ok';
+  const isDown = hasDownFlag(replica.flags) || (replica.masterLinkStatus ?? 'ok') !== 'ok';
   const link = replica.masterLinkStatus ?? '?';
   return [
     replica.address,
@@ -39,7 +40,7 @@ function replicaRow(replica: ReplicaReport, paint: Painter): string[] {
 
 function sentinelRow(sentinel: SentinelReport, paint: Painter): string[] {
   if (!sentinel.isNamed) {
-    const isDown = isDownFlags(sentinel.flags);
+    const isDown = hasDownFlag(sentinel.flags);
     return [
       sentinel.address,
       isDown ? paint.red('down') : paint.dim('listed'),

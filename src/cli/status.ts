@@ -8,18 +8,17 @@ import { analyzeStatus, LAG_WARNING_BYTES } from './status-checks.js';
 import { askSentinel, probeMaster } from './status-gather.js';
 import { renderStatus } from './status-render.js';
 import { masterAddressOf, referenceView } from './status-report.js';
-import { TARGET_OPTIONS, targetFrom } from './target.js';
+import { targetCommandOptions, targetFrom } from './target.js';
 
-const OPTIONS = {
-  ...TARGET_OPTIONS,
-  name: {
+const OPTIONS = targetCommandOptions(
+  {
     type: 'string',
     placeholder: 'name',
     required: true,
     description: 'The master group name, as in "sentinel monitor <name> …"',
   },
-  json: { type: 'boolean', description: 'Print one JSON object instead of text' },
-} as const;
+  'Print one JSON object instead of text',
+);
 
 export const STATUS_SPEC = {
   name: 'status',

@@ -1,21 +1,26 @@
 /**
  * What `status` and `watch` connect to: the sentinels the user names (parsed by the library's
  * own address rules, through the public `Sentinel` constructor, which connects to nothing), the
- * master group name, credentials and TLS, and the ioredis options of our short-lived clients.
+ * master group name, credentials and TLS, and the ioredis options of our short-lived clients
+ * (the testing kit's, which the CLI shares).
  * Passwords go to ioredis and nowhere else: never into output, errors or JSON.
  */
 import type { RedisOptions } from 'ioredis';
-import { type Address, Sentinel, SentinelConfigError } from '../index.js';
+import { type Address, DEFAULT_SENTINEL_PORT, Sentinel, SentinelConfigError } from '../index.js';
+import { shortLivedClientOptions } from '../testing/kit-client.js';
 import type { OptionSpec } from './args.js';
 import { parseInteger, UsageError } from './args.js';
 
+/** Connect and command timeout of the CLI's clients, unless --timeout says otherwise. */
+export const CLIENT_TIMEOUT_MS = 2000;
+
 /** The options `status` and `watch` share. */
-export const TARGET_OPTIONS = {
+const TARGET_OPTIONS = {
   sentinels: {
     type: 'string',
     placeholder: 'h:p,h:p',
     required: true,
-    description: 'Sentinel addresses, comma-separated (port defaults to 26379; IPv6 as [::1]:26379)',
+    description: `Sentinel addresses, comma-separated (port defaults to ${DEFAULT_SENTINEL_PORT}; IPv6 as [::1]:26379)`,
   },
   password: {
     type: 'string',
@@ -32,13 +37,18 @@ export const TARGET_OPTIONS = {
   timeout: {
     type: 'string',
     placeholder: 'ms',
-    description: 'Connect and command timeout of every connection, in ms (default 2000)',
+    description: `Connect and command timeout of every connection, in ms (default ${CLIENT_TIMEOUT_MS})`,
   },
   tls: {
     type: 'boolean',
     description: 'TLS to sentinels and data nodes (CAs: the system ones, or NODE_EXTRA_CA_CERTS)',
   },
 } as const satisfies Record<string, OptionSpec>;
+
+/** The options of a command about the user's sentinels: {@link TARGET_OPTIONS}, `--name`, `--json`. */
+export function targetCommandOptions<const Name extends OptionSpec>(name: Name, jsonDescription: string) {
+  return { ...TARGET_OPTIONS, name, json: { type: 'boolean', description: jsonDescription } } as const;
+}
 
 /** Where to connect and how to authenticate. */
 export interface Target {
@@ -112,40 +122,17 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** `host:port`, with brackets for IPv6. */
-export function formatAddress(address: Address): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
-
-/** Connect and command timeout of the CLI's clients, unless --timeout says otherwise. */
-export const CLIENT_TIMEOUT_MS = 2000;
-
 /**
- * ioredis options for one of our clients: RESP2 (plain replies, what `redis-cli` shows), one
- * connection attempt unless `retryStrategy` is given, every command bounded.
+ * ioredis options for one of our clients of `address`: the testing kit's short-lived client
+ * (RESP2, one connection attempt unless `overrides` give a `retryStrategy`, every command
+ * bounded by the target's timeout), with TLS when the target has it.
  */
 export function clientOptions(
+  target: Pick<Target, 'tls' | 'timeoutMs'>,
   address: Address,
   auth: Credentials,
-  tls: boolean,
   overrides: RedisOptions = {},
-  timeoutMs = CLIENT_TIMEOUT_MS,
 ): RedisOptions {
-  return {
-    host: address.host,
-    port: address.port,
-    ...(auth.username === undefined ? {} : { username: auth.username }),
-    ...(auth.password === undefined ? {} : { password: auth.password }),
-    ...(tls ? { tls: {} } : {}),
-    protocol: 2,
-    lazyConnect: true,
-    enableReadyCheck: false,
-    disableClientInfo: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    disconnectTimeout: 100,
-    ...overrides,
-  };
+  const credentials = { ...auth, tls: target.tls ? {} : undefined };
+  return shortLivedClientOptions(address, credentials, target.timeoutMs, overrides);
 }

@@ -4,11 +4,12 @@
  * on `*` that reconnects by itself; connection changes go to stderr, events to stdout.
  */
 import { Redis } from 'ioredis';
+import { formatAddress } from '../address.js';
 import { type CommandSpec, parseArgs } from './args.js';
 import { waitForInterrupt } from './interrupt.js';
 import { describeError, formatClock, type Io, type Painter, painterFor, writeLine } from './output.js';
 import { HELLO_CHANNEL, masterNameOf, toneOf } from './sentinel-messages.js';
-import { clientOptions, formatAddress, TARGET_OPTIONS, type Target, targetFrom } from './target.js';
+import { clientOptions, type Target, targetCommandOptions, targetFrom } from './target.js';
 import { EventMerger, type MergedEvent } from './watch-events.js';
 
 /** Sentinels publish the same event up to ~1 s apart (the failover leader last). */
@@ -18,11 +19,10 @@ const DEDUP_MS = 5000;
 /** Reconnect backoff of a subscriber whose sentinel went away. */
 const MAX_RECONNECT_DELAY_MS = 2000;
 
-const OPTIONS = {
-  ...TARGET_OPTIONS,
-  name: { type: 'string', placeholder: 'name', description: 'Only events about this master group' },
-  json: { type: 'boolean', description: 'One JSON object per event (NDJSON) instead of text' },
-} as const;
+const OPTIONS = targetCommandOptions(
+  { type: 'string', placeholder: 'name', description: 'Only events about this master group' },
+  'One JSON object per event (NDJSON) instead of text',
+);
 
 export const WATCH_SPEC = {
   name: 'watch',
@@ -66,16 +66,10 @@ function subscribe(
   return target.sentinels.map((address) => {
     const where = formatAddress(address);
     const client = new Redis(
-      clientOptions(
-        address,
-        target.sentinelAuth,
-        target.tls,
-        {
-          retryStrategy: (times) => Math.min(100 * times, MAX_RECONNECT_DELAY_MS),
-          autoResubscribe: false,
-        },
-        target.timeoutMs,
-      ),
+      clientOptions(target, address, target.sentinelAuth, {
+        retryStrategy: (times) => Math.min(100 * times, MAX_RECONNECT_DELAY_MS),
+        autoResubscribe: false,
+      }),
     );
     let wasReady = false;
     let isUp = false;

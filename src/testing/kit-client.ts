@@ -1,7 +1,8 @@
 /**
  * The kit's own short-lived ioredis clients: one attempt, bounded by 1 s timeouts (a SIGSTOPped
  * node must not hang a check), RESP2, named `local-topology` in CLIENT LIST, with TLS when the
- * topology has it, always closed.
+ * topology has it, always closed. The command line builds its clients' options here too
+ * (the kit never imports the CLI).
  */
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -26,30 +27,46 @@ export interface Credentials {
   tls?: TlsOptions | undefined;
 }
 
-/** ioredis options for the kit's own clients: one attempt, bounded, RESP2, named in CLIENT LIST. */
-export function clientOptions(
-  port: number,
+/**
+ * ioredis options for a short-lived client, the kit's or the command line's: RESP2 (plain
+ * replies, what `redis-cli` shows), one connection attempt unless `overrides` give a
+ * `retryStrategy`, every command bounded by `timeoutMs`. No username and password: no AUTH.
+ */
+export function shortLivedClientOptions(
+  address: { readonly host: string; readonly port: number },
   credentials: Credentials,
+  timeoutMs: number,
   overrides: RedisOptions = {},
 ): RedisOptions {
   return {
-    host: LOCALHOST,
-    port,
+    host: address.host,
+    port: address.port,
     ...(credentials.username === undefined ? {} : { username: credentials.username }),
     ...(credentials.password === undefined ? {} : { password: credentials.password }),
     ...(credentials.tls === undefined ? {} : { tls: credentials.tls }),
-    connectionName: 'local-topology',
     protocol: 2,
     lazyConnect: true,
     enableReadyCheck: false,
     disableClientInfo: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
-    connectTimeout: CLIENT_TIMEOUT_MS,
-    commandTimeout: CLIENT_TIMEOUT_MS,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
     disconnectTimeout: 100,
     ...overrides,
   };
+}
+
+/** ioredis options for the kit's own clients of `127.0.0.1:port`, named in CLIENT LIST. */
+export function clientOptions(
+  port: number,
+  credentials: Credentials,
+  overrides: RedisOptions = {},
+): RedisOptions {
+  return shortLivedClientOptions({ host: LOCALHOST, port }, credentials, CLIENT_TIMEOUT_MS, {
+    connectionName: 'local-topology',
+    ...overrides,
+  });
 }
 
 async function readPem(option: string, file: string): Promise<Buffer> {
