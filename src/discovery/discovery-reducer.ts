@@ -40,7 +40,7 @@ export function reduceDiscovery(
   const draft: Draft = { state: { ...state }, effects: [], settings };
   switch (event.kind) {
     case 'sentinelEvent':
-      if (!state.isClosed) decideSentinelEvent(draft, event.event, event.sentinel, event.now);
+      if (!state.isClosed) decideSentinelEvent(draft, event);
       break;
     case 'topologyAnswered':
       applyTopology(draft, event.answer, event.now);

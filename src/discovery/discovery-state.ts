@@ -39,10 +39,17 @@ export interface DiscoverySettings {
 /** A whole-topology answer of one sentinel, already translated and checked against allowedHosts. */
 export type TopologyAnswer = SentinelAnswer<MasterAnswer & { replicas: ReplicaInfo[] }>;
 
+/** A message a sentinel published about this group: what it said, who said it, when it arrived. */
+export interface PublishedEvent {
+  kind: 'sentinelEvent';
+  event: SentinelEvent;
+  sentinel: Address;
+  now: number;
+}
+
 /** What happened; `now` is the time it happened (ms since the epoch). */
 export type DiscoveryEvent =
-  /** A sentinel published a message about this group. */
-  | { kind: 'sentinelEvent'; event: SentinelEvent; sentinel: Address; now: number }
+  | PublishedEvent
   /** A round of questions to the sentinels in order gave a usable answer. */
   | { kind: 'topologyAnswered'; answer: TopologyAnswer; now: number }
   /** A fast-poll round ended: an answer naming a newer master, or none. */

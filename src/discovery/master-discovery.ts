@@ -8,13 +8,13 @@
  * happens to {@link reduceDiscovery}, whose decisions it performs.
  */
 import { EventEmitter } from 'node:events';
-import { type Address, formatAddress, sameAddress } from '../address.js';
+import type { Address } from '../address.js';
 import { debugFor } from '../debug.js';
 import { MasterNotFoundError, type SentinelAttempt } from '../errors.js';
 import type { DiscoveryEventMap } from '../events.js';
 import type { NormalizedSentinelOptions } from '../options.js';
 import { TIMINGS } from '../options.js';
-import { hasDownFlag, type ReplicaInfo, type Topology } from '../topology.js';
+import type { ReplicaInfo, Topology } from '../topology.js';
 import { isNewerThanKnown, reduceDiscovery } from './discovery-reducer.js';
 import {
   type DiscoveryEffect,
@@ -24,16 +24,9 @@ import {
   initialDiscoveryState,
 } from './discovery-state.js';
 import { admitAddress } from './discovery-transitions.js';
-import type { SentinelClient } from './sentinel-client.js';
-import {
-  parseMasterAddress,
-  parseMasterState,
-  parseReplicas,
-  parseSentinels,
-  type SentinelEvent,
-} from './sentinel-replies.js';
+import { MasterQuestions } from './master-questions.js';
+import type { SentinelEvent } from './sentinel-replies.js';
 import type { SentinelSet } from './sentinel-set.js';
-import type { MasterAnswer } from './topology-diff.js';
 
 const log = debugFor('discovery');
 
@@ -44,6 +37,7 @@ const REPLICA_RECHECK_DELAY = 500;
 export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   private state = initialDiscoveryState();
   private readonly settings: DiscoverySettings;
+  private readonly questions: MasterQuestions;
   private refreshTimer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -57,6 +51,12 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
     super();
     const { failoverTimeout, updateSentinels, natMap, allowedHosts } = options;
     this.settings = { name, failoverTimeout, updateSentinels, natMap, allowedHosts };
+    this.questions = new MasterQuestions(
+      name,
+      options,
+      (announced, via) => admitAddress(announced, via, this.settings, this.reportPolicyError),
+      (address) => this.sentinels.add(address),
+    );
     this.scheduleRefresh();
   }
 
@@ -83,7 +83,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
 
   private async discoverNow(): Promise<Topology> {
     const attempts: SentinelAttempt[] = [];
-    const answer = await this.sentinels.askInOrder((client) => this.askTopology(client), attempts);
+    const answer = await this.sentinels.askInOrder((client) => this.questions.askTopology(client), attempts);
     if (!answer) throw new MasterNotFoundError(this.name, attempts);
     this.dispatch({ kind: 'topologyAnswered', answer, now: Date.now() });
     return {
@@ -121,12 +121,22 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
 
   /**
    * Feeds one event to the reducer and performs its effects in order. The state is stored first:
-   * a listener that calls back in (a pool's masterChanged handler) sees the decision made.
+   * a listener that calls back in (a pool's masterChanged handler) sees the decision made. A
+   * listener that throws must not leave the state saying a timer runs that was never started,
+   * so every effect is performed and the first error is rethrown afterwards.
    */
   private dispatch(event: DiscoveryEvent): void {
     const { state, effects } = reduceDiscovery(this.state, event, this.settings);
     this.state = state;
-    for (const effect of effects) this.perform(effect);
+    let failure: { error: unknown } | undefined;
+    for (const effect of effects) {
+      try {
+        this.perform(effect);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
 
   private perform(effect: DiscoveryEffect): void {
@@ -187,71 +197,10 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   private async pollRound(): Promise<void> {
     const attempts: SentinelAttempt[] = [];
     const answer = await this.sentinels.askAll(
-      (client) => this.askMaster(client, (a) => isNewerThanKnown(this.state, a)),
+      (client) => this.questions.askMaster(client, (a) => isNewerThanKnown(this.state, a)),
       attempts,
     );
     this.dispatch({ kind: 'pollAnswered', answer, now: Date.now() });
-  }
-
-  /**
-   * `SENTINEL GET-MASTER-ADDR-BY-NAME`, checked as redis-py's `check_master_state` does: the
-   * sentinel must not see the master as down, and must see enough peers. During a failover the
-   * leader already names the promoted replica while its master entry still carries the old
-   * master's down flags, so the flags only disqualify an answer that names that old master.
-   */
-  private async askMaster(
-    client: SentinelClient,
-    accept: (answer: MasterAnswer) => boolean = () => true,
-  ): Promise<{ value: MasterAnswer } | { refused: string }> {
-    const [addressReply, stateReply] = await Promise.all([
-      client.ask('get-master-addr-by-name', this.name),
-      client.ask('master', this.name).catch(() => undefined),
-    ]);
-    const announced = parseMasterAddress(addressReply);
-    if (!announced) return { refused: `does not know "${this.name}"` };
-    const state = parseMasterState(stateReply);
-    if (state && sameAddress(state, announced) && hasDownFlag(state.flags)) {
-      return { refused: `reports ${formatAddress(announced)} as down (${state.flags.join(',')})` };
-    }
-    if (state && state.otherSentinelCount < this.options.minOtherSentinels) {
-      return { refused: `sees ${state.otherSentinelCount} other sentinels, fewer than minOtherSentinels` };
-    }
-    const address = this.admit(announced, client.label);
-    if (!address) return { refused: `named ${formatAddress(announced)}, outside allowedHosts` };
-    const answer = { master: address, epoch: state?.configEpoch };
-    if (!accept(answer))
-      return { refused: `names ${formatAddress(address)} (epoch ${answer.epoch}), nothing newer` };
-    return { value: answer };
-  }
-
-  private async askTopology(
-    client: SentinelClient,
-  ): Promise<{ value: MasterAnswer & { replicas: ReplicaInfo[] } } | { refused: string }> {
-    const [master, replicasReply, sentinelsReply] = await Promise.all([
-      this.askMaster(client),
-      client.ask('replicas', this.name).catch(() => []),
-      this.options.updateSentinels ? client.ask('sentinels', this.name).catch(() => []) : Promise.resolve([]),
-    ]);
-    if ('refused' in master) return master;
-    for (const peer of parseSentinels(sentinelsReply)) {
-      const address = this.admit(peer, client.label);
-      if (address) this.sentinels.add(address);
-    }
-    return { value: { ...master.value, replicas: this.admitReplicas(parseReplicas(replicasReply), client) } };
-  }
-
-  /** Translates an announced address and checks it against allowedHosts; reports a refusal. */
-  private admit(announced: Address, via: string): Address | undefined {
-    return admitAddress(announced, via, this.settings, this.reportPolicyError);
-  }
-
-  private admitReplicas(replicas: ReplicaInfo[], client: SentinelClient): ReplicaInfo[] {
-    const out: ReplicaInfo[] = [];
-    for (const replica of replicas) {
-      const address = this.admit(replica, client.label);
-      if (address) out.push({ ...replica, host: address.host, port: address.port });
-    }
-    return out;
   }
 
   /** A full refresh right away (after a sentinel reconnected: events may have been missed). */

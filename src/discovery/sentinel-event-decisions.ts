@@ -6,6 +6,8 @@
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { isAllowedAddress, translateAddress } from '../address-policy.js';
 import { AddressNotAllowedError } from '../errors.js';
+import type { FailoverEndedEvent } from '../events.js';
+import type { PublishedEvent } from './discovery-state.js';
 import {
   admitAddress,
   applyMaster,
@@ -14,36 +16,30 @@ import {
   scheduleReplicaRecheck,
   suspectMaster,
 } from './discovery-transitions.js';
-import { describeEvent, type SentinelEvent } from './sentinel-replies.js';
+import { describeEvent } from './sentinel-replies.js';
 
 /** Handles one event published by a sentinel about this master group. */
-export function decideSentinelEvent(
-  draft: Draft,
-  event: SentinelEvent,
-  sentinel: Address,
-  now: number,
-): void {
+export function decideSentinelEvent(draft: Draft, published: PublishedEvent): void {
   const { state, settings, effects } = draft;
+  const { event, sentinel, now } = published;
   effects.push({ kind: 'log', line: `${describeEvent(event)} from ${formatAddress(sentinel)}` });
   const instance = translateAddress(event.instance, settings.natMap, reporter(draft));
   switch (event.channel) {
     case '+switch-master':
     case '+promoted-slave':
-      onPromotion(draft, event, instance, sentinel, now);
+      onPromotion(draft, published, instance);
       return;
     case '+selected-slave':
     case '+failover-state-send-slaveof-noone':
-      onFailoverStep(draft, event, instance, sentinel, now);
+      onFailoverStep(draft, published, instance);
       return;
     case '+failover-end':
     case '-failover-abort-not-elected':
     case '-failover-abort-no-good-slave':
-    case '-failover-abort-slave-timeout': {
+    case '-failover-abort-slave-timeout':
       state.failoverStartedAt = 0;
-      const payload = { name: settings.name, aborted: event.channel !== '+failover-end', sentinel };
-      effects.push({ kind: 'emit', event: 'failoverEnded', payload });
+      effects.push({ kind: 'emit', event: 'failoverEnded', payload: failoverEnded(draft, published) });
       return;
-    }
     case '+sentinel': {
       if (!settings.updateSentinels) return;
       const address = admitAddress(event.instance, formatAddress(sentinel), settings, reporter(draft));
@@ -68,13 +64,7 @@ export function decideSentinelEvent(
 }
 
 /** `+switch-master` or `+promoted-slave`: `instance` (translated) is the new master. */
-function onPromotion(
-  draft: Draft,
-  event: SentinelEvent,
-  instance: Address,
-  sentinel: Address,
-  now: number,
-): void {
+function onPromotion(draft: Draft, { event, sentinel, now }: PublishedEvent, instance: Address): void {
   const { state, settings } = draft;
   const old = event.channel === '+switch-master' ? event.previous : event.master;
   if (sameAddress(instance, state.master)) return; // the same switch, announced again
@@ -95,13 +85,7 @@ function onPromotion(
  * `+selected-slave` or `+failover-state-send-slaveof-noone`: a leader is promoting `instance`
  * (translated). `failoverStarted` makes pools hold writes until `masterChanged` ends the hold.
  */
-function onFailoverStep(
-  draft: Draft,
-  event: SentinelEvent,
-  instance: Address,
-  sentinel: Address,
-  now: number,
-): void {
+function onFailoverStep(draft: Draft, { event, sentinel, now }: PublishedEvent, instance: Address): void {
   const { state, settings } = draft;
   // A failover of a master we have already left (the event came late, after a poll had
   // found the new master, or another sentinel tries one of its own) must not hold
@@ -128,4 +112,9 @@ function dropReplica(draft: Draft, address: Address, sentinel: Address): void {
   state.replicas = state.replicas.filter((r) => r !== replica);
   const payload = { name: settings.name, replica: { ...replica }, sentinel: { ...sentinel } };
   draft.effects.push({ kind: 'emit', event: 'replicaDown', payload });
+}
+
+/** The end (`+failover-end`) or an abort (`-failover-abort-*`) ends the hold. */
+function failoverEnded({ settings }: Draft, { event, sentinel }: PublishedEvent): FailoverEndedEvent {
+  return { name: settings.name, aborted: event.channel !== '+failover-end', sentinel };
 }
