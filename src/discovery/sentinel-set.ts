@@ -13,7 +13,7 @@ import { SENTINEL_CHANNELS } from './sentinel-replies.js';
 
 const log = debugFor('sentinel');
 
-/** A question to one sentinel: resolves with an answer, or undefined for "no usable answer". */
+/** A question to one sentinel: resolves with `{ value }`, or `{ refused }` saying why it gave no usable answer. */
 export type SentinelQuestion<T> = (client: SentinelClient) => Promise<{ value: T } | { refused: string }>;
 
 /** A usable answer and who gave it. */

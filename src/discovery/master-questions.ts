@@ -1,0 +1,79 @@
+/**
+ * The questions discovery asks one sentinel about a master group, and the checks an answer
+ * passes before anyone believes it. Every address a sentinel names is admitted (natMap,
+ * allowedHosts) here; which master to adopt is the reducer's decision, not this module's.
+ */
+import { type Address, formatAddress, sameAddress } from '../address.js';
+import type { NormalizedSentinelOptions } from '../options.js';
+import { hasDownFlag, type ReplicaInfo } from '../topology.js';
+import type { SentinelClient } from './sentinel-client.js';
+import { parseMasterAddress, parseMasterState, parseReplicas, parseSentinels } from './sentinel-replies.js';
+import type { MasterAnswer } from './topology-diff.js';
+
+/** Questions about one master group, in the shape `SentinelSet.askInOrder` and `askAll` take. */
+export class MasterQuestions {
+  constructor(
+    private readonly name: string,
+    private readonly options: Pick<NormalizedSentinelOptions, 'minOtherSentinels' | 'updateSentinels'>,
+    /** Translates an announced address and checks it against allowedHosts; reports a refusal. */
+    private readonly admit: (announced: Address, via: string) => Address | undefined,
+    /** Learns a sentinel that a peer named. */
+    private readonly addSentinel: (address: Address) => void,
+  ) {}
+
+  /**
+   * `SENTINEL GET-MASTER-ADDR-BY-NAME`, checked as redis-py's `check_master_state` does: the
+   * sentinel must not see the master as down, and must see enough peers. During a failover the
+   * leader already names the promoted replica while its master entry still carries the old
+   * master's down flags, so the flags only disqualify an answer that names that old master.
+   */
+  async askMaster(
+    client: SentinelClient,
+    accept: (answer: MasterAnswer) => boolean = () => true,
+  ): Promise<{ value: MasterAnswer } | { refused: string }> {
+    const [addressReply, stateReply] = await Promise.all([
+      client.ask('get-master-addr-by-name', this.name),
+      client.ask('master', this.name).catch(() => undefined),
+    ]);
+    const announced = parseMasterAddress(addressReply);
+    if (!announced) return { refused: `does not know "${this.name}"` };
+    const state = parseMasterState(stateReply);
+    if (state && sameAddress(state, announced) && hasDownFlag(state.flags)) {
+      return { refused: `reports ${formatAddress(announced)} as down (${state.flags.join(',')})` };
+    }
+    if (state && state.otherSentinelCount < this.options.minOtherSentinels) {
+      return { refused: `sees ${state.otherSentinelCount} other sentinels, fewer than minOtherSentinels` };
+    }
+    const address = this.admit(announced, client.label);
+    if (!address) return { refused: `named ${formatAddress(announced)}, outside allowedHosts` };
+    const answer = { master: address, epoch: state?.configEpoch };
+    if (!accept(answer))
+      return { refused: `names ${formatAddress(address)} (epoch ${answer.epoch}), nothing newer` };
+    return { value: answer };
+  }
+
+  async askTopology(
+    client: SentinelClient,
+  ): Promise<{ value: MasterAnswer & { replicas: ReplicaInfo[] } } | { refused: string }> {
+    const [master, replicasReply, sentinelsReply] = await Promise.all([
+      this.askMaster(client),
+      client.ask('replicas', this.name).catch(() => []),
+      this.options.updateSentinels ? client.ask('sentinels', this.name).catch(() => []) : Promise.resolve([]),
+    ]);
+    if ('refused' in master) return master;
+    for (const peer of parseSentinels(sentinelsReply)) {
+      const address = this.admit(peer, client.label);
+      if (address) this.addSentinel(address);
+    }
+    return { value: { ...master.value, replicas: this.admitReplicas(parseReplicas(replicasReply), client) } };
+  }
+
+  private admitReplicas(replicas: ReplicaInfo[], client: SentinelClient): ReplicaInfo[] {
+    const out: ReplicaInfo[] = [];
+    for (const replica of replicas) {
+      const address = this.admit(replica, client.label);
+      if (address) out.push({ ...replica, host: address.host, port: address.port });
+    }
+    return out;
+  }
+}
