@@ -65,12 +65,7 @@ export function parseMasterAddress(reply: unknown): Address | null {
 
 /** Parses the reply to `SENTINEL REPLICAS <name>` (entries without an address are dropped). */
 export function parseReplicas(reply: unknown): ReplicaInfo[] {
-  if (!Array.isArray(reply)) return [];
-  const out: ReplicaInfo[] = [];
-  for (const entry of reply) {
-    const fields = fieldsOf(entry);
-    const address = addressOf(fields);
-    if (!address) continue;
+  return nodesOf(reply, (fields, address) => {
     const replica: ReplicaInfo = {
       ...address,
       flags: flagsOf(fields),
@@ -80,22 +75,23 @@ export function parseReplicas(reply: unknown): ReplicaInfo[] {
     if (offset !== undefined) replica.replicationOffset = offset;
     const priority = optionalNumber(fields.get('slave-priority') ?? fields.get('replica-priority'));
     if (priority !== undefined) replica.priority = priority;
-    out.push(replica);
-  }
-  return out;
+    return replica;
+  });
 }
 
-/** Parses the reply to `SENTINEL SENTINELS <name>`. */
+/** Parses the reply to `SENTINEL SENTINELS <name>` (entries without an address are dropped). */
 export function parseSentinels(reply: unknown): SentinelInfo[] {
+  return nodesOf(reply, (fields, address) => ({ ...address, flags: flagsOf(fields) }));
+}
+
+/** Parses each entry of a list of nodes that has an address; the others are dropped. */
+function nodesOf<T>(reply: unknown, parse: (fields: Map<string, string>, address: Address) => T): T[] {
   if (!Array.isArray(reply)) return [];
-  const out: SentinelInfo[] = [];
-  for (const entry of reply) {
+  return reply.flatMap((entry) => {
     const fields = fieldsOf(entry);
     const address = addressOf(fields);
-    if (!address) continue;
-    out.push({ ...address, flags: flagsOf(fields) });
-  }
-  return out;
+    return address ? [parse(fields, address)] : [];
+  });
 }
 
 /** Parses the reply to `SENTINEL MASTER <name>`, or undefined if it has no address. */
