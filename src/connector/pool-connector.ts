@@ -69,7 +69,9 @@ export function connectorFor(
       const socket = tls
         ? tlsConnect({ ...tls, host: address.host, port: address.port })
         : netConnect({ host: address.host, port: address.port });
-      socket.once('error', (error) => {
+      // Kept for the socket's life: ioredis listens with once(), and a TLS socket can emit a
+      // second error (an alert after a failed handshake) that would otherwise crash the process.
+      socket.on('error', (error) => {
         this.firstError = error;
       });
       this.stream = socket;
