@@ -3,7 +3,7 @@
 import { Sentinel } from 'redis-sentinel-pool';
 import { LocalTopology } from 'redis-sentinel-pool/testing';
 
-const topology = await LocalTopology.start(); // free ports, temp dirs; about 2 s
+const topology = await LocalTopology.start(); // at free ports, in temp dirs
 const sentinel = new Sentinel(topology.sentinelAddresses());
 try {
   const master = sentinel.masterFor(topology.masterName); // returns at once; connects on first use
