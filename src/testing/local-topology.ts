@@ -222,6 +222,7 @@ export class LocalTopology {
       async () => {
         const master = await this.#agreedMaster();
         if (master.port !== target.port) await assertReplicaOf(target, master.port);
+        return true;
       },
       {
         timeoutMs: remaining(deadline),
@@ -279,8 +280,9 @@ export class LocalTopology {
         if (sentinel === undefined) throw new Error('no sentinel is running');
         // An earlier attempt may have been accepted although its reply was lost.
         const current = attempt > 1 ? await askMasterAddress(sentinel, this.masterName) : undefined;
-        if (current !== undefined && !sameAddress(current, from)) return;
+        if (current !== undefined && !sameAddress(current, from)) return true;
         await sentinel.ask((client) => client.call('SENTINEL', ['FAILOVER', this.masterName]));
+        return true;
       },
       {
         timeoutMs: remaining(deadline),
@@ -336,9 +338,10 @@ export class LocalTopology {
 
   async #waitHealthy(timeoutMs: number, message: string, assist?: HealthAssist): Promise<void> {
     let lastReason = '';
-    const check = async (): Promise<void> => {
+    const check = async (): Promise<true> => {
       try {
         this.#master = await assertHealthy(this.#nodes, assist);
+        return true;
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         if (reason !== lastReason) log('%s: not yet: %s', message, reason);

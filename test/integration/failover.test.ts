@@ -59,6 +59,7 @@ describe('failover', () => {
       for (const replica of topology.replicaAddresses()) {
         assert.equal(await withNode(replica, (c) => c.get(PROBE_KEY)), PROBE_VALUE);
       }
+      return true;
     });
     assert.equal(await replicas.get(PROBE_KEY), PROBE_VALUE);
     const spy = await SentinelSpy.start(topology.sentinelAddresses());
@@ -98,15 +99,17 @@ describe('failover', () => {
     to: NodeAddress,
     since: number,
   ): Promise<number> {
-    await eventually(
-      () => spy.first('+switch-master', since) !== undefined && writes.firstAckFrom(to.port, since),
+    const { firstSwitch, firstAck } = await eventually(
+      () => {
+        const firstSwitch = spy.first('+switch-master', since);
+        const firstAck = writes.firstAckFrom(to.port, since);
+        return firstSwitch !== undefined && firstAck !== undefined && { firstSwitch, firstAck };
+      },
       {
         timeoutMs: 15_000,
         message: 'a +switch-master and a write acknowledged by the new master',
       },
     );
-    const firstSwitch = spy.first('+switch-master', since)!;
-    const firstAck = writes.firstAckFrom(to.port, since)!;
     const delta = firstAck.at - firstSwitch.at;
     console.log(
       `# ${what}: first write acknowledged by the new master ${delta.toFixed(1)} ms after the first +switch-master`,

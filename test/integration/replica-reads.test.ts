@@ -54,6 +54,7 @@ describe('replica reads', () => {
       for (const replica of topology.replicaAddresses()) {
         assert.equal(await withNode(replica, (c) => c.get(KEY)), VALUE);
       }
+      return true;
     });
     return sentinel;
   }

@@ -97,7 +97,13 @@ describe('TLS', () => {
     await master.set('tls:key', 'v1');
     assert.equal(await master.get('tls:key'), 'v1');
     const replicas = sentinel.replicaFor(topology.masterName, { fallbackToMaster: false });
-    await eventually(async () => assert.equal(await replicas.get('tls:key'), 'v1'), { timeoutMs: 5000 });
+    await eventually(
+      async () => {
+        assert.equal(await replicas.get('tls:key'), 'v1');
+        return true;
+      },
+      { timeoutMs: 5000 },
+    );
     const session = sentinel.session(topology.masterName, { fallbackToMaster: false, timeoutMs: 1000 });
     await session.master.set('tls:session', 'v2');
     assert.equal(await session.replica.get('tls:session'), 'v2');
