@@ -12,14 +12,14 @@ import { TopologyError } from '../errors.js';
 import { eventually } from './eventually.js';
 import { LOCALHOST, readClientTLS } from './kit-client.js';
 import { NodeSet } from './node-set.js';
-import {
-  type LocalTopologyOptions,
-  type ResolvedTopologyOptions,
-  type RestoreOptions,
-  resolveTopologyOptions,
-  type TopologyWaitOptions,
+import type {
+  LocalTopologyOptions,
+  ResolvedTopologyOptions,
+  RestoreOptions,
+  TopologyWaitOptions,
 } from './options.js';
 import { findRedisServer, type NodeAddress, type RedisProcess, type Signal } from './redis-process.js';
+import { resolveTopologyOptions } from './resolve-topology-options.js';
 import { RestoreAssist } from './restore-assist.js';
 import { type SwitchRecord, SwitchWatcher } from './switch-watcher.js';
 import {
