@@ -17,12 +17,12 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { exists, hasFlag } from '@ioredis/commands';
-import { type Command, Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { type Command, Redis, ReplyError } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import { ClosedError, CommandTimeoutError, ConnectionLostError } from '../errors.js';
 import { describeConnectError } from './connect-error.js';
-import { type AddressResolver, connectorFor } from './pool-connector.js';
+import { type AddressResolver, connectorFor, type PoolRedisOptions } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
 
 const log = debugFor('connection');
@@ -43,7 +43,7 @@ export interface PoolConnectionOptions {
   /** Where to connect now (asked on every connect). */
   resolve: AddressResolver;
   /** ioredis options for data connections (credentials, db, TLS, timeouts). */
-  redisOptions: RedisOptions;
+  redisOptions: PoolRedisOptions;
   /** Keep commands issued while reconnecting (dedicated connections) instead of refusing them. */
   queueWhileConnecting: boolean;
   /** Coalesce the socket writes of one event-loop tick into one. */

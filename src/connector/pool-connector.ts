@@ -7,8 +7,15 @@
  */
 import { connect as netConnect, Socket } from 'node:net';
 import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'node:tls';
-import { AbstractConnector } from 'ioredis';
+import { AbstractConnector, type RedisOptions } from 'ioredis';
 import type { Address } from '../address.js';
+
+/**
+ * ioredis's options for a pool connection, with `tls` as Node's `tls.connect` options: what the
+ * Sentinel's `tls` option parses to, and what this connector connects with. ioredis 6.1 widened
+ * its own `tls` to also take a TLS profile name (`'RedisCloudFixed'`), which a pool never passes.
+ */
+export type PoolRedisOptions = Omit<RedisOptions, 'tls'> & { tls?: TlsOptions | undefined };
 
 /** Where to connect now; rejects when no address is known (the connection retries). */
 export type AddressResolver = () => Promise<Address>;
