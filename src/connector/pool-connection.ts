@@ -363,11 +363,12 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       // ioredis's plain "Connection is closed." when it flushes its queue.
       this.socket?.destroy();
       this.failUnanswered();
+      // Without a socket ioredis 6.0 emits no 'end', so it never fails the commands a dedicated
+      // connection queued while reconnecting (they would wait for their timeout, after quit()),
+      // and 6.1's disconnect() fails them with a plain Error: fail them first, as closed.
+      if (!hasSocket) flushQueue(this.redis, new ClosedError(this.options.label));
       this.redis.disconnect();
     }
-    // Without a socket ioredis emits no 'end', so it never fails the commands a dedicated
-    // connection queued while reconnecting: they would wait for their timeout, after quit().
-    if (!hasSocket) flushQueue(this.redis, new ClosedError(this.options.label));
     await ended;
   }
 }
