@@ -10,6 +10,13 @@ import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'nod
 import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
 import type { Address } from '../address.js';
 
+/**
+ * ioredis's options for a pool connection, with `tls` as Node's `tls.connect` options: what the
+ * Sentinel's `tls` option parses to, and what this connector connects with. ioredis 6.1 widened
+ * its own `tls` to also take a TLS profile name (`'RedisCloudFixed'`), which a pool never passes.
+ */
+export type PoolRedisOptions = Omit<RedisOptions, 'tls'> & { tls?: TlsOptions | undefined };
+
 /** Where to connect now; rejects when no address is known (the connection retries). */
 export type AddressResolver = () => Promise<Address>;
 
@@ -92,7 +99,11 @@ function retryDelay(attempt: number): number {
  * them instead: resending could apply a write twice) and, unless dedicated, refuses commands
  * while it is not connected (the pool queues them itself).
  */
-export function createClient(hooks: ConnectorHooks, redisOptions: RedisOptions, isDedicated: boolean): Redis {
+export function createClient(
+  hooks: ConnectorHooks,
+  redisOptions: PoolRedisOptions,
+  isDedicated: boolean,
+): Redis {
   return new Redis({
     ...redisOptions,
     Connector: connectorFor(hooks, redisOptions.tls),
