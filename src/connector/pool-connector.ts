@@ -88,6 +88,14 @@ export function connectorFor(
   };
 }
 
+/**
+ * ioredis 6.1 registers for Smart Client Handoff notifications on RESP3 connections by default,
+ * and would then move a connection to the endpoint a `MOVING` notification names, past this
+ * connector and its ROLE check. Where a connection goes is Sentinel's to say. (A variable, not
+ * a literal: ioredis 6.0's types do not know the option, and 6.0 ignores it.)
+ */
+export const NO_CLIENT_HANDOFF = { maintNotifications: 'disabled' } as const;
+
 /** Backoff between reconnects: the first at once (a switch must not wait), then growing. */
 function retryDelay(attempt: number): number {
   return attempt <= 1 ? 0 : Math.min(10 * 2 ** attempt, 1000);
@@ -106,6 +114,7 @@ export function createClient(
 ): Redis {
   return new Redis({
     ...redisOptions,
+    ...NO_CLIENT_HANDOFF,
     Connector: connectorFor(hooks, redisOptions.tls),
     lazyConnect: false,
     enableReadyCheck: false,
