@@ -4,25 +4,13 @@ import { reduceDiscovery } from '../../src/discovery/discovery-reducer.js';
 import {
   type DiscoveryEffect,
   type DiscoveryEvent,
-  type DiscoverySettings,
   type DiscoveryState,
   initialDiscoveryState,
   type TopologyAnswer,
 } from '../../src/discovery/discovery-state.js';
 import { REPLICA_RECHECKS } from '../../src/discovery/discovery-transitions.js';
 import type { ReplicaInfo } from '../../src/topology.js';
-
-const settings: DiscoverySettings = {
-  name: 'mymaster',
-  failoverTimeout: 30_000,
-  updateSentinels: true,
-  natMap: undefined,
-  allowedHosts: undefined,
-};
-const A = { host: '10.0.0.1', port: 6379 };
-const B = { host: '10.0.0.2', port: 6379 };
-const S = { host: '10.0.0.9', port: 26379 };
-const NOW = 1_000_000;
+import { A, B, NOW, S, settings } from '../helpers/discovery-fixtures.js';
 
 const replica = (port: number, extra: Partial<ReplicaInfo> = {}): ReplicaInfo => ({
   host: '10.0.0.5',

@@ -12,19 +12,7 @@ import { REPLICA_RECHECKS } from '../../src/discovery/discovery-transitions.js';
 import { parseSentinelEvent } from '../../src/discovery/sentinel-replies.js';
 import { AddressNotAllowedError, SentinelConfigError } from '../../src/errors.js';
 import type { ReplicaInfo } from '../../src/topology.js';
-
-const settings: DiscoverySettings = {
-  name: 'mymaster',
-  failoverTimeout: 30_000,
-  updateSentinels: true,
-  natMap: undefined,
-  allowedHosts: undefined,
-};
-const A = { host: '10.0.0.1', port: 6379 };
-const B = { host: '10.0.0.2', port: 6379 };
-const C = { host: '10.0.0.3', port: 6379 };
-const S = { host: '10.0.0.9', port: 26379 };
-const NOW = 1_000_000;
+import { A, B, C, NOW, S, settings } from '../helpers/discovery-fixtures.js';
 
 const replica = (address: typeof A): ReplicaInfo => ({
   ...address,
