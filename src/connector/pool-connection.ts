@@ -18,7 +18,7 @@ import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
 import { disconnectNow, onFatalError, reconnectNow, takeUnanswered } from './ioredis-internals.js';
 import { createClient } from './pool-connector.js';
-import { describeRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
 
 const log = debugFor('connection');
 
@@ -165,6 +165,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    */
   get lastError(): Error | undefined {
     return this.stateValue === 'open' ? undefined : this.lastErrorValue;
+  }
+
+  /** The role this connection serves (checked with ROLE on every connect). */
+  get role(): ExpectedRole {
+    return this.options.role;
   }
 
   /** The address of the current (or last) socket. */
