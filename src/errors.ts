@@ -178,6 +178,20 @@ export class DedicatedConnectionRequiredError extends SentinelPoolError {
   }
 }
 
+/**
+ * EXEC on a dedicated connection whose WATCH was lost: the socket was replaced (a failover, a
+ * dropped connection) after WATCH, and Redis forgets watched keys with the socket. The
+ * transaction was discarded, not applied. Start again from WATCH.
+ */
+export class WatchLostError extends SentinelPoolError {
+  constructor(where: string) {
+    super(
+      'ERR_WATCH_LOST',
+      `EXEC refused: the connection to ${where} was replaced after WATCH, so the watched keys were no longer guarded; the transaction was discarded, not applied (WATCH again and retry)`,
+    );
+  }
+}
+
 /** The object was closed with `quit()` or `disconnect()`; create a new one. */
 export class ClosedError extends SentinelPoolError {
   constructor(what: string) {

@@ -19,6 +19,7 @@ import { type ConnectionState, checkTransition } from './connection-state.js';
 import { disconnectNow, onFatalError, reconnectNow, takeUnanswered } from './ioredis-internals.js';
 import { createClient } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import { WatchGuard } from './watch-guard.js';
 
 const log = debugFor('connection');
 
@@ -44,6 +45,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
   private lastErrorValue: Error | undefined;
+  /** Dedicated connections: whether a WATCH outlived its socket. */
+  private readonly watchGuard: WatchGuard | undefined;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -88,6 +91,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       },
     });
     this.failCorruptStreamsAsLost();
+    if (options.isDedicated) this.watchGuard = new WatchGuard(this.redis, () => this.addressLabel);
     this.redis.on('error', (error: Error) => {
       // Says which option to check (TLS, credentials); the original error is the cause.
       const reason = describeConnectError(error, {
@@ -143,6 +147,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    */
   get hasTimedOut(): boolean {
     return this.hasTimedOutValue;
+  }
+
+  /** Whether the borrower left a WATCH pending (dedicated connections). */
+  get hasPendingWatch(): boolean {
+    return this.watchGuard?.isWatching === true;
   }
 
   /** The current state. */
