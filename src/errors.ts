@@ -192,6 +192,26 @@ export class WatchLostError extends SentinelPoolError {
   }
 }
 
+/**
+ * A blocking command (BLPOP, BLMOVE, XREAD BLOCK …) on a dedicated connection was released by
+ * the server without being served: the master it waited on became a replica (a failover), or
+ * `CLIENT UNBLOCK … ERROR`. Nothing was popped or moved: it is safe to send it again. The
+ * server's `-UNBLOCKED …` reply is the `cause`.
+ */
+export class UnblockedError extends SentinelPoolError {
+  /** The command name, lower case. */
+  readonly command: string;
+
+  constructor(command: string, where: string, reply: Error) {
+    super(
+      'ERR_UNBLOCKED',
+      `"${command}" was released unserved by ${where} (${reply.message}): nothing was popped or moved, so it is safe to send again`,
+      { cause: reply },
+    );
+    this.command = command;
+  }
+}
+
 /** The object was closed with `quit()` or `disconnect()`; create a new one. */
 export class ClosedError extends SentinelPoolError {
   constructor(what: string) {

@@ -19,6 +19,7 @@ import { type ConnectionState, checkTransition } from './connection-state.js';
 import { disconnectNow, onFatalError, reconnectNow, takeUnanswered } from './ioredis-internals.js';
 import { createClient } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import { typeUnblockedReplies } from './unblocked-replies.js';
 import { WatchGuard } from './watch-guard.js';
 
 const log = debugFor('connection');
@@ -91,7 +92,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       },
     });
     this.failCorruptStreamsAsLost();
-    if (options.isDedicated) this.watchGuard = new WatchGuard(this.redis, () => this.addressLabel);
+    if (options.isDedicated) {
+      this.watchGuard = new WatchGuard(this.redis, () => this.addressLabel);
+      typeUnblockedReplies(this.redis, () => this.addressLabel);
+    }
     this.redis.on('error', (error: Error) => {
       // Says which option to check (TLS, credentials); the original error is the cause.
       const reason = describeConnectError(error, {
