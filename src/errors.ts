@@ -212,6 +212,28 @@ export class UnblockedError extends SentinelPoolError {
   }
 }
 
+/**
+ * Reported through the `error` event only, once per sentinel and command: a sentinel refused an
+ * optional command to the client's sentinel user (NOPERM). The client goes on without it, with
+ * less: `consequence` says what. docs/sentinel-acl.md lists what the user needs.
+ */
+export class SentinelPermissionError extends SentinelPoolError {
+  /** The sentinel, `host:port`. */
+  readonly sentinel: string;
+  /** The command refused, as ACL rules name it (`sentinel|sentinels`, `subscribe`). */
+  readonly command: string;
+
+  constructor(sentinel: string, command: string, consequence: string, options?: SentinelPoolErrorOptions) {
+    super(
+      'ERR_SENTINEL_NOPERM',
+      `Sentinel ${sentinel} refuses "${command}" to the sentinel user (NOPERM): ${consequence}; grant +${command} (see docs/sentinel-acl.md)`,
+      options,
+    );
+    this.sentinel = sentinel;
+    this.command = command;
+  }
+}
+
 /** The object was closed with `quit()` or `disconnect()`; create a new one. */
 export class ClosedError extends SentinelPoolError {
   constructor(what: string) {
@@ -345,6 +367,11 @@ export function classifyFailure(error: unknown): FailureAction {
   if (message.startsWith("Stream isn't writeable")) return 'not-sent';
   if (/aborted due to connection close|Connection is closed/i.test(message)) return 'lost';
   return classifyReplyError(error);
+}
+
+/** Whether a server refused a command or channel to the connection's ACL user. */
+export function isPermissionDenied(error: unknown): boolean {
+  return messageOf(error).startsWith('NOPERM');
 }
 
 function messageOf(error: unknown): string {

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { debugFor } from '../debug.js';
-import type { SentinelAttempt } from '../errors.js';
+import type { SentinelAttempt, SentinelPermissionError } from '../errors.js';
 import { SentinelClient, type SentinelClientOptions } from './sentinel-client.js';
 import { SENTINEL_CHANNELS } from './sentinel-replies.js';
 
@@ -37,6 +37,8 @@ export interface SentinelSetEvents {
   reconnected: [sentinel: Address];
   /** A sentinel joined the list. */
   added: [sentinel: Address];
+  /** A sentinel refused the subscription to its events (NOPERM). */
+  denied: [error: SentinelPermissionError];
 }
 
 function errorText(error: unknown): string {
@@ -136,6 +138,7 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
     const client = new SentinelClient(address, this.options, SENTINEL_CHANNELS);
     client.on('message', (channel, message) => this.emit('message', channel, message, { ...address }));
     client.on('reconnected', () => this.emit('reconnected', { ...address }));
+    client.on('denied', (error) => this.emit('denied', error));
     this.clients.set(formatAddress(address), client);
     this.emit('added', { ...address });
   }

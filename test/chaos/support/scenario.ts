@@ -43,6 +43,7 @@ export const DOCUMENTED_ERRORS: ReadonlySet<string> = new Set([
   'ReplicationTimeoutError',
   'WatchLostError',
   'UnblockedError',
+  'SentinelPermissionError',
   // Passed through as ioredis ReplyError ('retry-later' kinds and READONLY).
   'ReplyError NOREPLICAS',
   'ReplyError MASTERDOWN',
