@@ -8,12 +8,13 @@
  * 2 replicas + 3 sentinels topology.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { ConnectionLostError, type MasterPool, Sentinel, UnblockedError } from '../../src/index.js';
+import { ConnectionLostError, type MasterPool, UnblockedError } from '../../src/index.js';
 import { findFreePort } from '../../src/testing/free-port.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { eventually, type LocalTopology, type NodeAddress } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
+import { useTopology } from '../helpers/topology-fixture.js';
 
 /** The blocking commands tried, each on an empty list with no timeout. */
 const BLOCKING: Record<string, (connection: Redis, key: string) => Promise<unknown>> = {
@@ -22,24 +23,12 @@ const BLOCKING: Record<string, (connection: Redis, key: string) => Promise<unkno
 };
 
 describe('blocking commands on dedicated connections', () => {
+  const fixture = useTopology();
   let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const masterPool = (): MasterPool => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
-    clients.push(sentinel);
-    return sentinel.masterFor(topology.masterName);
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
+  before(() => {
+    topology = fixture.topology;
   });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const masterPool = (): MasterPool => fixture.open().masterFor(topology.masterName);
 
   /** The commands clients of `node` are blocked in (`CLIENT LIST` flags `b`), by client id. */
   async function blockedClients(node: NodeAddress): Promise<Map<number, string>> {

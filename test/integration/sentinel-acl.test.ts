@@ -3,17 +3,18 @@
  * the client discovers, reads from replicas and follows a failover by events, and no sentinel
  * logs a refusal. With an optional right missing (SENTINEL SENTINELS, the event subscription),
  * discovery still works, and the client says so once: one SentinelPermissionError through the
- * `error` event and one debug line. On a real 1 master + 2 replicas + 3 sentinels topology.
+ * `error` event and one debug line. On a real 1 master + 2 replicas + 3 sentinels fixture.topology.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { SENTINEL_CHANNELS } from '../../src/discovery/sentinel-replies.js';
-import { Sentinel, SentinelPermissionError } from '../../src/index.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { SentinelPermissionError } from '../../src/index.js';
+import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { withNode } from '../helpers/node-client.js';
+import { useTopology } from '../helpers/topology-fixture.js';
 
 const PASSWORD = 'acl-pool-pass-5e2d';
 
@@ -26,14 +27,13 @@ function documentedRules(): string[] {
 }
 
 describe('sentinel ACL', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
+  const fixture = useTopology();
   const debug = new DebugCapture();
 
   /** Creates `user` with `rules` (the password replaced) on every sentinel, and clears ACL LOG. */
   async function createUser(user: string, rules: readonly string[]): Promise<void> {
     const withPassword = rules.map((rule) => (rule.startsWith('>') ? `>${PASSWORD}` : rule));
-    for (const sentinel of topology.sentinelAddresses()) {
+    for (const sentinel of fixture.topology.sentinelAddresses()) {
       await withNode(sentinel, async (c) => {
         await c.call('ACL', 'SETUSER', user, 'reset', ...withPassword);
         await c.call('ACL', 'LOG', 'RESET');
@@ -41,23 +41,8 @@ describe('sentinel ACL', () => {
     }
   }
 
-  const open = (user: string, seeds: NodeAddress[] = topology.sentinelAddresses()) => {
-    const sentinel = new Sentinel(seeds, { sentinelUsername: user, sentinelPassword: PASSWORD });
-    clients.push(sentinel);
-    return sentinel;
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    debug.stop();
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const open = (user: string, seeds?: NodeAddress[]) =>
+    fixture.open({ sentinelUsername: user, sentinelPassword: PASSWORD }, seeds);
 
   it('documents every event channel the client subscribes to', () => {
     const channels = documentedRules()
@@ -71,7 +56,7 @@ describe('sentinel ACL', () => {
     const sentinel = open('sentinel-pool');
     const errors: Error[] = [];
     sentinel.on('error', (error) => errors.push(error));
-    const name = topology.masterName;
+    const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
     await master.set('acl:k', 'v');
     const replica = sentinel.replicaFor(name);
@@ -79,11 +64,11 @@ describe('sentinel ACL', () => {
       message: 'a replica serves the read',
     });
     assert.equal(replica.replicas().length, 2, 'SENTINEL REPLICAS answered');
-    const sentinels = topology.sentinelAddresses();
+    const sentinels = fixture.topology.sentinelAddresses();
     // Learned by IP from SENTINEL SENTINELS: the seeds are given by IP too, so nothing new.
     assert.equal(sentinel.sentinels().length, sentinels.length);
     const changed = once(sentinel, 'masterChanged');
-    const { to } = await topology.failover();
+    const { to } = await fixture.topology.failover();
     const [event] = (await changed) as [{ to: NodeAddress }];
     assert.equal(event.to.port, to.port);
     await master.set('acl:k', 'after');
@@ -104,12 +89,13 @@ describe('sentinel ACL', () => {
       documentedRules().filter((rule) => rule !== '+sentinel|sentinels'),
     );
     debug.start();
-    const [seed] = topology.sentinelAddresses() as [NodeAddress];
+    fixture.undo(() => debug.stop());
+    const [seed] = fixture.topology.sentinelAddresses() as [NodeAddress];
     const sentinel = open('no-sentinels', [seed]);
     const errors: Error[] = [];
     sentinel.on('error', (error) => errors.push(error));
-    for (let i = 0; i < 3; i++) await sentinel.discover(topology.masterName);
-    await sentinel.masterFor(topology.masterName).set('acl:degraded', 'v');
+    for (let i = 0; i < 3; i++) await sentinel.discover(fixture.topology.masterName);
+    await sentinel.masterFor(fixture.topology.masterName).set('acl:degraded', 'v');
     assert.equal(errors.length, 1, errors.map((e) => e.message).join('; '));
     const [error] = errors;
     assert.ok(error instanceof SentinelPermissionError, String(error));
@@ -129,15 +115,15 @@ describe('sentinel ACL', () => {
       'no-events',
       documentedRules().filter((rule) => rule !== '+subscribe'),
     );
-    const sentinels = topology.sentinelAddresses();
+    const sentinels = fixture.topology.sentinelAddresses();
     const sentinel = open('no-events');
     const errors: Error[] = [];
     sentinel.on('error', (error) => errors.push(error));
-    await sentinel.masterFor(topology.masterName).set('acl:no-events', 'v');
+    await sentinel.masterFor(fixture.topology.masterName).set('acl:no-events', 'v');
     await eventually(() => errors.length >= sentinels.length, {
       message: 'each refused subscription is reported',
     });
-    await sentinel.discover(topology.masterName);
+    await sentinel.discover(fixture.topology.masterName);
     for (const error of errors) {
       assert.ok(error instanceof SentinelPermissionError, String(error));
       assert.equal(error.command, 'subscribe');

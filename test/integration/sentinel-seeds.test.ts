@@ -2,31 +2,18 @@
  * Sentinels given by host name (`localhost:<port>`): kept as given for ever and dialled by name
  * (resolved again on every connect, so a restarted or moved sentinel is found again), and never
  * connected twice when another sentinel announces the same one by IP (`127.0.0.1:<port>`). On a
- * real 1 master + 2 replicas + 3 sentinels topology.
+ * real 1 master + 2 replicas + 3 sentinels fixture.topology.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { Sentinel } from '../../src/index.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { describe, it } from 'node:test';
+import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { withNode } from '../helpers/node-client.js';
+import { useTopology } from '../helpers/topology-fixture.js';
 
 describe('sentinel seeds by host name', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
+  const fixture = useTopology();
   const debug = new DebugCapture();
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    debug.stop();
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
 
   /** How many connections subscribed to a sentinel's event channels (ours and the kit's). */
   async function subscribers(sentinel: NodeAddress): Promise<number> {
@@ -35,13 +22,15 @@ describe('sentinel seeds by host name', () => {
   }
 
   it('keeps localhost seeds as given, connected once each, and finds a restarted one by name', async () => {
-    const sentinels = topology.sentinelAddresses();
+    const sentinels = fixture.topology.sentinelAddresses();
     const before = await Promise.all(sentinels.map(subscribers));
     debug.start();
-    const seeds = sentinels.map((s) => `localhost:${s.port}`);
-    const sentinel = new Sentinel(seeds);
-    clients.push(sentinel);
-    await sentinel.discover(topology.masterName);
+    fixture.undo(() => debug.stop());
+    const sentinel = fixture.open(
+      undefined,
+      sentinels.map((s) => `localhost:${s.port}`),
+    );
+    await sentinel.discover(fixture.topology.masterName);
     // The sentinel that answered named the two others by IP: both recognised as seeds.
     await eventually(() => debug.lines.filter((line) => line.includes('not connected twice')).length >= 2, {
       message: 'the sentinels announced by IP were recognised as seeds',
@@ -56,13 +45,13 @@ describe('sentinel seeds by host name', () => {
 
     // A seed sentinel restarted: dialled again by name, and still on the list.
     const [first] = sentinels as [NodeAddress];
-    await topology.kill(first);
-    await topology.restart(first);
+    await fixture.topology.kill(first);
+    await fixture.topology.restart(first);
     await eventually(async () => (await subscribers(first)) === before[0]! + 1, {
       timeoutMs: 15_000,
       message: 'reconnected to the restarted seed',
     });
-    await sentinel.discover(topology.masterName);
+    await sentinel.discover(fixture.topology.masterName);
     assert.deepEqual(sorted(sentinel.sentinels()), sorted(expected));
   });
 });

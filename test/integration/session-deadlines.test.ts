@@ -6,35 +6,25 @@
  * would fall back by itself. On a real 1 master + 2 replicas + 3 sentinels topology.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { ConsistencyTimeoutError, Sentinel } from '../../src/index.js';
-import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { before, describe, it } from 'node:test';
+import { ConsistencyTimeoutError, type Sentinel, type Session } from '../../src/index.js';
+import { eventually, type LocalTopology } from '../../src/testing/index.js';
+import { rejection } from '../helpers/rejection.js';
 import { commandCalls } from '../helpers/replication.js';
+import { useTopology } from '../helpers/topology-fixture.js';
 
 const TIMEOUT_MS = 300;
 /** Generous slack over timeoutMs plus one master round trip: a loaded machine must not fail these. */
 const SLACK_MS = 1500;
 
 describe('session read deadlines', () => {
+  const fixture = useTopology();
+  // The restore after each test sends SIGCONT to the frozen replicas.
   let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const open = () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
-    clients.push(sentinel);
-    return sentinel;
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
+  before(() => {
+    topology = fixture.topology;
   });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    // SIGCONT for the frozen replicas, then wait until the topology is healthy again.
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const open = () => fixture.open();
 
   /** A Sentinel whose replica pool has connected to every replica, then every replica frozen. */
   async function freezeReplicas(key: string): Promise<Sentinel> {
@@ -47,6 +37,25 @@ describe('session read deadlines', () => {
     await eventually(() => replica.replicas().length === 2, { message: 'both replicas in the pool' });
     for (const r of topology.replicaAddresses()) await topology.kill(r, 'SIGSTOP');
     return sentinel;
+  }
+
+  /** A session without fallback, at `writer`'s position if given. */
+  function strictSession(sentinel: Sentinel, writer?: Session): Session {
+    const after = writer ? { after: writer.token } : {};
+    return sentinel.session(topology.masterName, {
+      timeoutMs: TIMEOUT_MS,
+      fallbackToMaster: false,
+      ...after,
+    });
+  }
+
+  /** The read fails with ConsistencyTimeoutError after timeoutMs, within the slack; its duration. */
+  async function assertTimesOut(session: Session, key: string): Promise<number> {
+    const { error, ms } = await rejection(() => session.replica.get(key));
+    assert.ok(error instanceof ConsistencyTimeoutError, `got ${String(error)} after ${ms} ms`);
+    assert.ok(ms >= TIMEOUT_MS - 5, `failed after ${ms} ms, before timeoutMs`);
+    assert.ok(ms < TIMEOUT_MS + SLACK_MS, `failed after ${ms} ms`);
+    return ms;
   }
 
   async function masterGets(): Promise<number> {
@@ -79,19 +88,9 @@ describe('session read deadlines', () => {
     const name = topology.masterName;
     const writer = sentinel.session(name);
     await writer.master.set('deadline:strict', 'new');
-    const strict = sentinel.session(name, {
-      timeoutMs: TIMEOUT_MS,
-      fallbackToMaster: false,
-      after: writer.token,
-    });
     const before = await masterGets();
-    const started = performance.now();
-    const error = await strict.replica.get('deadline:strict').catch((e: unknown) => e);
-    const ms = performance.now() - started;
-    console.log(`# every replica frozen, no fallback: ${String(error)} after ${ms.toFixed(0)} ms`);
-    assert.ok(error instanceof ConsistencyTimeoutError, `got ${String(error)}`);
-    assert.ok(ms >= TIMEOUT_MS - 5, `failed after ${ms} ms, before timeoutMs`);
-    assert.ok(ms < TIMEOUT_MS + SLACK_MS, `failed after ${ms} ms`);
+    const ms = await assertTimesOut(strictSession(sentinel, writer), 'deadline:strict');
+    console.log(`# every replica frozen, no fallback: ConsistencyTimeoutError after ${ms.toFixed(0)} ms`);
     assert.equal((await masterGets()) - before, 0, 'the master served a read of a session without fallback');
   });
 
@@ -107,20 +106,10 @@ describe('session read deadlines', () => {
     });
     const writer = sentinel.session(name);
     await writer.master.set('deadline:empty', 'new');
-    const strict = sentinel.session(name, {
-      timeoutMs: TIMEOUT_MS,
-      fallbackToMaster: false,
-      after: writer.token,
-    });
-    const unwritten = sentinel.session(name, { timeoutMs: TIMEOUT_MS, fallbackToMaster: false });
     const before = await masterGets();
-    for (const session of [strict, unwritten]) {
-      const started = performance.now();
-      const error = await session.replica.get('deadline:empty').catch((e: unknown) => e);
-      const ms = performance.now() - started;
-      assert.ok(error instanceof ConsistencyTimeoutError, `got ${String(error)} after ${ms} ms`);
-      assert.ok(ms >= TIMEOUT_MS - 5 && ms < TIMEOUT_MS + SLACK_MS, `failed after ${ms} ms`);
-    }
+    // With the session's writes, and without any.
+    await assertTimesOut(strictSession(sentinel, writer), 'deadline:empty');
+    await assertTimesOut(strictSession(sentinel), 'deadline:empty');
     assert.equal((await masterGets()) - before, 0, 'the master served a read of a session without fallback');
     // With fallback, the same read is the master's.
     const lenient = sentinel.session(name, { timeoutMs: TIMEOUT_MS, after: writer.token });

@@ -6,31 +6,21 @@
  * release does not reach the next borrower. On a real 1 master + 2 replicas + 3 sentinels topology.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { type MasterPool, Sentinel, WatchLostError } from '../../src/index.js';
-import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { type MasterPool, type Sentinel, WatchLostError } from '../../src/index.js';
+import { eventually, type LocalTopology } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
+import { useTopology } from '../helpers/topology-fixture.js';
 
 describe('WATCH across a reconnect', () => {
+  const fixture = useTopology();
   let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const masterPool = (options?: Parameters<Sentinel['masterFor']>[1]): MasterPool => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
-    clients.push(sentinel);
-    return sentinel.masterFor(topology.masterName, options);
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
+  before(() => {
+    topology = fixture.topology;
   });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const masterPool = (options?: Parameters<Sentinel['masterFor']>[1]): MasterPool =>
+    fixture.open().masterFor(topology.masterName, options);
 
   /** Kills the connection's socket on the server and waits until it has connected again. */
   async function replaceSocket(connection: Redis): Promise<void> {
