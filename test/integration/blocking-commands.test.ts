@@ -14,7 +14,7 @@ import { ConnectionLostError, type MasterPool, UnblockedError } from '../../src/
 import { findFreePort } from '../../src/testing/free-port.js';
 import { eventually, type LocalTopology, type NodeAddress } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
-import { useTopology } from '../helpers/topology-fixture.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 /** The blocking commands tried, each on an empty list with no timeout. */
 const BLOCKING: Record<string, (connection: Redis, key: string) => Promise<unknown>> = {
@@ -23,7 +23,7 @@ const BLOCKING: Record<string, (connection: Redis, key: string) => Promise<unkno
 };
 
 describe('blocking commands on dedicated connections', () => {
-  const fixture = useTopology();
+  const fixture = topologyFixture();
   let topology: LocalTopology;
   before(() => {
     topology = fixture.topology;

@@ -14,7 +14,7 @@ import { SentinelPermissionError } from '../../src/index.js';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { withNode } from '../helpers/node-client.js';
-import { useTopology } from '../helpers/topology-fixture.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const PASSWORD = 'acl-pool-pass-5e2d';
 
@@ -27,7 +27,7 @@ function documentedRules(): string[] {
 }
 
 describe('sentinel ACL', () => {
-  const fixture = useTopology();
+  const fixture = topologyFixture();
   const debug = new DebugCapture();
 
   /** Creates `user` with `rules` (the password replaced) on every sentinel, and clears ACL LOG. */
@@ -42,7 +42,10 @@ describe('sentinel ACL', () => {
   }
 
   const open = (user: string, seeds?: NodeAddress[]) =>
-    fixture.open({ sentinelUsername: user, sentinelPassword: PASSWORD }, seeds);
+    fixture.openWith(seeds ?? fixture.topology.sentinelAddresses(), {
+      sentinelUsername: user,
+      sentinelPassword: PASSWORD,
+    });
 
   it('documents every event channel the client subscribes to', () => {
     const channels = documentedRules()
@@ -89,7 +92,7 @@ describe('sentinel ACL', () => {
       documentedRules().filter((rule) => rule !== '+sentinel|sentinels'),
     );
     debug.start();
-    fixture.undo(() => debug.stop());
+    fixture.undo(async () => debug.stop());
     const [seed] = fixture.topology.sentinelAddresses() as [NodeAddress];
     const sentinel = open('no-sentinels', [seed]);
     const errors: Error[] = [];

@@ -9,10 +9,10 @@ import { describe, it } from 'node:test';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { withNode } from '../helpers/node-client.js';
-import { useTopology } from '../helpers/topology-fixture.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 describe('sentinel seeds by host name', () => {
-  const fixture = useTopology();
+  const fixture = topologyFixture();
   const debug = new DebugCapture();
 
   /** How many connections subscribed to a sentinel's event channels (ours and the kit's). */
@@ -25,11 +25,8 @@ describe('sentinel seeds by host name', () => {
     const sentinels = fixture.topology.sentinelAddresses();
     const before = await Promise.all(sentinels.map(subscribers));
     debug.start();
-    fixture.undo(() => debug.stop());
-    const sentinel = fixture.open(
-      undefined,
-      sentinels.map((s) => `localhost:${s.port}`),
-    );
+    fixture.undo(async () => debug.stop());
+    const sentinel = fixture.openWith(sentinels.map((s) => `localhost:${s.port}`));
     await sentinel.discover(fixture.topology.masterName);
     // The sentinel that answered named the two others by IP: both recognised as seeds.
     await eventually(() => debug.lines.filter((line) => line.includes('not connected twice')).length >= 2, {

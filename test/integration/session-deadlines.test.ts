@@ -11,14 +11,14 @@ import { ConsistencyTimeoutError, type Sentinel, type Session } from '../../src/
 import { eventually, type LocalTopology } from '../../src/testing/index.js';
 import { rejection } from '../helpers/rejection.js';
 import { commandCalls } from '../helpers/replication.js';
-import { useTopology } from '../helpers/topology-fixture.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const TIMEOUT_MS = 300;
 /** Generous slack over timeoutMs plus one master round trip: a loaded machine must not fail these. */
 const SLACK_MS = 1500;
 
 describe('session read deadlines', () => {
-  const fixture = useTopology();
+  const fixture = topologyFixture();
   // The restore after each test sends SIGCONT to the frozen replicas.
   let topology: LocalTopology;
   before(() => {

@@ -11,10 +11,10 @@ import type { Redis } from 'ioredis';
 import { type MasterPool, type Sentinel, WatchLostError } from '../../src/index.js';
 import { eventually, type LocalTopology } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
-import { useTopology } from '../helpers/topology-fixture.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 describe('WATCH across a reconnect', () => {
-  const fixture = useTopology();
+  const fixture = topologyFixture();
   let topology: LocalTopology;
   before(() => {
     topology = fixture.topology;
