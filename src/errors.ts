@@ -178,6 +178,62 @@ export class DedicatedConnectionRequiredError extends SentinelPoolError {
   }
 }
 
+/**
+ * EXEC on a dedicated connection whose WATCH was lost: the socket was replaced (a failover, a
+ * dropped connection) after WATCH, and Redis forgets watched keys with the socket. The
+ * transaction was discarded, not applied. Start again from WATCH.
+ */
+export class WatchLostError extends SentinelPoolError {
+  constructor(where: string) {
+    super(
+      'ERR_WATCH_LOST',
+      `EXEC refused: the connection to ${where} was replaced after WATCH, so the watched keys were no longer guarded; the transaction was discarded, not applied (WATCH again and retry)`,
+    );
+  }
+}
+
+/**
+ * A blocking command (BLPOP, BLMOVE, XREAD BLOCK …) on a dedicated connection was released by
+ * the server without being served: the master it waited on became a replica (a failover), or
+ * `CLIENT UNBLOCK … ERROR`. Nothing was popped or moved: it is safe to send it again. The
+ * server's `-UNBLOCKED …` reply is the `cause`.
+ */
+export class UnblockedError extends SentinelPoolError {
+  /** The command name, lower case. */
+  readonly command: string;
+
+  constructor(command: string, where: string, reply: Error) {
+    super(
+      'ERR_UNBLOCKED',
+      `"${command}" was released unserved by ${where} (${reply.message}): nothing was popped or moved, so it is safe to send again`,
+      { cause: reply },
+    );
+    this.command = command;
+  }
+}
+
+/**
+ * Reported through the `error` event only, once per sentinel and command: a sentinel refused an
+ * optional command to the client's sentinel user (NOPERM). The client goes on without it, with
+ * less: `consequence` says what. docs/sentinel-acl.md lists what the user needs.
+ */
+export class SentinelPermissionError extends SentinelPoolError {
+  /** The sentinel, `host:port`. */
+  readonly sentinel: string;
+  /** The command refused, as ACL rules name it (`sentinel|sentinels`, `subscribe`). */
+  readonly command: string;
+
+  constructor(sentinel: string, command: string, consequence: string, options?: SentinelPoolErrorOptions) {
+    super(
+      'ERR_SENTINEL_NOPERM',
+      `Sentinel ${sentinel} refuses "${command}" to the sentinel user (NOPERM): ${consequence}; grant +${command} (see docs/sentinel-acl.md)`,
+      options,
+    );
+    this.sentinel = sentinel;
+    this.command = command;
+  }
+}
+
 /** The object was closed with `quit()` or `disconnect()`; create a new one. */
 export class ClosedError extends SentinelPoolError {
   constructor(what: string) {
@@ -311,6 +367,11 @@ export function classifyFailure(error: unknown): FailureAction {
   if (message.startsWith("Stream isn't writeable")) return 'not-sent';
   if (/aborted due to connection close|Connection is closed/i.test(message)) return 'lost';
   return classifyReplyError(error);
+}
+
+/** Whether a server refused a command or channel to the connection's ACL user. */
+export function isPermissionDenied(error: unknown): boolean {
+  return messageOf(error).startsWith('NOPERM');
 }
 
 function messageOf(error: unknown): string {

@@ -110,7 +110,9 @@ export interface PoolOptions {
 export interface SessionOptions {
   /**
    * How long a session read may look for a replica that has the session's writes before it
-   * reads from the master (or fails, with `fallbackToMaster: false`).
+   * reads from the master (or fails, with `fallbackToMaster: false`). A deadline whatever the
+   * replicas do: a frozen or slow replica does not hold the read past it, so a read takes at most
+   * about `timeoutMs` plus one master round trip.
    * @default 100
    */
   timeoutMs?: number;

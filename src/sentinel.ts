@@ -256,6 +256,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     set.on('reconnected', () => {
       for (const discovery of this.discoveries.values()) discovery.refreshSoon();
     });
+    set.on('denied', (error) => this.report(error));
     set.on('added', (sentinel) => {
       // Seeds are added in the constructor of the set, before this listener exists.
       log('sentinel %s:%d joined the list', sentinel.host, sentinel.port);

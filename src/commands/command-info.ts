@@ -67,6 +67,12 @@ function classifyUncached(command: string, args: readonly unknown[]): CommandKin
   return hasFlag(command, 'readonly') ? 'read' : 'write';
 }
 
+/** Whether a command carries the `blocking` flag (BLPOP, BLMOVE, XREAD, WAIT …). */
+export function isFlaggedBlocking(name: string): boolean {
+  const command = name.toLowerCase();
+  return exists(command) && hasFlag(command, 'blocking');
+}
+
 /** Whether a command is flagged `write` (what a replica refuses). Scripts are not: the server decides. */
 export function isFlaggedWrite(name: string): boolean {
   const command = name.toLowerCase();

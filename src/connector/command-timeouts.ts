@@ -8,8 +8,9 @@
  * the server still waits, and an element pushed later would be popped and lost. A dead server
  * still ends them: a failover or a closed socket rejects them with ConnectionLostError.
  */
-import { exists, hasFlag } from '@ioredis/commands';
+
 import type { Command, Redis } from 'ioredis';
+import { isFlaggedBlocking } from '../commands/command-info.js';
 import { CommandTimeoutError } from '../errors.js';
 import {
   armCommandTimer,
@@ -49,12 +50,6 @@ export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): v
     });
   };
   interceptCommandTimeouts(redis, (command) =>
-    rules.isDedicated && isBlocking(command.name) ? untimed : typed,
+    rules.isDedicated && isFlaggedBlocking(command.name) ? untimed : typed,
   );
-}
-
-/** Whether a command blocks by its own timeout argument (BLPOP, XREAD BLOCK, WAIT …). */
-function isBlocking(name: string): boolean {
-  const lower = name.toLowerCase();
-  return exists(lower) && hasFlag(lower, 'blocking');
 }

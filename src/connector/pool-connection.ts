@@ -18,7 +18,9 @@ import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
 import { disconnectNow, onFatalError, reconnectNow, takeUnanswered } from './ioredis-internals.js';
 import { createClient } from './pool-connector.js';
-import { describeRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import { typeUnblockedReplies } from './unblocked-replies.js';
+import { WatchGuard } from './watch-guard.js';
 
 const log = debugFor('connection');
 
@@ -44,6 +46,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
   private lastErrorValue: Error | undefined;
+  /** Dedicated connections: whether a WATCH outlived its socket. */
+  private readonly watchGuard: WatchGuard | undefined;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -88,6 +92,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       },
     });
     this.failCorruptStreamsAsLost();
+    if (options.isDedicated) {
+      this.watchGuard = new WatchGuard(this.redis, () => this.addressLabel);
+      typeUnblockedReplies(this.redis, () => this.addressLabel);
+    }
     this.redis.on('error', (error: Error) => {
       // Says which option to check (TLS, credentials); the original error is the cause.
       const reason = describeConnectError(error, {
@@ -145,6 +153,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     return this.hasTimedOutValue;
   }
 
+  /** Whether the borrower left a WATCH pending (dedicated connections). */
+  get hasPendingWatch(): boolean {
+    return this.watchGuard?.isWatching === true;
+  }
+
   /** The current state. */
   get state(): ConnectionState {
     return this.stateValue;
@@ -165,6 +178,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    */
   get lastError(): Error | undefined {
     return this.stateValue === 'open' ? undefined : this.lastErrorValue;
+  }
+
+  /** The role this connection serves (checked with ROLE on every connect). */
+  get role(): ExpectedRole {
+    return this.options.role;
   }
 
   /** The address of the current (or last) socket. */

@@ -9,7 +9,7 @@
  * no replica and reads go to the master instead: comparing offsets across histories once let a
  * replica "pass" an offset whose write had been lost.
  */
-import type { ServerRole } from '../connector/role.js';
+import type { ExpectedRole, ServerRole } from '../connector/role.js';
 import { InvalidTokenError } from '../errors.js';
 
 /** Where the session's last write is in the master's replication stream. */
@@ -93,4 +93,13 @@ export function isCaughtUp(
   return (
     masterAddress(role.masterHost, role.masterPort) === position.master && role.offset >= position.offset
   );
+}
+
+/**
+ * Whether a pool connection of `role` may serve a session read at all: a replica's (if caught
+ * up), or the master's (where the replica pool falls back) only when the session may read from
+ * the master (`fallbackToMaster`).
+ */
+export function mayServe(role: ExpectedRole, fallbackToMaster: boolean): boolean {
+  return role === 'replica' || fallbackToMaster;
 }

@@ -19,7 +19,7 @@ import type { Invoker, InvokerWrap } from '../pool/job.js';
 import type { MasterPool } from '../pool/master-pool.js';
 import type { ReplicaPool } from '../pool/replica-pool.js';
 import type { FollowUp } from './follow-up.js';
-import { encodeToken, isCaughtUp, laterPosition, type ReplicationPosition } from './position.js';
+import { encodeToken, isCaughtUp, laterPosition, mayServe, type ReplicationPosition } from './position.js';
 
 /** What every session of one master group shares. */
 export interface SessionContext {
@@ -63,6 +63,21 @@ function retryDelay(attempt: number): number {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One session read on its way. */
+interface PendingRead {
+  /** Set at the read's deadline: the caller no longer waits for a replica. */
+  isAbandoned: boolean;
+}
+
+/** Settles as `promise` does, or with undefined once `ms` have passed. */
+function settleWithin<T>(promise: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** A read-your-writes session on one master group. */
@@ -139,17 +154,32 @@ export class Session {
     return position !== undefined && known !== undefined && this.isCaughtUp(position, known);
   };
 
-  /** @internal Serves a read only from a server that has the session's writes. */
-  readonly checkCaughtUp: InvokerWrap = Object.assign(
-    (invoke: Invoker): Invoker =>
-      (redis, connection) =>
-        this.readIfCaughtUp(invoke, redis, connection),
-    { prefer: this.isKnownCaughtUp },
-  );
+  /**
+   * The wrap of one session read: served only by a server that has the session's writes, never
+   * sent once the caller stopped waiting for it, and never by the master (where the replica pool
+   * falls back to it) when the session may not read there.
+   */
+  private readWrap(position: ReplicationPosition | undefined, read: PendingRead): InvokerWrap {
+    const wrap = (invoke: Invoker): Invoker => {
+      return (redis, connection) => {
+        if (read.isAbandoned || !mayServe(connection.role, this.settings.fallbackToMaster)) {
+          return Promise.reject(new NotCaughtUp());
+        }
+        return position
+          ? this.readIfCaughtUp(invoke, redis, connection, position)
+          : invoke(redis, connection);
+      };
+    };
+    return Object.assign(wrap, { prefer: position ? this.isKnownCaughtUp : undefined });
+  }
 
-  private readIfCaughtUp(invoke: Invoker, redis: Redis, connection: PoolConnection): Promise<unknown> {
-    const position = this.positionValue;
-    if (!position || this.isKnownCaughtUp(redis)) return invoke(redis, connection);
+  private readIfCaughtUp(
+    invoke: Invoker,
+    redis: Redis,
+    connection: PoolConnection,
+    position: ReplicationPosition,
+  ): Promise<unknown> {
+    if (this.isKnownCaughtUp(redis)) return invoke(redis, connection);
     // ROLE first, then the read, on the same connection: the read sees at least that offset.
     const role = redis.call('ROLE');
     const reply = invoke(redis, connection);
@@ -174,32 +204,57 @@ export class Session {
   }
 
   /**
-   * @internal Runs a read on a caught-up replica: retries briefly on the others, then reads
-   * from the master (or fails) once `timeoutMs` has passed.
+   * @internal Runs a read on a caught-up replica: retries briefly on the others; once
+   * `timeoutMs` has passed it stops waiting for the replicas (a frozen or slow one included)
+   * and reads from the master, or fails with ConsistencyTimeoutError (`fallbackToMaster: false`,
+   * which never reads the master).
    */
   async readConsistently<T>(
-    read: (wrap: InvokerWrap | undefined) => Promise<T>,
+    read: (wrap: InvokerWrap) => Promise<T>,
     fromMaster: () => Promise<T>,
   ): Promise<T> {
     const position = this.positionValue;
-    if (!position) return read(undefined);
-    // A position from before a failover matches no replica of the new master: go to the master.
-    const master = this.context.currentMaster() ?? (await this.context.resolveMaster());
-    if (position.master !== master) return fromMaster();
-    const deadline = Date.now() + this.settings.timeoutMs;
-    for (let attempt = 0; attempt < 1000; attempt++) {
+    const { timeoutMs, fallbackToMaster } = this.settings;
+    const name = this.context.master.name;
+    if (position) {
+      // A position from before a failover matches no replica of the new master.
+      const master = this.context.currentMaster() ?? (await this.context.resolveMaster());
+      if (position.master !== master) {
+        if (fallbackToMaster) return fromMaster();
+        throw new ConsistencyTimeoutError(
+          `The session's writes were made on ${position.master}, no longer the master of "${name}": no replica can show that they were applied`,
+        );
+      }
+    }
+    const pending: PendingRead = { isAbandoned: false };
+    const fromReplicas = this.readFromReplicas(read, this.readWrap(position, pending), pending);
+    const outcome = await settleWithin(fromReplicas, timeoutMs);
+    if (outcome !== undefined) return outcome.value;
+    // The read in flight is left to finish on its own (a read: harmless); one still queued is
+    // never sent (the wrap refuses it).
+    pending.isAbandoned = true;
+    fromReplicas.catch(() => {});
+    if (fallbackToMaster) return fromMaster();
+    throw new ConsistencyTimeoutError(
+      `No replica of "${name}" served the read with the session's writes within ${timeoutMs} ms`,
+    );
+  }
+
+  /** Tries caught-up replicas until one serves the read (its value) or the read is abandoned. */
+  private async readFromReplicas<T>(
+    read: (wrap: InvokerWrap) => Promise<T>,
+    wrap: InvokerWrap,
+    pending: PendingRead,
+  ): Promise<{ value: T } | undefined> {
+    for (let attempt = 0; attempt < 1000 && !pending.isAbandoned; attempt++) {
       try {
-        return await read(this.checkCaughtUp);
+        return { value: await read(wrap) };
       } catch (error) {
         if (!(error instanceof NotCaughtUp)) throw error;
       }
-      if (Date.now() >= deadline) break;
       await delay(retryDelay(attempt));
     }
-    if (this.settings.fallbackToMaster) return fromMaster();
-    throw new ConsistencyTimeoutError(
-      `No replica of "${this.context.master.name}" reached the session's writes within ${this.settings.timeoutMs} ms`,
-    );
+    return undefined;
   }
 }
 

@@ -56,6 +56,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
       options,
       (announced, via) => admitAddress(announced, via, this.settings, this.reportPolicyError),
       (address) => this.sentinels.add(address),
+      (error) => this.report(error),
     );
     this.scheduleRefresh();
   }

@@ -4,14 +4,25 @@
  * allowedHosts) here; which master to adopt is the reducer's decision, not this module's.
  */
 import { type Address, formatAddress, sameAddress } from '../address.js';
+import { isPermissionDenied, SentinelPermissionError } from '../errors.js';
 import type { NormalizedSentinelOptions } from '../options.js';
 import { hasDownFlag, type ReplicaInfo } from '../topology.js';
 import type { SentinelClient } from './sentinel-client.js';
 import { parseMasterAddress, parseMasterState, parseReplicas, parseSentinels } from './sentinel-replies.js';
 import type { MasterAnswer } from './topology-diff.js';
 
+/** The optional questions, and what the client goes without when a sentinel refuses one. */
+const OPTIONAL = {
+  master: 'its answers are not checked for down flags, config epochs and minOtherSentinels',
+  replicas: 'no replica is learned from it (replicaFor() reads go to the master, or fail)',
+  sentinels: 'no other sentinel is learned from it (no sentinel-list refresh)',
+} as const;
+
 /** Questions about one master group, in the shape `SentinelSet.askInOrder` and `askAll` take. */
 export class MasterQuestions {
+  /** `host:port subcommand` of the refusals reported so far: each is reported once. */
+  private readonly reported = new Set<string>();
+
   constructor(
     private readonly name: string,
     private readonly options: Pick<NormalizedSentinelOptions, 'minOtherSentinels' | 'updateSentinels'>,
@@ -19,7 +30,32 @@ export class MasterQuestions {
     private readonly admit: (announced: Address, via: string) => Address | undefined,
     /** Learns a sentinel that a peer named. */
     private readonly addSentinel: (address: Address) => void,
+    /** Reports a problem that does not fail discovery (the `error` event). */
+    private readonly report: (error: Error) => void,
   ) {}
+
+  /**
+   * Asks an optional question: on any failure the answer is `fallback`. A refusal by the ACL
+   * (NOPERM) will not go away by itself, so it is reported (the debug log and the `error`
+   * event), once per sentinel and question.
+   */
+  private askOptional(
+    client: SentinelClient,
+    subcommand: keyof typeof OPTIONAL,
+    fallback: unknown,
+  ): Promise<unknown> {
+    return client.ask(subcommand, this.name).catch((error: unknown) => {
+      const key = `${client.label} ${subcommand}`;
+      if (isPermissionDenied(error) && !this.reported.has(key)) {
+        this.reported.add(key);
+        const consequence = OPTIONAL[subcommand];
+        this.report(
+          new SentinelPermissionError(client.label, `sentinel|${subcommand}`, consequence, { cause: error }),
+        );
+      }
+      return fallback;
+    });
+  }
 
   /**
    * `SENTINEL GET-MASTER-ADDR-BY-NAME`, checked as redis-py's `check_master_state` does: the
@@ -33,7 +69,7 @@ export class MasterQuestions {
   ): Promise<{ value: MasterAnswer } | { refused: string }> {
     const [addressReply, stateReply] = await Promise.all([
       client.ask('get-master-addr-by-name', this.name),
-      client.ask('master', this.name).catch(() => undefined),
+      this.askOptional(client, 'master', undefined),
     ]);
     const announced = parseMasterAddress(addressReply);
     if (!announced) return { refused: `does not know "${this.name}"` };
@@ -57,8 +93,8 @@ export class MasterQuestions {
   ): Promise<{ value: MasterAnswer & { replicas: ReplicaInfo[] } } | { refused: string }> {
     const [master, replicasReply, sentinelsReply] = await Promise.all([
       this.askMaster(client),
-      client.ask('replicas', this.name).catch(() => []),
-      this.options.updateSentinels ? client.ask('sentinels', this.name).catch(() => []) : Promise.resolve([]),
+      this.askOptional(client, 'replicas', []),
+      this.options.updateSentinels ? this.askOptional(client, 'sentinels', []) : Promise.resolve([]),
     ]);
     if ('refused' in master) return master;
     for (const peer of parseSentinels(sentinelsReply)) {

@@ -12,6 +12,7 @@ import { describeConnectError } from '../connector/connect-error.js';
 import { disconnectNow } from '../connector/ioredis-internals.js';
 import { connectorFor, NO_CLIENT_HANDOFF } from '../connector/pool-connector.js';
 import { debugFor } from '../debug.js';
+import { isPermissionDenied, SentinelPermissionError } from '../errors.js';
 
 const log = debugFor('sentinel');
 
@@ -32,7 +33,12 @@ export interface SentinelClientEvents {
   message: [channel: string, message: string];
   /** The connection is ready again after being lost (subscriptions are restored). */
   reconnected: [];
+  /** The sentinel refused the subscription to its event channels to the sentinel user. */
+  denied: [error: SentinelPermissionError];
 }
+
+/** What the client goes without when a sentinel refuses its event channels. */
+const NO_EVENTS = 'no events from it: failovers are noticed by polling (refreshInterval) only';
 
 /** One sentinel connection: ask with {@link SentinelClient.ask}, listen with `on('message')`. */
 export class SentinelClient extends EventEmitter<SentinelClientEvents> {
@@ -94,6 +100,12 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     if (channels.length > 0) {
       this.redis.subscribe(...channels).catch((error: Error) => {
         log('%s: subscribe failed: %s', this.label, error.message);
+        if (isPermissionDenied(error)) {
+          this.emit(
+            'denied',
+            new SentinelPermissionError(this.label, 'subscribe', NO_EVENTS, { cause: error }),
+          );
+        }
       });
     }
   }

@@ -3,11 +3,18 @@
  * Sentinel client guidelines: ask in order; the first that answers moves to the front. Sentinels
  * learned at run time join behind the seeds. Also asks all of them at once (go-redis style: first
  * good answer wins) when speed matters more than order, during a failover.
+ *
+ * Seeds stay for ever, as given: a seed given by host name is dialled by that name, so it is
+ * resolved again on every connect (a sentinel whose DNS record moved is followed). A sentinel
+ * learned from another is not added when it is a seed under another name (`localhost:26379`
+ * announced as `127.0.0.1:26379`): that would be a second connection to the same sentinel.
  */
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { debugFor } from '../debug.js';
-import type { SentinelAttempt } from '../errors.js';
+import type { SentinelAttempt, SentinelPermissionError } from '../errors.js';
 import { SentinelClient, type SentinelClientOptions } from './sentinel-client.js';
 import { SENTINEL_CHANNELS } from './sentinel-replies.js';
 
@@ -30,24 +37,60 @@ export interface SentinelSetEvents {
   reconnected: [sentinel: Address];
   /** A sentinel joined the list. */
   added: [sentinel: Address];
+  /** A sentinel refused the subscription to its events (NOPERM). */
+  denied: [error: SentinelPermissionError];
 }
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The IP addresses a host name resolves to now (none when it does not resolve). */
+export type HostResolver = (host: string) => Promise<string[]>;
+
+const resolveHost: HostResolver = (host) =>
+  lookup(host, { all: true }).then(
+    (found) => found.map((entry) => entry.address),
+    () => [],
+  );
+
+/**
+ * The seed a learned sentinel is, under another name (pure): one given by host name, on the
+ * same port, whose name resolves to the learned sentinel's IP. `resolved` maps host names to
+ * their addresses.
+ */
+export function seedAliasOf(
+  learned: Address,
+  seeds: readonly Address[],
+  resolved: ReadonlyMap<string, readonly string[]>,
+): Address | undefined {
+  return seeds.find(
+    (seed) => seed.port === learned.port && resolved.get(seed.host)?.includes(learned.host) === true,
+  );
+}
+
+/** Seeds given by host name (not an IP) on `port`: the ones a learned sentinel may alias. */
+function namedSeedsOn(seeds: readonly Address[], port: number): Address[] {
+  return seeds.filter((seed) => seed.port === port && isIP(seed.host) === 0);
+}
+
 /** The ordered sentinel list and its connections. */
 export class SentinelSet extends EventEmitter<SentinelSetEvents> {
   private readonly order: Address[] = [];
   private readonly clients = new Map<string, SentinelClient>();
+  private readonly seeds: readonly Address[];
+  /** Learned sentinels whose name check is under way (`host:port`). */
+  private readonly checking = new Set<string>();
   private closed = false;
 
   constructor(
     seeds: readonly Address[],
     private readonly options: SentinelClientOptions,
+    private readonly resolve: HostResolver = resolveHost,
   ) {
     super();
-    for (const seed of seeds) this.add(seed);
+    this.seeds = seeds.map((seed) => ({ host: seed.host, port: seed.port }));
+    for (const seed of this.seeds) this.connect(seed);
   }
 
   /** The sentinels in the order they are asked. */
@@ -55,17 +98,49 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
     return this.order.map((a) => ({ ...a }));
   }
 
-  /** Adds a sentinel at the end of the list; false if it was known already. */
-  add(address: Address): boolean {
-    if (this.closed || this.order.some((a) => sameAddress(a, address))) return false;
+  /**
+   * Adds a sentinel another sentinel named (SENTINEL SENTINELS, `+sentinel`) at the end of the
+   * list, unless it is known already: by its address, or as a seed given by host name that
+   * resolves to it now.
+   */
+  add(address: Address): void {
+    if (this.isKnown(address)) return;
+    const named = namedSeedsOn(this.seeds, address.port);
+    if (named.length === 0 || isIP(address.host) === 0) {
+      this.connect(address);
+      return;
+    }
+    const key = formatAddress(address);
+    if (this.checking.has(key)) return;
+    this.checking.add(key);
+    void Promise.all(named.map(async (seed) => [seed.host, await this.resolve(seed.host)] as const)).then(
+      (resolved) => {
+        this.checking.delete(key);
+        const alias = seedAliasOf(address, named, new Map(resolved));
+        if (alias) log('%s is seed %s: not connected twice', key, formatAddress(alias));
+        else if (!this.isKnown(address)) this.connect(address);
+      },
+      () => {
+        this.checking.delete(key);
+        if (!this.isKnown(address)) this.connect(address);
+      },
+    );
+  }
+
+  private isKnown(address: Address): boolean {
+    return this.closed || this.order.some((a) => sameAddress(a, address));
+  }
+
+  /** Connects to a sentinel and puts it at the end of the list. */
+  private connect(address: Address): void {
     address = { host: address.host, port: address.port };
     this.order.push(address);
     const client = new SentinelClient(address, this.options, SENTINEL_CHANNELS);
     client.on('message', (channel, message) => this.emit('message', channel, message, { ...address }));
     client.on('reconnected', () => this.emit('reconnected', { ...address }));
+    client.on('denied', (error) => this.emit('denied', error));
     this.clients.set(formatAddress(address), client);
     this.emit('added', { ...address });
-    return true;
   }
 
   /** Moves a sentinel to the front of the list (it answered). */

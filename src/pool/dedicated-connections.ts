@@ -116,6 +116,8 @@ export class DedicatedConnections {
       }
       return;
     }
+    // The next borrower must not inherit a WATCH (nor, once the socket changed, its loss).
+    if (connection.hasPendingWatch) redis.unwatch().catch(() => {});
     const waiter = this.waiters.shift();
     if (waiter) {
       clearTimeout(waiter.timer);

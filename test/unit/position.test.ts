@@ -9,6 +9,7 @@ import {
   encodeToken,
   isCaughtUp,
   laterPosition,
+  mayServe,
   parseToken,
   type ReplicationPosition,
 } from '../../src/consistency/position.js';
@@ -177,5 +178,14 @@ describe('laterPosition', () => {
     const result = laterPosition(current, { master: position.master, offset: 6 });
     assert.equal(result.offset, 6);
     assert.equal(current.offset, 5);
+  });
+});
+
+describe('mayServe', () => {
+  it('lets the master serve a session read only with fallbackToMaster', () => {
+    assert.equal(mayServe('replica', false), true);
+    assert.equal(mayServe('replica', true), true);
+    assert.equal(mayServe('master', true), true);
+    assert.equal(mayServe('master', false), false);
   });
 });

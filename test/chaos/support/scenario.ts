@@ -41,6 +41,9 @@ export const DOCUMENTED_ERRORS: ReadonlySet<string> = new Set([
   'AddressNotAllowedError',
   'ConsistencyTimeoutError',
   'ReplicationTimeoutError',
+  'WatchLostError',
+  'UnblockedError',
+  'SentinelPermissionError',
   // Passed through as ioredis ReplyError ('retry-later' kinds and READONLY).
   'ReplyError NOREPLICAS',
   'ReplyError MASTERDOWN',
