@@ -73,8 +73,9 @@ export class MasterPool extends PoolBase {
     );
     connection.on('open', (address) => {
       this.source.confirmMaster(address);
-      this.pump();
+      this.onConnectionOpen();
     });
+    connection.on('failed', (error, startedAt) => this.onConnectFailed(connection, error, startedAt));
     connection.on('lost', (reason) => this.source.suspectMaster(`master connection: ${reason}`));
     connection.on('roleMismatch', () =>
       this.source.suspectMaster('a connection found no master at the address'),

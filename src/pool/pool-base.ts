@@ -5,6 +5,7 @@
  * may go (the runner's route: pick, giveUp, retry rules, hold) and owns its connections.
  */
 import type { Redis } from 'ioredis';
+import { formatAddress } from '../address.js';
 import { type Batch, type BatchResult, CommandBatch } from '../commands/command-batch.js';
 import { classifyCommand, commandOf, isScriptCommand } from '../commands/command-info.js';
 import {
@@ -12,7 +13,9 @@ import {
   installCommandMethods,
   isCommandMethod,
 } from '../commands/command-methods.js';
+import { refusalError } from '../connect-failure.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
+import { debugFor } from '../debug.js';
 import { ClosedError, DedicatedConnectionRequiredError, SentinelConfigError } from '../errors.js';
 import type { NormalizedPoolOptions } from '../options.js';
 import { batchInvoker } from './batch-invoker.js';
@@ -20,6 +23,8 @@ import { DedicatedConnections } from './dedicated-connections.js';
 import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
 import type { RetryRules } from './retry-policy.js';
+
+const log = debugFor('pool');
 
 /** A Lua command for defineCommand(), as ioredis takes it. */
 export interface ScriptDefinition {
@@ -43,6 +48,11 @@ export abstract class PoolBase {
   /** Lua commands from defineCommand(), defined on every connection, present and future. */
   private readonly scripts = new Map<string, ScriptDefinition>();
   private readonly runner: JobRunner;
+  /**
+   * Why this pool's connections cannot be made, when waiting will not fix it (a refused password,
+   * an unknown master name…): set by a connect attempt that failed so, cleared when one opens.
+   */
+  private refusal: Error | undefined;
   protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
     this.name = name;
     this.label = label;
@@ -254,11 +264,48 @@ export abstract class PoolBase {
 
   /** Sends on an open connection now, or queues until one is usable. */
   protected dispatch(job: Job): Promise<unknown> {
-    if (!this.isStarted) {
-      this.isStarted = true;
-      this.start();
+    this.ensureStarted();
+    const outcome = this.runner.dispatch(job);
+    // The last attempt was refused for good: try again now rather than after the backoff, so
+    // that this command learns at once whether the configuration was fixed meanwhile.
+    if (this.refusal) this.retryNow();
+    return outcome;
+  }
+
+  /** Starts the pool (its connections and, for replicas, discovery) if it has not started yet. */
+  protected ensureStarted(): void {
+    if (this.isStarted) return;
+    this.isStarted = true;
+    this.start();
+  }
+
+  /**
+   * Subclasses call it when a connection of theirs failed to connect. A failure that waiting does
+   * not fix (see connect-failure.ts) fails the commands waiting since before that attempt, with
+   * a typed error; later ones wait for the next attempt, which they hasten. The connection keeps
+   * trying in the background (ioredis's backoff), so a fixed configuration is picked up.
+   */
+  protected onConnectFailed(connection: PoolConnection, error: Error, attemptStartedAt: number): void {
+    if (this.isClosed) return;
+    const address = connection.address && formatAddress(connection.address);
+    const refusal = refusalError(error, { masterName: this.name, label: this.label, address });
+    if (!refusal) return;
+    if (!this.refusal) log('%s: waiting will not help: %s', this.label, refusal.message);
+    this.refusal = refusal;
+    this.runner.failQueuedBefore(attemptStartedAt, refusal);
+  }
+
+  /** Subclasses call it when a connection of theirs opened: commands may flow. */
+  protected onConnectionOpen(): void {
+    this.refusal = undefined;
+    this.pump();
+  }
+
+  /** Connects every shared connection that waits out its backoff now. */
+  private retryNow(): void {
+    for (const connection of this.sharedConnections()) {
+      if (connection.redis.status === 'reconnecting') connection.moveOff('a command waits: trying again now');
     }
-    return this.runner.dispatch(job);
   }
 
   /** Sends waiting commands while a connection is usable. Call whenever that may have changed. */

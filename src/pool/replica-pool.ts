@@ -83,7 +83,8 @@ export class ReplicaPool extends PoolBase {
         label: `replica ${this.name} ${formatAddress(address)}`,
       }),
     );
-    connection.on('open', () => this.pump());
+    connection.on('open', () => this.onConnectionOpen());
+    connection.on('failed', (error, startedAt) => this.onConnectFailed(connection, error, startedAt));
     return connection;
   }
 
