@@ -43,7 +43,8 @@ describe('WaitQueue', () => {
     const queue = new WaitQueue(() => Promise.reject(new Error('expired')));
     const early = queue.add(jobNamed('early'), 60_000);
     const time = nextTick(performance.now());
-    const late = (nextTick(time), queue.add(jobNamed('late'), 60_000));
+    nextTick(time);
+    const late = queue.add(jobNamed('late'), 60_000);
     queue.failQueuedBefore(time, new Error('refused'));
     await assert.rejects(early, /refused/);
     assert.equal(queue.length, 1);
