@@ -161,6 +161,8 @@ export abstract class PoolBase {
   /** Borrows a connection of its own; give it back with {@link release}. */
   acquire(): Promise<Redis> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
+    // A replica pool learns its replicas when it starts: acquire() may be its first call.
+    this.ensureStarted();
     return this.dedicated.acquire();
   }
 
@@ -182,9 +184,22 @@ export abstract class PoolBase {
     return this.close(false);
   }
 
+  /**
+   * Calls `listener` once when the pool is closed, by its own quit()/disconnect() or the
+   * Sentinel's (the Sentinel then forgets it, so the next masterFor()/replicaFor() makes a new one).
+   * @internal
+   */
+  onClose(listener: () => void): void {
+    if (this.isClosed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  private readonly closeListeners: Array<() => void> = [];
+
   private close(graceful: boolean): Promise<void> {
     if (this.closing) return this.closing;
     this.isClosed = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
     this.detach();
     this.runner.close();
     this.closing = Promise.all([
