@@ -5,7 +5,6 @@
  * may go (the runner's route: pick, giveUp, retry rules, hold) and owns its connections.
  */
 import type { Redis } from 'ioredis';
-import { formatAddress } from '../address.js';
 import { type Batch, type BatchResult, CommandBatch } from '../commands/command-batch.js';
 import { classifyCommand, commandOf, isScriptCommand } from '../commands/command-info.js';
 import {
@@ -13,18 +12,15 @@ import {
   installCommandMethods,
   isCommandMethod,
 } from '../commands/command-methods.js';
-import { refusalError } from '../connect-failure.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
-import { debugFor } from '../debug.js';
 import { ClosedError, DedicatedConnectionRequiredError, SentinelConfigError } from '../errors.js';
 import type { NormalizedPoolOptions } from '../options.js';
 import { batchInvoker } from './batch-invoker.js';
 import { DedicatedConnections } from './dedicated-connections.js';
 import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
+import { RefusalWatch } from './refusal-watch.js';
 import type { RetryRules } from './retry-policy.js';
-
-const log = debugFor('pool');
 
 /** A Lua command for defineCommand(), as ioredis takes it. */
 export interface ScriptDefinition {
@@ -48,11 +44,8 @@ export abstract class PoolBase {
   /** Lua commands from defineCommand(), defined on every connection, present and future. */
   private readonly scripts = new Map<string, ScriptDefinition>();
   private readonly runner: JobRunner;
-  /**
-   * Why this pool's connections cannot be made, when waiting will not fix it (a refused password,
-   * an unknown master name…): set by a connect attempt that failed so, cleared when one opens.
-   */
-  private refusal: Error | undefined;
+  /** Refusals that waiting does not fix (a wrong password, an unknown master name…). */
+  private readonly refusals: RefusalWatch;
   protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
     this.name = name;
     this.label = label;
@@ -75,6 +68,7 @@ export abstract class PoolBase {
       onStaleServer: (connection) => this.onStaleServer(connection),
     };
     this.runner = new JobRunner(route);
+    this.refusals = new RefusalWatch(name, label);
   }
 
   /** A new connection for dedicated use, following this pool's role. */
@@ -163,7 +157,9 @@ export abstract class PoolBase {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     // A replica pool learns its replicas when it starts: acquire() may be its first call.
     this.ensureStarted();
-    return this.dedicated.acquire();
+    const lending = this.refusals.guard(this.dedicated.acquire(), (redis) => this.release(redis));
+    if (this.refusals.refusal) this.retryNow();
+    return lending;
   }
 
   /** Gives back a connection from {@link acquire}. */
@@ -283,7 +279,7 @@ export abstract class PoolBase {
     const outcome = this.runner.dispatch(job);
     // The last attempt was refused for good: try again now rather than after the backoff, so
     // that this command learns at once whether the configuration was fixed meanwhile.
-    if (this.refusal) this.retryNow();
+    if (this.refusals.refusal) this.retryNow();
     return outcome;
   }
 
@@ -297,22 +293,19 @@ export abstract class PoolBase {
   /**
    * Subclasses call it when a connection of theirs failed to connect. A failure that waiting does
    * not fix (see connect-failure.ts) fails the commands waiting since before that attempt, with
-   * a typed error; later ones wait for the next attempt, which they hasten. The connection keeps
-   * trying in the background (ioredis's backoff), so a fixed configuration is picked up.
+   * a typed error (so do acquire() calls); later ones wait for the next attempt, which they
+   * hasten. The connection keeps trying in the background (ioredis's backoff), so a fixed
+   * configuration is picked up.
    */
   protected onConnectFailed(connection: PoolConnection, error: Error, attemptStartedAt: number): void {
     if (this.isClosed) return;
-    const address = connection.address && formatAddress(connection.address);
-    const refusal = refusalError(error, { masterName: this.name, label: this.label, address });
-    if (!refusal) return;
-    if (!this.refusal) log('%s: waiting will not help: %s', this.label, refusal.message);
-    this.refusal = refusal;
-    this.runner.failQueuedBefore(attemptStartedAt, refusal);
+    const refusal = this.refusals.judge(connection, error, attemptStartedAt);
+    if (refusal) this.runner.failQueuedBefore(attemptStartedAt, refusal);
   }
 
   /** Subclasses call it when a connection of theirs opened: commands may flow. */
   protected onConnectionOpen(): void {
-    this.refusal = undefined;
+    this.refusals.clear();
     this.pump();
   }
 

@@ -107,6 +107,8 @@ describe('failure handling', () => {
       for (const [pool, call] of [
         ['masterFor', () => master.set('failure-handling:k', 'v')],
         ['replicaFor', () => replica.get('failure-handling:k')],
+        ['masterFor acquire()', () => master.acquire()],
+        ['replicaFor acquire()', () => replica.acquire()],
       ] as const) {
         const { error, ms } = await rejection(call);
         assert.ok(error instanceof AuthenticationError, `${pool}: ${error.name}: ${error.message}`);
