@@ -5,6 +5,7 @@
  * pool. On a real 1 master + 2 replicas + 3 sentinels topology.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ClosedError, Sentinel, type SentinelOptions } from '../../src/index.js';
 import { LocalTopology } from '../../src/testing/index.js';
@@ -58,6 +59,30 @@ describe('pool lifecycle', () => {
       Number(((await c.config('GET', 'port')) as string[])[1]),
     );
     assert.ok(replicaPorts.includes(port), `withConnection() as the first call reached ${port}`);
+  });
+
+  it('never lends again a dedicated connection its borrower ended', async () => {
+    const master = open().masterFor(topology.masterName, { maxDedicatedConnections: 1 });
+    // Given back once it ended, or given back first and ended while idle: neither is lent again.
+    for (const isReleasedFirst of [false, true]) {
+      const first = await master.acquire();
+      const ended = once(first, 'end');
+      await first.quit();
+      if (isReleasedFirst) master.release(first);
+      await ended;
+      if (!isReleasedFirst) master.release(first);
+      const second = await master.acquire();
+      try {
+        assert.notEqual(second, first);
+        assert.equal(await second.ping(), 'PONG');
+      } finally {
+        master.release(second);
+      }
+      await master.withConnection(async (c) => {
+        await c.quit();
+        await once(c, 'end');
+      });
+    }
   });
 
   it('forgets a pool closed by its own quit() or disconnect(): the same name and options give a new one', async () => {
