@@ -47,8 +47,12 @@ const UNKNOWN_MASTER = /^does not know "/;
 const NOT_ALLOWED = /, outside allowedHosts$/;
 /** Redis refusing who we are or what we may run; `invalid password` is Redis 5's WRONGPASS. */
 const CREDENTIALS = /\b(WRONGPASS|NOAUTH|NOPERM)\b|\binvalid password\b/;
-/** describeConnectError's words for a certificate one side refused. */
-const CERTIFICATE = /certificate was refused|server refused the handshake/;
+/**
+ * describeConnectError's words for a certificate one side refused. With TLS 1.3 the server
+ * checks the client's certificate after the client's handshake ended, so its refusal may reach
+ * us as a reset of the first write instead of an alert: the same refusal, told less clearly.
+ */
+const CERTIFICATE = /certificate was refused|server refused the handshake|right after the TLS handshake/;
 /** A sentinel that could not be asked, or did not answer in time: it said nothing. */
 const NO_ANSWER =
   /^unreachable\b|timed out|\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b|Connection is closed|Stream isn't writeable|^closed$/i;

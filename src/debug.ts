@@ -31,9 +31,10 @@ export function redact(value: unknown, depth = 0): unknown {
 
 /**
  * Passwords given to this library. ioredis logs every command it writes under its own debug
- * namespace, `HELLO 3 AUTH <user> <password>` included, so `DEBUG=*` would print them. We pin
- * `debug` to the exact version ioredis pins (one shared module instance) and redact every known
- * secret from every formatted line, ours and ioredis's alike.
+ * namespace, `HELLO 3 AUTH <user> <password>` included, so `DEBUG=*` would print them. Our
+ * `debug` range takes the version every ioredis 6 release pins, so npm installs one copy (one
+ * shared module instance; test/integration/package.test.ts checks it), and we redact every
+ * known secret from every formatted line, ours and ioredis's alike.
  */
 const secrets = new Set<string>();
 let isRedacting = false;

@@ -30,7 +30,8 @@ export interface Topology {
 }
 
 /** Flags that make an instance unusable. */
-const DOWN_FLAGS = ['s_down', 'o_down', 'disconnected'];
+/** Sentinel's flags that mean an instance is down or unreachable. */
+export const DOWN_FLAGS: readonly string[] = ['s_down', 'o_down', 'disconnected'];
 
 /** Whether Sentinel's flags say the instance is down or unreachable. */
 export function hasDownFlag(flags: readonly string[]): boolean {

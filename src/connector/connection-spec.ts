@@ -1,7 +1,6 @@
 /** What a pool asks of the connections it is given, and how the composition root makes them. */
-import type { RedisOptions } from 'ioredis';
 import type { PoolConnection } from './pool-connection.js';
-import type { AddressResolver } from './pool-connector.js';
+import type { AddressResolver, PoolRedisOptions } from './pool-connector.js';
 import type { ExpectedRole } from './role.js';
 
 /** How a pool connection is made. */
@@ -10,7 +9,7 @@ export interface PoolConnectionOptions {
   /** Where to connect now (asked on every connect). */
   resolve: AddressResolver;
   /** ioredis options for data connections (credentials, db, TLS, timeouts). */
-  redisOptions: RedisOptions;
+  redisOptions: PoolRedisOptions;
   /**
    * Lent to one borrower (`acquire()`), who sends commands on it directly. It keeps commands
    * issued while it reconnects (ioredis's offline queue) instead of refusing them, leaves

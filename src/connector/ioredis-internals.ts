@@ -107,8 +107,9 @@ export function reconnectNow(redis: Redis): void {
 export function disconnectNow(redis: Redis, queuedError: Error): Promise<void> {
   const hasSocket = ['connecting', 'connect', 'ready'].includes(redis.status);
   const ended = new Promise<void>((resolve) => (hasSocket ? redis.once('end', () => resolve()) : resolve()));
-  redis.disconnect(false);
+  // Before disconnect(): ioredis 6.1's disconnect() fails them itself, with a plain Error.
   if (!hasSocket) flushQueue(redis, queuedError);
+  redis.disconnect(false);
   return ended;
 }
 

@@ -10,6 +10,13 @@ import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'nod
 import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
 import type { Address } from '../address.js';
 
+/**
+ * ioredis's options for a pool connection, with `tls` as Node's `tls.connect` options: what the
+ * Sentinel's `tls` option parses to, and what this connector connects with. ioredis 6.1 widened
+ * its own `tls` to also take a TLS profile name (`'RedisCloudFixed'`), which a pool never passes.
+ */
+export type PoolRedisOptions = Omit<RedisOptions, 'tls'> & { tls?: TlsOptions | undefined };
+
 /** Where to connect now; rejects when no address is known (the connection retries). */
 export type AddressResolver = () => Promise<Address>;
 
@@ -69,7 +76,9 @@ export function connectorFor(
       const socket = tls
         ? tlsConnect({ ...tls, host: address.host, port: address.port })
         : netConnect({ host: address.host, port: address.port });
-      socket.once('error', (error) => {
+      // Kept for the socket's life: ioredis listens with once(), and a TLS socket can emit a
+      // second error (an alert after a failed handshake) that would otherwise crash the process.
+      socket.on('error', (error) => {
         this.firstError = error;
       });
       this.stream = socket;
@@ -78,6 +87,14 @@ export function connectorFor(
     }
   };
 }
+
+/**
+ * ioredis 6.1 registers for Smart Client Handoff notifications on RESP3 connections by default,
+ * and would then move a connection to the endpoint a `MOVING` notification names, past this
+ * connector and its ROLE check. Where a connection goes is Sentinel's to say. (A variable, not
+ * a literal: ioredis 6.0's types do not know the option, and 6.0 ignores it.)
+ */
+export const NO_CLIENT_HANDOFF = { maintNotifications: 'disabled' } as const;
 
 /** Backoff between reconnects: the first at once (a switch must not wait), then growing. */
 function retryDelay(attempt: number): number {
@@ -90,9 +107,14 @@ function retryDelay(attempt: number): number {
  * them instead: resending could apply a write twice) and, unless dedicated, refuses commands
  * while it is not connected (the pool queues them itself).
  */
-export function createClient(hooks: ConnectorHooks, redisOptions: RedisOptions, isDedicated: boolean): Redis {
+export function createClient(
+  hooks: ConnectorHooks,
+  redisOptions: PoolRedisOptions,
+  isDedicated: boolean,
+): Redis {
   return new Redis({
     ...redisOptions,
+    ...NO_CLIENT_HANDOFF,
     Connector: connectorFor(hooks, redisOptions.tls),
     lazyConnect: false,
     enableReadyCheck: false,

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { describeConnectError } from '../connector/connect-error.js';
 import { disconnectNow } from '../connector/ioredis-internals.js';
-import { connectorFor } from '../connector/pool-connector.js';
+import { connectorFor, NO_CLIENT_HANDOFF } from '../connector/pool-connector.js';
 import { debugFor } from '../debug.js';
 
 const log = debugFor('sentinel');
@@ -48,6 +48,7 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.label = formatAddress(address);
     const isTls = options.tls !== undefined;
     this.redis = new Redis({
+      ...NO_CLIENT_HANDOFF,
       // host and port only label ioredis's debug lines: the connector dials.
       host: address.host,
       port: address.port,

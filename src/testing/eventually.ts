@@ -56,16 +56,37 @@ function settleWithin<T>(
   });
 }
 
+/** What {@link eventually} resolves with: the value of `fn` without the "not yet" values. */
+type Success<T> = Exclude<T, false | null | undefined>;
+
+const UNDEFINED_HINT = ' (a callback of assertions should return true once they hold)';
+
+function isSuccess<T>(value: T): value is Success<T> {
+  return value !== false && value !== null && value !== undefined;
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
 
 /**
- * Calls `fn` until it succeeds, and returns what it returned. An attempt **succeeds** when `fn`
- * returns (or resolves) without throwing and its value is not `false`; so both styles work:
- * `eventually(() => assert.equal(x, 1))` and `eventually(() => x === 1)`. Any other value,
- * including `undefined`, `0` and `null`, counts as success.
+ * Calls `fn` until an attempt succeeds, and returns the value of that attempt.
+ *
+ * An attempt **succeeds** when `fn` returns (or resolves) without throwing a value that is
+ * neither `false`, `null` nor `undefined`. Throwing, or returning one of those three, means "not
+ * yet": `eventually` tries again. Every other value is a success, including `0`, `''` and `NaN`
+ * (a count of 0 or an empty reply is an answer, not the absence of one). So:
+ *
+ * - a condition: `eventually(() => replicaCount() === 2)`;
+ * - a value that is not there yet: `const event = await eventually(() => events.find(isSwitch))`
+ *   resolves with the event, never with `undefined`;
+ * - assertions: they throw until they hold, and the callback then returns `true`:
+ *   `eventually(() => { assert.equal(x, 1); return true; })`. A callback that returns nothing
+ *   never succeeds: at the deadline the error says it returned `undefined`.
+ *
+ * `undefined` is "not yet" rather than "done" because a lookup (`Map.get`, `Array.find`, `?.`)
+ * that comes back empty must not end the wait and leave the caller with a missing value.
  *
  * Attempts run one at a time, `intervalMs` apart. At the deadline it rejects with a
  * {@link TopologyError} naming `message`, the attempt count and the last failure (as `cause`).
@@ -82,7 +103,7 @@ function describe(error: unknown): string {
 export async function eventually<T>(
   fn: () => T | Promise<T>,
   options: EventuallyOptions = {},
-): Promise<Exclude<T, false>> {
+): Promise<Exclude<T, false | null | undefined>> {
   const timeoutMs = options.timeoutMs ?? EVENTUALLY_DEFAULTS.timeoutMs;
   const intervalMs = options.intervalMs ?? EVENTUALLY_DEFAULTS.intervalMs;
   const message = options.message ?? EVENTUALLY_DEFAULTS.message;
@@ -90,7 +111,8 @@ export async function eventually<T>(
   let lastError: unknown = new Error('never attempted');
   let attempts = 0;
   const { signal } = options;
-  for (;;) {
+  // An already aborted signal makes no attempt: `fn` may act on something already torn down.
+  while (!signal?.aborted) {
     attempts++;
     try {
       const value = await settleWithin(Promise.resolve().then(fn), deadline - Date.now(), signal);
@@ -99,8 +121,8 @@ export async function eventually<T>(
         lastError = new Error(`attempt ${attempts} was still running at the deadline`);
         break;
       }
-      if (value !== false) return value as Exclude<T, false>;
-      lastError = new Error('returned false');
+      if (isSuccess(value)) return value;
+      lastError = new Error(`returned ${String(value)}${value === undefined ? UNDEFINED_HINT : ''}`);
     } catch (error) {
       lastError = error;
     }

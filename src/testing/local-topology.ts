@@ -10,51 +10,26 @@ import { inspect } from 'node:util';
 import { debugFor, redact } from '../debug.js';
 import { TopologyError } from '../errors.js';
 import { eventually } from './eventually.js';
-import { LOCALHOST, readClientTLS } from './kit-client.js';
+import { readClientTLS } from './kit-client.js';
+import { type FailoverResult, MasterTracker, remaining, sameAddress } from './master-tracker.js';
 import { NodeSet } from './node-set.js';
-import {
-  type LocalTopologyOptions,
-  type ResolvedTopologyOptions,
-  type RestoreOptions,
-  resolveTopologyOptions,
-  type TopologyWaitOptions,
+import type {
+  LocalTopologyOptions,
+  ResolvedTopologyOptions,
+  RestoreOptions,
+  TopologyWaitOptions,
 } from './options.js';
 import { findRedisServer, type NodeAddress, type RedisProcess, type Signal } from './redis-process.js';
+import { resolveTopologyOptions } from './resolve-topology-options.js';
 import { RestoreAssist } from './restore-assist.js';
 import { type SwitchRecord, SwitchWatcher } from './switch-watcher.js';
-import {
-  askMasterAddress,
-  assertAgreedMaster,
-  assertHealthy,
-  assertReplicaOf,
-  type HealthAssist,
-} from './topology-probe.js';
+import { askMasterAddress, assertReplicaOf } from './topology-probe.js';
 
+export type { FailoverResult } from './master-tracker.js';
 export type { NodeAddress, Signal } from './redis-process.js';
 export type { SwitchRecord } from './switch-watcher.js';
 
 const log = debugFor('testing');
-
-/** How long `failover()` waits for every sentinel to announce the switch before it gives up (soft). */
-const ANNOUNCEMENTS_WAIT_MS = 3000;
-
-/** What `failover()` did. */
-export interface FailoverResult {
-  /** The master before. */
-  from: NodeAddress;
-  /** The master every sentinel reports now. */
-  to: NodeAddress;
-  /** The distinct `+switch-master` seen since the failover was asked for: more than one is a double failover. */
-  switches: SwitchRecord[];
-}
-
-function sameAddress(a: NodeAddress, b: NodeAddress): boolean {
-  return a.host === b.host && a.port === b.port;
-}
-
-function remaining(deadline: number): number {
-  return Math.max(1, deadline - Date.now());
-}
 
 /**
  * A master, replicas and sentinels running on 127.0.0.1 at free ports.
@@ -81,7 +56,7 @@ export class LocalTopology {
   readonly #watcher: SwitchWatcher;
   /** Aborted by stop(): waits still running end at once instead of at their deadline. */
   readonly #stopped = new AbortController();
-  #master: NodeAddress = { host: LOCALHOST, port: 0 };
+  readonly #tracker: MasterTracker;
   #stopping: Promise<void> | undefined;
 
   private constructor(options: ResolvedTopologyOptions, binary: string, tls: TlsOptions | undefined) {
@@ -90,6 +65,7 @@ export class LocalTopology {
     this.#nodes = new NodeSet(options, binary, tls);
     const windowMs = options.downAfterMilliseconds + options.failoverTimeout;
     this.#watcher = new SwitchWatcher(options.masterName, this.#nodes.sentinelCredentials, windowMs);
+    this.#tracker = new MasterTracker(this.#nodes, this.#watcher, this.#stopped.signal);
   }
 
   /**
@@ -120,22 +96,24 @@ export class LocalTopology {
   async #launch(deadline: number): Promise<void> {
     const nodes = this.#nodes;
     await nodes.launch(1, 'data', undefined, remaining(deadline));
-    this.#master = nodes.data[0]!.address;
-    await nodes.launch(this.options.replicas, 'data', this.#master.port, remaining(deadline));
+    const master = nodes.data[0]!.address;
+    this.#tracker.started(master);
+    await nodes.launch(this.options.replicas, 'data', master.port, remaining(deadline));
     // Sentinels come last: one that meets a replica still syncing waits for its next INFO (10 s).
-    await eventually(() => Promise.all(this.#replicas().map((r) => assertReplicaOf(r, this.#master.port))), {
+    await eventually(() => Promise.all(this.#replicas().map((r) => assertReplicaOf(r, master.port))), {
       timeoutMs: remaining(deadline),
       intervalMs: 10,
       message: 'replicas in sync with the master',
       signal: this.#stopped.signal,
     });
-    await nodes.launch(this.options.sentinels, 'sentinel', this.#master.port, remaining(deadline));
+    await nodes.launch(this.options.sentinels, 'sentinel', master.port, remaining(deadline));
     await Promise.all(nodes.sentinels.map((s) => this.#watcher.watch(s.port)));
-    await this.#waitHealthy(remaining(deadline), 'sentinels agree on the new topology');
+    await this.#tracker.waitHealthy(remaining(deadline), 'sentinels agree on the new topology');
   }
 
   #replicas(): RedisProcess[] {
-    return this.#nodes.data.filter((d) => d.port !== this.#master.port);
+    const { port } = this.#tracker.master;
+    return this.#nodes.data.filter((d) => d.port !== port);
   }
 
   /** The process of a node of ours, unless the topology was stopped. */
@@ -156,7 +134,7 @@ export class LocalTopology {
 
   /** The master as the kit last verified it (at start, and in every wait, failover or restore). */
   masterAddress(): NodeAddress {
-    return { ...this.#master };
+    return this.#tracker.master;
   }
 
   /** Every data node that is not {@link masterAddress} (running or not). */
@@ -193,7 +171,7 @@ export class LocalTopology {
     if ((signal === 'SIGSTOP' || signal === 'SIGCONT') && !target.isRunning) {
       throw new TopologyError(`cannot send ${signal} to ${target}: it is not running`);
     }
-    if (target.port === this.#master.port && signal !== 'SIGCONT' && target.isRunning) {
+    if (target.port === this.#tracker.master.port && signal !== 'SIGCONT' && target.isRunning) {
       this.#watcher.markTrigger(`${signal} to master ${target}`);
     }
     await target.signal(signal, this.options.readyTimeoutMs);
@@ -220,8 +198,9 @@ export class LocalTopology {
     }
     await eventually(
       async () => {
-        const master = await this.#agreedMaster();
+        const master = await this.#tracker.agreed();
         if (master.port !== target.port) await assertReplicaOf(target, master.port);
+        return true;
       },
       {
         timeoutMs: remaining(deadline),
@@ -232,24 +211,13 @@ export class LocalTopology {
     );
   }
 
-  /** One check of the master (see assertAgreedMaster); remembers it. */
-  async #agreedMaster(predicate?: (master: NodeAddress) => boolean): Promise<NodeAddress> {
-    const master = await assertAgreedMaster(this.#nodes, predicate);
-    this.#master = { ...master };
-    return master;
-  }
-
   /**
    * Resolves once every running sentinel reports a master that satisfies `predicate` and that
    * node says ROLE master.
    * @param timeoutMs @default the topology's `readyTimeoutMs` (30000)
    */
   waitForMaster(predicate: (master: NodeAddress) => boolean, timeoutMs?: number): Promise<NodeAddress> {
-    return eventually(() => this.#agreedMaster(predicate), {
-      timeoutMs: timeoutMs ?? this.options.readyTimeoutMs,
-      message: `every sentinel of ${this.masterName} reports the expected master`,
-      signal: this.#stopped.signal,
-    });
+    return this.#tracker.waitForMaster(predicate, timeoutMs ?? this.options.readyTimeoutMs);
   }
 
   /**
@@ -268,37 +236,7 @@ export class LocalTopology {
   async failover(options: TopologyWaitOptions = {}): Promise<FailoverResult> {
     const deadline = Date.now() + (options.timeoutMs ?? this.options.readyTimeoutMs);
     if (this.#nodes.isClosed) throw new TopologyError(`${this} is stopped`);
-    const from = await this.waitForMaster(() => true, remaining(deadline));
-    const before = this.#watcher.records.length;
-    this.#watcher.markTrigger(`SENTINEL FAILOVER of master ${from.port}`);
-    let attempt = 0;
-    await eventually(
-      async () => {
-        const sentinels = this.#nodes.runningSentinels();
-        const sentinel = sentinels[attempt++ % Math.max(1, sentinels.length)];
-        if (sentinel === undefined) throw new Error('no sentinel is running');
-        // An earlier attempt may have been accepted although its reply was lost.
-        const current = attempt > 1 ? await askMasterAddress(sentinel, this.masterName) : undefined;
-        if (current !== undefined && !sameAddress(current, from)) return;
-        await sentinel.ask((client) => client.call('SENTINEL', ['FAILOVER', this.masterName]));
-      },
-      {
-        timeoutMs: remaining(deadline),
-        intervalMs: 100,
-        message: 'a sentinel accepts SENTINEL FAILOVER',
-        signal: this.#stopped.signal,
-      },
-    );
-    const to = await this.waitForFailover(from, remaining(deadline));
-    // The leader announces last, ~1 s after the others: a failover asked of it before then is refused.
-    const everySentinel = this.#nodes.runningSentinels().map((s) => `${LOCALHOST}:${s.port}`);
-    const waitMs = Math.min(ANNOUNCEMENTS_WAIT_MS, remaining(deadline));
-    if (!(await this.#watcher.waitUntilAnnounced({ from, to }, everySentinel, before, waitMs))) {
-      log('not every sentinel announced %d -> %d within %d ms', from.port, to.port, waitMs);
-    }
-    const switches = this.#watcher.records.slice(before);
-    if (switches.length > 1) log('failover %d -> %d caused %d switches', from.port, to.port, switches.length);
-    return { from, to, switches };
+    return this.#tracker.failover(deadline);
   }
 
   /**
@@ -323,7 +261,7 @@ export class LocalTopology {
     await Promise.all(sentinels.map((s) => s.spawn(remaining(deadline))));
     const killed = this.#nodes.data.filter((d) => !d.isRunning);
     const master =
-      isAccelerated && killed.length > 0 ? await this.#agreedMaster().catch(() => undefined) : undefined;
+      isAccelerated && killed.length > 0 ? await this.#tracker.agreed().catch(() => undefined) : undefined;
     await Promise.all(
       killed.map(async (node) => {
         if (master !== undefined && master.port !== node.port) await node.setReplicaOf(master.port);
@@ -331,22 +269,7 @@ export class LocalTopology {
       }),
     );
     const assist = isAccelerated ? new RestoreAssist(deadline) : undefined;
-    await this.#waitHealthy(remaining(deadline), 'topology restored', assist);
-  }
-
-  async #waitHealthy(timeoutMs: number, message: string, assist?: HealthAssist): Promise<void> {
-    let lastReason = '';
-    const check = async (): Promise<void> => {
-      try {
-        this.#master = await assertHealthy(this.#nodes, assist);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        if (reason !== lastReason) log('%s: not yet: %s', message, reason);
-        lastReason = reason;
-        throw error;
-      }
-    };
-    await eventually(check, { timeoutMs, intervalMs: 100, message, signal: this.#stopped.signal });
+    await this.#tracker.waitHealthy(remaining(deadline), 'topology restored', assist);
   }
 
   /**
@@ -363,13 +286,13 @@ export class LocalTopology {
   toString(): string {
     const ports = (nodes: RedisProcess[]) => nodes.map((n) => n.port).join(',');
     const { data, sentinels } = this.#nodes;
-    return `LocalTopology(${this.masterName}: master :${this.#master.port}, data :${ports(data)}, sentinels :${ports(sentinels)})`;
+    return `LocalTopology(${this.masterName}: master :${this.#tracker.master.port}, data :${ports(data)}, sentinels :${ports(sentinels)})`;
   }
 
   [inspect.custom](): unknown {
     return {
       masterName: this.masterName,
-      master: this.#master,
+      master: this.#tracker.master,
       dataNodes: this.dataAddresses(),
       sentinels: this.sentinelAddresses(),
       options: redact({ ...this.options }),

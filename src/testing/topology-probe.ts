@@ -3,6 +3,8 @@
  * built on them. Each check throws an Error saying what is not (yet) as expected, so that
  * `eventually` can report the last reason at its deadline.
  */
+
+import { DOWN_FLAGS } from '../topology.js';
 import { LOCALHOST } from './kit-client.js';
 import type { NodeAddress, RedisProcess } from './redis-process.js';
 
@@ -115,8 +117,8 @@ export interface SentinelExpectation {
   otherSentinelPorts: readonly number[];
 }
 
-const BAD_MASTER_FLAGS = ['s_down', 'o_down', 'disconnected', 'failover_in_progress'];
-const BAD_NODE_FLAGS = ['s_down', 'o_down', 'disconnected'];
+const BAD_NODE_FLAGS = DOWN_FLAGS;
+const BAD_MASTER_FLAGS = [...DOWN_FLAGS, 'failover_in_progress'];
 
 /** What is wrong with a sentinel's record of a replica, and whether only an INFO (10 s) clears it. */
 function replicaProblem(

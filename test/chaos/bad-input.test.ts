@@ -34,7 +34,6 @@ import {
   SentinelPoolError,
   WriteOnReplicaError,
 } from '../../src/index.js';
-import { LocalTopology } from '../../src/testing/index.js';
 import {
   anyValue,
   applyEdit,
@@ -56,6 +55,7 @@ import {
   unprintableName,
   validAddress,
 } from '../helpers/bad-input.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const SEED = Number(process.env.BAD_INPUT_SEED ?? 20_260_501);
 /** How long any call may take before it counts as a hang. */
@@ -532,24 +532,22 @@ describe('bad input: session tokens', () => {
 });
 
 describe('bad input: against a real server', () => {
-  let topology: LocalTopology;
+  const fixture = topologyFixture({ replicas: 1, sentinels: 1, quorum: 1 }, { restore: false });
   let sentinel: Sentinel;
   const tally = new Tally();
   const findings: string[] = [];
 
   before(async () => {
-    topology = await LocalTopology.start({ replicas: 1, sentinels: 1, quorum: 1 });
-    sentinel = new Sentinel(topology.sentinelAddresses(), { commandTimeout: 2000, failoverTimeout: 2000 });
-    await sentinel.masterFor(topology.masterName).ping();
-  });
-  after(async () => {
-    await sentinel?.quit();
-    await topology?.stop();
+    sentinel = fixture.open({ commandTimeout: 2000, failoverTimeout: 2000 });
+    await sentinel.masterFor(fixture.topology.masterName).ping();
   });
 
   /** ECHOes a fresh value on both pools: replies still go to the commands that asked. */
   async function assertHealthy(after: string): Promise<void> {
-    for (const pool of [sentinel.masterFor(topology.masterName), sentinel.replicaFor(topology.masterName)]) {
+    for (const pool of [
+      sentinel.masterFor(fixture.topology.masterName),
+      sentinel.replicaFor(fixture.topology.masterName),
+    ]) {
       const probe = `probe-${Math.random()}`;
       const outcome = await settle(() => pool.echo(probe));
       assert.deepEqual(outcome, { kind: 'value', value: probe }, `the connection is broken after ${after}`);
@@ -637,10 +635,10 @@ describe('bad input: against a real server', () => {
         fc.constantFrom('method', 'call', 'session'),
         async (command, generated, onReplica, via) => {
           const pools = {
-            replica: sentinel.replicaFor(topology.masterName),
-            master: sentinel.masterFor(topology.masterName),
+            replica: sentinel.replicaFor(fixture.topology.masterName),
+            master: sentinel.masterFor(fixture.topology.masterName),
           };
-          const session = sentinel.session(topology.masterName);
+          const session = sentinel.session(fixture.topology.masterName);
           const values = generated.map((a) => a.value);
           // A function last would be taken for a callback: keep crash-prone functions inside.
           if (typeof values.at(-1) === 'function') values.push('tail');
@@ -671,7 +669,7 @@ describe('bad input: against a real server', () => {
   const PROTOTYPE_KEYS = fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype));
 
   it('command names: unknown or empty names get the server reply or SentinelConfigError', async () => {
-    const master = sentinel.masterFor(topology.masterName);
+    const master = sentinel.masterFor(fixture.topology.masterName);
     const unknownName = fc
       .string({ unit: 'binary', minLength: 1, maxLength: 30 })
       .filter((n) => !exists(n.toLowerCase()));
@@ -705,7 +703,7 @@ describe('bad input: against a real server', () => {
   });
 
   it('wrong arity gets the server reply', async () => {
-    const master = sentinel.masterFor(topology.masterName) as unknown as Record<
+    const master = sentinel.masterFor(fixture.topology.masterName) as unknown as Record<
       string,
       (...a: unknown[]) => Promise<unknown>
     >;
@@ -727,7 +725,10 @@ describe('bad input: against a real server', () => {
   });
 
   it('blocking and connection-changing commands are refused on the shared pools', async () => {
-    const pools = [sentinel.masterFor(topology.masterName), sentinel.replicaFor(topology.masterName)];
+    const pools = [
+      sentinel.masterFor(fixture.topology.masterName),
+      sentinel.replicaFor(fixture.topology.masterName),
+    ];
     const dedicated = commandList.filter(
       (c) => hasFlag(c, 'blocking') && c !== 'xread' && c !== 'xreadgroup',
     );
@@ -767,7 +768,7 @@ describe('bad input: against a real server', () => {
   });
 
   it('every command flagged write is refused by replicaFor() before it is sent', async () => {
-    const replica = sentinel.replicaFor(topology.masterName);
+    const replica = sentinel.replicaFor(fixture.topology.masterName);
     const writes = commandList.filter((c) => hasFlag(c, 'write'));
     for (const command of writes) {
       const outcome = await settle(() => replica.call(command, 'k', 'v'));
@@ -782,7 +783,7 @@ describe('bad input: against a real server', () => {
   });
 
   it('huge arguments settle', async () => {
-    const master = sentinel.masterFor(topology.masterName);
+    const master = sentinel.masterFor(fixture.topology.masterName);
     const keys = Array.from({ length: 200_000 }, (_, i) => `huge:${i}`);
     const big = 'x'.repeat(4 * 1024 * 1024);
     const fields = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`f${i}`, i]));
@@ -814,7 +815,7 @@ describe('bad input: against a real server', () => {
         fc.array(fc.tuple(fc.constantFrom(...SAFE), args), { minLength: 1, maxLength: 5 }),
         fc.boolean(),
         async (commands, transaction) => {
-          const master = sentinel.masterFor(topology.masterName);
+          const master = sentinel.masterFor(fixture.topology.masterName);
           const outcome = await settle(() => {
             const batch = transaction ? master.multi() : master.pipeline();
             const chain = batch as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -846,7 +847,7 @@ describe('bad input: against a real server', () => {
   it('discover() asks the sentinel about any valid name and settles', async () => {
     await checkAsync(
       fc.asyncProperty(
-        masterName.filter((n) => isValidMasterName(n) && n !== topology.masterName),
+        masterName.filter((n) => isValidMasterName(n) && n !== fixture.topology.masterName),
         async (name) => {
           const outcome = await settle(() => sentinel.discover(name as string));
           record('valid but unknown master name', `discover(${inspect(name)})`, outcome);
@@ -875,13 +876,13 @@ describe('bad input: against a real server', () => {
     );
     await checkAsync(
       fc.asyncProperty(natMap, allowed, async (translate, guard) => {
-        const client = new Sentinel(topology.sentinelAddresses(), {
+        const client = new Sentinel(fixture.topology.sentinelAddresses(), {
           natMap: translate as never,
           allowedHosts: guard as never,
         });
         client.on('error', () => {});
         try {
-          const outcome = await settle(() => client.discover(topology.masterName));
+          const outcome = await settle(() => client.discover(fixture.topology.masterName));
           record('natMap/allowedHosts function', 'discover() with user functions', outcome);
           const error = errorOf(outcome);
           if (error !== undefined) assert.ok(error instanceof MasterNotFoundError, inspect(error));
@@ -901,7 +902,7 @@ describe('bad input: against a real server', () => {
   });
 
   it('pool methods given a non-function or malformed recorded commands refuse them typed', async () => {
-    const master = sentinel.masterFor(topology.masterName);
+    const master = sentinel.masterFor(fixture.topology.masterName);
     const calls: Array<[string, () => unknown]> = [
       ['withConnection(42)', () => master.withConnection(42 as never)],
       ["pipeline('junk')", () => master.pipeline('junk' as never).exec()],
@@ -920,7 +921,7 @@ describe('bad input: against a real server', () => {
   });
 
   it('a defineCommand method takes a trailing callback, and refuses unsendable arguments', async () => {
-    const master = sentinel.masterFor(topology.masterName);
+    const master = sentinel.masterFor(fixture.topology.masterName);
     master.defineCommand('echoArgument', { numberOfKeys: 0, lua: 'return ARGV[1]' });
     const method = (master as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)
       .echoArgument!;
@@ -932,9 +933,9 @@ describe('bad input: against a real server', () => {
   });
 
   it('a db the server does not have fails the commands (FailoverTimeoutError naming it), never writes to db 0', async () => {
-    const other = new Sentinel(topology.sentinelAddresses(), { db: 4000, failoverTimeout: 1000 });
+    const other = new Sentinel(fixture.topology.sentinelAddresses(), { db: 4000, failoverTimeout: 1000 });
     try {
-      const outcome = await settle(() => other.masterFor(topology.masterName).set('db:bad', 'x'));
+      const outcome = await settle(() => other.masterFor(fixture.topology.masterName).set('db:bad', 'x'));
       const error = errorOf(outcome);
       assert.ok(error instanceof Error, inspect(outcome));
       assert.equal(error.name, 'FailoverTimeoutError', inspect(outcome));
@@ -942,7 +943,11 @@ describe('bad input: against a real server', () => {
     } finally {
       await other.quit();
     }
-    assert.equal(await sentinel.masterFor(topology.masterName).get('db:bad'), null, 'the write reached db 0');
+    assert.equal(
+      await sentinel.masterFor(fixture.topology.masterName).get('db:bad'),
+      null,
+      'the write reached db 0',
+    );
   });
 
   it('a natMap function that throws or returns junk is reported by the error event, the address kept', async () => {
@@ -952,11 +957,11 @@ describe('bad input: against a real server', () => {
       },
       () => ({ host: 42, port: 'x' }),
     ]) {
-      const other = new Sentinel(topology.sentinelAddresses(), { natMap: natMap as never });
+      const other = new Sentinel(fixture.topology.sentinelAddresses(), { natMap: natMap as never });
       const reported: Error[] = [];
       other.on('error', (error) => reported.push(error));
       try {
-        assert.equal(await other.masterFor(topology.masterName).echo('ok'), 'ok');
+        assert.equal(await other.masterFor(fixture.topology.masterName).echo('ok'), 'ok');
         assert.ok(reported.length > 0, 'nothing reported');
         for (const error of reported) assert.equal(error.name, 'SentinelConfigError', inspect(error));
       } finally {
@@ -966,7 +971,7 @@ describe('bad input: against a real server', () => {
   });
 
   it('reads after a damaged token settle', async () => {
-    const session = sentinel.session(topology.masterName);
+    const session = sentinel.session(fixture.topology.masterName);
     await session.master.set('token:k', 'v');
     const token = session.token;
     assert.notEqual(token, 'rsp1.-');
@@ -974,7 +979,9 @@ describe('bad input: against a real server', () => {
       fc.asyncProperty(fc.array(tokenEdit, { minLength: 1, maxLength: 2 }), async (edits) => {
         const damaged = edits.reduce(applyEdit, token);
         const outcome = await settle(() =>
-          sentinel.session(topology.masterName, { after: damaged, timeoutMs: 20 }).replica.get('token:k'),
+          sentinel
+            .session(fixture.topology.masterName, { after: damaged, timeoutMs: 20 })
+            .replica.get('token:k'),
         );
         record('damaged token', `read after ${inspect(damaged)}`, outcome);
         // A token damaged into an earlier position may read a replica from before the write.

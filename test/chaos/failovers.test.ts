@@ -15,11 +15,12 @@
  *   within 1 s because the master died or was stopped right after.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Sentinel } from '../../src/index.js';
-import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { eventually } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 import { errorKey } from './support/mixed-load.js';
 import { HandleBaseline } from './support/process-guard.js';
 import { CHAOS_CLIENT_OPTIONS, runScenario } from './support/scenario.js';
@@ -27,17 +28,10 @@ import { CHAOS_CLIENT_OPTIONS, runScenario } from './support/scenario.js';
 const FILE = 'failovers';
 
 describe('chaos: failovers', () => {
-  let topology: LocalTopology;
-
-  before(async () => {
-    topology = await LocalTopology.start({ minReplicasToWrite: 1 });
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture({ minReplicasToWrite: 1 }, { restore: false });
 
   it('master SIGKILL: in-flight writes fail as lost, none applied twice, durable ones all kept', async () => {
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'master SIGKILL',
       expectedErrors: ['ConnectionLostError', 'ReplicationTimeoutError'],
       mayLosePlainWrites: true,
@@ -51,7 +45,7 @@ describe('chaos: failovers', () => {
   });
 
   it('master SIGSTOP until the switch, then SIGCONT: the old master comes back and is demoted', async () => {
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'master SIGSTOP, SIGCONT after the switch',
       expectedErrors: ['ConnectionLostError', 'CommandTimeoutError', 'ReplicationTimeoutError'],
       mayLosePlainWrites: true,
@@ -71,7 +65,7 @@ describe('chaos: failovers', () => {
   });
 
   it('graceful failover twice in a row: no error, nothing lost', async () => {
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'SENTINEL FAILOVER twice',
       async inject({ topology, waitForProgress }) {
         const first = await topology.failover();
@@ -84,7 +78,7 @@ describe('chaos: failovers', () => {
   });
 
   it('replica SIGKILL and restart: reads move to the other replica, nothing fails', async () => {
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'replica SIGKILL and restart',
       async inject({ topology, waitForProgress }) {
         const replica = topology.replicaAddresses()[0]!;
@@ -97,12 +91,12 @@ describe('chaos: failovers', () => {
   });
 
   it('quit() while a dedicated connection waits to reconnect fails its queued command with ClosedError', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses());
     try {
-      const pool = sentinel.masterFor(topology.masterName);
+      const pool = sentinel.masterFor(fixture.topology.masterName);
       const connection = await pool.acquire();
       assert.equal(await connection.ping(), 'PONG');
-      await topology.kill(topology.masterAddress(), 'SIGKILL');
+      await fixture.topology.kill(fixture.topology.masterAddress(), 'SIGKILL');
       await eventually(() => connection.status === 'reconnecting', {
         timeoutMs: 5000,
         message: 'the dedicated connection waits to reconnect',
@@ -118,42 +112,45 @@ describe('chaos: failovers', () => {
       assert.deepEqual(await handles.leftOver(), [], 'left after quit()');
     } finally {
       await sentinel.quit();
-      await topology.restore();
+      await fixture.topology.restore();
     }
   });
 
   it('NOREPLICAS is resent until a replica is back, and reaches the caller only after failoverTimeout', async () => {
-    const replicas = topology.replicaAddresses();
-    const quick = new Sentinel(topology.sentinelAddresses(), { failoverTimeout: 1000 });
-    const patient = new Sentinel(topology.sentinelAddresses(), { failoverTimeout: 20_000 });
+    const replicas = fixture.topology.replicaAddresses();
+    const quick = new Sentinel(fixture.topology.sentinelAddresses(), { failoverTimeout: 1000 });
+    const patient = new Sentinel(fixture.topology.sentinelAddresses(), { failoverTimeout: 20_000 });
     try {
-      await quick.masterFor(topology.masterName).set('failovers:noreplicas', '0');
-      await patient.masterFor(topology.masterName).set('failovers:noreplicas', '0');
+      await quick.masterFor(fixture.topology.masterName).set('failovers:noreplicas', '0');
+      await patient.masterFor(fixture.topology.masterName).set('failovers:noreplicas', '0');
       // With no replica connected, the master refuses every write (min-replicas-to-write 1).
-      for (const replica of replicas) await topology.kill(replica, 'SIGKILL');
+      for (const replica of replicas) await fixture.topology.kill(replica, 'SIGKILL');
       const started = performance.now();
       const refused = await quick
-        .masterFor(topology.masterName)
+        .masterFor(fixture.topology.masterName)
         .set('failovers:noreplicas', 'quick')
         .catch((e: unknown) => e);
       const elapsed = performance.now() - started;
       assert.ok(refused instanceof Error && refused.message.startsWith('NOREPLICAS'), String(refused));
       assert.ok(elapsed >= 900, `NOREPLICAS reached the caller after ${Math.round(elapsed)} ms`);
       // A write given now is resent until a replica is back, then goes through.
-      const write = patient.masterFor(topology.masterName).set('failovers:noreplicas', 'patient');
-      await topology.restart(replicas[0]!);
+      const write = patient.masterFor(fixture.topology.masterName).set('failovers:noreplicas', 'patient');
+      await fixture.topology.restart(replicas[0]!);
       assert.equal(await write, 'OK');
-      assert.equal(await patient.masterFor(topology.masterName).get('failovers:noreplicas'), 'patient');
+      assert.equal(
+        await patient.masterFor(fixture.topology.masterName).get('failovers:noreplicas'),
+        'patient',
+      );
     } finally {
       await Promise.all([quick.quit(), patient.quit()]);
-      await topology.restore();
+      await fixture.topology.restore();
     }
   });
 
   it('a script that wrote and then returned a retry-later error is not run again', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { failoverTimeout: 2000 });
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), { failoverTimeout: 2000 });
     try {
-      const master = sentinel.masterFor(topology.masterName);
+      const master = sentinel.masterFor(fixture.topology.masterName);
       const key = 'failovers:script-runs';
       await master.del(key);
       const lua = "redis.call('INCR', KEYS[1]); return redis.error_reply('BUSY pretend')";
@@ -168,13 +165,13 @@ describe('chaos: failovers', () => {
   });
 
   it('a dedicated connection writing through a graceful failover loses no acknowledged write', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), CHAOS_CLIENT_OPTIONS);
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), CHAOS_CLIENT_OPTIONS);
     const key = 'failovers:dedicated';
     const acked: number[] = [];
     const errors: string[] = [];
     let isStopped = false;
     try {
-      const pool = sentinel.masterFor(topology.masterName);
+      const pool = sentinel.masterFor(fixture.topology.masterName);
       const writer = pool.withConnection(async (connection) => {
         // Bounded in count and time; the pause paces the load, it synchronises nothing.
         const until = performance.now() + 30_000;
@@ -189,7 +186,7 @@ describe('chaos: failovers', () => {
         }
       });
       await eventually(() => acked.length >= 50, { timeoutMs: 5000, message: 'the writer is under way' });
-      const { to } = await topology.failover();
+      const { to } = await fixture.topology.failover();
       const since = acked.length;
       await eventually(() => acked.length >= since + 50, { timeoutMs: 10_000, message: 'writes go on' });
       isStopped = true;
@@ -213,7 +210,7 @@ describe('chaos: failovers', () => {
     } finally {
       isStopped = true;
       await sentinel.quit();
-      await topology.restore();
+      await fixture.topology.restore();
     }
   });
 });

@@ -37,9 +37,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Sentinel } from '../../src/index.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 import type { MixedLoad } from './support/mixed-load.js';
 import { runScenario, type ScenarioSpec } from './support/scenario.js';
 
@@ -56,18 +57,17 @@ function failed(load: MixedLoad): number {
 }
 
 describe('chaos: network faults', () => {
-  let topology: LocalTopology;
   /** One proxy per data node, by the node's port. */
   const proxies = new Map<number, TcpProxy>();
   const proxyOf = (node: NodeAddress) => proxies.get(node.port)!;
 
-  before(async () => {
-    topology = await LocalTopology.start();
-    for (const node of topology.dataAddresses()) proxies.set(node.port, await TcpProxy.start(node));
-  });
+  // Hooks run in the order they are registered: the proxies close before the topology stops.
   after(async () => {
     await Promise.all([...proxies.values()].map((p) => p.close()));
-    await topology?.stop();
+  });
+  const fixture = topologyFixture({}, { restore: false });
+  before(async () => {
+    for (const node of fixture.topology.dataAddresses()) proxies.set(node.port, await TcpProxy.start(node));
   });
 
   /** Every data node's address mapped to its proxy. */
@@ -90,7 +90,7 @@ describe('chaos: network faults', () => {
     let faults = 0;
     const row = await runScenario(
       FILE,
-      topology,
+      fixture.topology,
       spec({
         name: 'master stalls mid-reply',
         expectedErrors: ['CommandTimeoutError', 'ConnectionLostError'],
@@ -122,7 +122,7 @@ describe('chaos: network faults', () => {
     let reconnects = 0;
     await runScenario(
       FILE,
-      topology,
+      fixture.topology,
       spec({
         name: 'garbage from the master',
         expectedErrors: ['ConnectionLostError'],
@@ -157,7 +157,7 @@ describe('chaos: network faults', () => {
     let rates = '';
     const row = await runScenario(
       FILE,
-      topology,
+      fixture.topology,
       spec({
         name: 'slow master (200 ms, then 2500 ms)',
         expectedErrors: ['CommandTimeoutError', 'ConnectionLostError'],
@@ -193,7 +193,7 @@ describe('chaos: network faults', () => {
     let faults = 0;
     await runScenario(
       FILE,
-      topology,
+      fixture.topology,
       spec({
         name: 'garbage from a replica',
         async inject({ topology, waitForProgress }) {
@@ -218,7 +218,7 @@ describe('chaos: network faults', () => {
   it('a replica stops answering mid-reply: reads move to the other replica', async () => {
     await runScenario(
       FILE,
-      topology,
+      fixture.topology,
       spec({
         name: 'replica stalls mid-reply',
         expectedErrors: ['CommandTimeoutError'],
@@ -245,10 +245,13 @@ describe('chaos: network faults', () => {
   });
 
   it('a dedicated connection whose command timed out is closed on release, not lent again', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { natMap: natMap(), commandTimeout: 500 });
-    const proxy = proxyOf(topology.masterAddress());
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), {
+      natMap: natMap(),
+      commandTimeout: 500,
+    });
+    const proxy = proxyOf(fixture.topology.masterAddress());
     try {
-      const master = sentinel.masterFor(topology.masterName);
+      const master = sentinel.masterFor(fixture.topology.masterName);
       const first = await master.acquire();
       assert.equal(await first.ping(), 'PONG');
       proxy.setMode({ kind: 'stall-mid-reply' });
@@ -270,18 +273,21 @@ describe('chaos: network faults', () => {
   });
 
   it('a dedicated write that timed out while its connection reconnected is never sent', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { natMap: natMap(), commandTimeout: 300 });
-    const master = topology.masterAddress();
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), {
+      natMap: natMap(),
+      commandTimeout: 300,
+    });
+    const master = fixture.topology.masterAddress();
     const key = 'network:offline-timeout';
     let isStopped = false;
     try {
-      const pool = sentinel.masterFor(topology.masterName);
+      const pool = sentinel.masterFor(fixture.topology.masterName);
       const connection = await pool.acquire();
       assert.equal(await connection.ping(), 'PONG');
       // The connection reconnects to a master that does not answer its handshake (stopped for
       // well under down-after-milliseconds: no failover), so a command given meanwhile waits in
       // ioredis's offline queue and times out there.
-      await topology.kill(master, 'SIGSTOP');
+      await fixture.topology.kill(master, 'SIGSTOP');
       isStopped = true;
       proxyOf(master).resetAll();
       await eventually(() => connection.status !== 'ready', {
@@ -292,7 +298,7 @@ describe('chaos: network faults', () => {
         name: 'CommandTimeoutError',
         maybeApplied: false,
       });
-      await topology.kill(master, 'SIGCONT');
+      await fixture.topology.kill(master, 'SIGCONT');
       isStopped = false;
       await eventually(async () => (await connection.ping()) === 'PONG', {
         timeoutMs: 5000,
@@ -301,16 +307,16 @@ describe('chaos: network faults', () => {
       assert.equal(await withNode(master, (c) => c.llen(key)), 0, 'the write that timed out was sent later');
       pool.release(connection);
     } finally {
-      if (isStopped) await topology.kill(master, 'SIGCONT');
+      if (isStopped) await fixture.topology.kill(master, 'SIGCONT');
       await sentinel.quit();
     }
   });
 
   it('a dedicated connection switched to another db stays on it after a reconnect', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { natMap: natMap(), db: 1 });
-    const master = topology.masterAddress();
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), { natMap: natMap(), db: 1 });
+    const master = fixture.topology.masterAddress();
     try {
-      const pool = sentinel.masterFor(topology.masterName);
+      const pool = sentinel.masterFor(fixture.topology.masterName);
       const connection = await pool.acquire();
       await connection.select(2);
       proxyOf(master).resetAll();

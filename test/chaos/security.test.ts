@@ -24,9 +24,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SentinelOptions } from '../../src/index.js';
-import { LocalTopology } from '../../src/testing/index.js';
 import { clientTls, makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { fullText } from '../helpers/rejection.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 import { runScenario, type ScenarioSpec } from './support/scenario.js';
 
 const FILE = 'security';
@@ -39,7 +39,6 @@ const SHORT_FAILOVER_TIMEOUT = 2000;
 
 describe('chaos: TLS and credentials', () => {
   let certs: TestCerts;
-  let topology: LocalTopology;
   let good: TlsOptions;
   let right: SentinelOptions;
 
@@ -54,7 +53,9 @@ describe('chaos: TLS and credentials', () => {
       sentinelUsername: SENTINEL_USER,
       sentinelPassword: SENTINEL_PASSWORD,
     };
-    topology = await LocalTopology.start({
+  });
+  const fixture = topologyFixture(
+    () => ({
       tls: {
         certFile: certs.server.certFile,
         keyFile: certs.server.keyFile,
@@ -65,10 +66,10 @@ describe('chaos: TLS and credentials', () => {
       password: PASSWORD,
       sentinelUsername: SENTINEL_USER,
       sentinelPassword: SENTINEL_PASSWORD,
-    });
-  });
+    }),
+    { restore: false },
+  );
   after(async () => {
-    await topology?.stop();
     await certs?.remove();
   });
 
@@ -92,7 +93,7 @@ describe('chaos: TLS and credentials', () => {
   ): Promise<void> {
     let texts: string[] = [];
     const wrongSecrets = [wrong.password, wrong.sentinelPassword].filter((p) => p !== undefined);
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name,
       ...access(),
       secrets: [PASSWORD, SENTINEL_PASSWORD, ...wrongSecrets],
@@ -110,7 +111,7 @@ describe('chaos: TLS and credentials', () => {
   }
 
   it('TLS and ACL users, right certificates and credentials: a graceful failover fails nothing', async () => {
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'TLS + ACL users, graceful failover',
       ...access(),
       secrets: [PASSWORD, SENTINEL_PASSWORD],

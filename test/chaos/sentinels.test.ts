@@ -30,11 +30,12 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AddressNotAllowedError, type MasterChangedEvent, Sentinel } from '../../src/index.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { eventually, type LocalTopology, type NodeAddress } from '../../src/testing/index.js';
 import { FakeSentinel } from '../helpers/fake-sentinel.js';
 import { withNode } from '../helpers/node-client.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 import { runScenario } from './support/scenario.js';
 
 const FILE = 'sentinels';
@@ -67,17 +68,10 @@ async function restartSentinels(topology: LocalTopology, sentinels: readonly Nod
 }
 
 describe('chaos: sentinels', () => {
-  let topology: LocalTopology;
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture({}, { restore: false });
 
   it('one sentinel down, then master SIGKILL: the two left fail over and the client follows', async () => {
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'one sentinel down, then master SIGKILL',
       expectedErrors: ['ConnectionLostError', 'ReplicationTimeoutError'],
       mayLosePlainWrites: true,
@@ -105,7 +99,7 @@ describe('chaos: sentinels', () => {
   it('two of three sentinels down (one killed, one hung): the client keeps its master, nothing fails', async () => {
     const changes: MasterChangedEvent[] = [];
     let stopped: NodeAddress | undefined;
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'two of three sentinels down (SIGKILL, SIGSTOP)',
       options: FAST_REFRESH,
       expectedEventErrors: [],
@@ -135,7 +129,7 @@ describe('chaos: sentinels', () => {
       // Killed, not resumed: a sentinel resumed after seconds stopped enters TILT mode for 30 s
       // (no failover), which would hold up the next scenario. restore() restarts it fresh.
       async heal() {
-        if (stopped) await topology.kill(stopped, 'SIGKILL');
+        if (stopped) await fixture.topology.kill(stopped, 'SIGKILL');
       },
       check() {
         assert.equal(changes.length, 0, 'no masterChanged while two sentinels are down');
@@ -145,7 +139,7 @@ describe('chaos: sentinels', () => {
 
   it('all sentinels down and back up: no error meanwhile, then a failover is followed', async () => {
     const changes: MasterChangedEvent[] = [];
-    await runScenario(FILE, topology, {
+    await runScenario(FILE, fixture.topology, {
       name: 'all sentinels down, back up, then SENTINEL FAILOVER',
       options: FAST_REFRESH,
       expectedEventErrors: ['MasterNotFoundError'],
@@ -177,15 +171,15 @@ describe('chaos: sentinels', () => {
   });
 
   it('a sentinel that names an address outside allowedHosts: ignored, reported, never connected to', async () => {
-    const fake = await FakeSentinel.start(topology.masterName);
+    const fake = await FakeSentinel.start(fixture.topology.masterName);
     try {
       const notAllowed: AddressNotAllowedError[] = [];
-      await runScenario(FILE, topology, {
+      await runScenario(FILE, fixture.topology, {
         name: 'a sentinel names an address outside allowedHosts',
-        sentinels: [fake.address, ...topology.sentinelAddresses()],
+        sentinels: [fake.address, ...fixture.topology.sentinelAddresses()],
         // The `host:port` form: every real node by its port; the fake names 127.0.0.2.
         options: {
-          allowedHosts: [...topology.sentinelAddresses(), ...topology.dataAddresses()].map(
+          allowedHosts: [...fixture.topology.sentinelAddresses(), ...fixture.topology.dataAddresses()].map(
             (node) => `127.0.0.1:${node.port}`,
           ),
         },
@@ -226,19 +220,21 @@ describe('chaos: sentinels', () => {
   });
 
   it('a late failover event about a master the client already left does not hold its commands', async () => {
-    const fake = await FakeSentinel.start(topology.masterName);
+    const fake = await FakeSentinel.start(fixture.topology.masterName);
     // The fake comes last: the real sentinels name the master; the fake only publishes.
-    const sentinel = new Sentinel([...topology.sentinelAddresses(), fake.address], { failoverTimeout: 5000 });
+    const sentinel = new Sentinel([...fixture.topology.sentinelAddresses(), fake.address], {
+      failoverTimeout: 5000,
+    });
     try {
-      const master = sentinel.masterFor(topology.masterName);
+      const master = sentinel.masterFor(fixture.topology.masterName);
       await master.set('sentinels:late-event', '0');
       await eventually(() => fake.count('SUBSCRIBE') > 0, {
         timeoutMs: 5000,
         message: 'subscribed to the fake',
       });
-      const left = topology.replicaAddresses()[0]!; // any address other than the current master
-      const [candidate] = topology.replicaAddresses().slice(1);
-      const message = `slave 127.0.0.1:${candidate!.port} 127.0.0.1 ${candidate!.port} @ ${topology.masterName} 127.0.0.1 ${left.port}`;
+      const left = fixture.topology.replicaAddresses()[0]!; // any address other than the current master
+      const [candidate] = fixture.topology.replicaAddresses().slice(1);
+      const message = `slave 127.0.0.1:${candidate!.port} 127.0.0.1 ${candidate!.port} @ ${fixture.topology.masterName} 127.0.0.1 ${left.port}`;
       const started = [] as number[];
       sentinel.on('failoverStarted', () => started.push(performance.now()));
       assert.ok(fake.publish('+selected-slave', message) > 0, 'nobody got the event');
@@ -246,7 +242,7 @@ describe('chaos: sentinels', () => {
       const marker = once(sentinel, 'replicaDown', { signal: AbortSignal.timeout(5000) });
       fake.publish(
         '+sdown',
-        `slave 127.0.0.1:${left.port} 127.0.0.1 ${left.port} @ ${topology.masterName} 127.0.0.1 ${topology.masterAddress().port}`,
+        `slave 127.0.0.1:${left.port} 127.0.0.1 ${left.port} @ ${fixture.topology.masterName} 127.0.0.1 ${fixture.topology.masterAddress().port}`,
       );
       await marker;
       assert.deepEqual(started, [], 'a failover of a master the client left was reported as started');

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuthenticationError, MasterNotFoundError, Sentinel } from '../../src/index.js';
-import { LocalTopology } from '../../src/testing/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { fullText, rejection } from '../helpers/rejection.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const DATA_PASSWORD = 'data-s3cret-7c1f';
 const SENTINEL_PASSWORD = 'sentinel-s3cret-92ab';
@@ -50,33 +50,25 @@ async function assertSentinelAuthRefused(
 }
 
 describe('authentication', () => {
-  let topology: LocalTopology;
   const debug = new DebugCapture();
-
-  before(async () => {
-    topology = await LocalTopology.start({
-      replicas: 1,
-      sentinels: 2,
-      quorum: 1,
-      password: DATA_PASSWORD,
-      sentinelPassword: SENTINEL_PASSWORD,
-    });
-    debug.start();
-  });
-  after(async () => {
-    debug.stop();
-    await topology?.stop();
-  });
+  // Hooks run in the order they are registered: debug lines are captured from just after the
+  // topology started until just before it stops.
+  after(() => debug.stop());
+  const fixture = topologyFixture(
+    { replicas: 1, sentinels: 2, quorum: 1, password: DATA_PASSWORD, sentinelPassword: SENTINEL_PASSWORD },
+    { restore: false },
+  );
+  before(() => debug.start());
 
   it('discovers and serves with both passwords', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), {
       sentinelPassword: SENTINEL_PASSWORD,
       password: DATA_PASSWORD,
     });
     try {
-      const master = sentinel.masterFor(topology.masterName);
+      const master = sentinel.masterFor(fixture.topology.masterName);
       await master.set('auth:key', 'v');
-      assert.equal(await sentinel.replicaFor(topology.masterName).get('auth:key'), 'v');
+      assert.equal(await sentinel.replicaFor(fixture.topology.masterName).get('auth:key'), 'v');
     } finally {
       await sentinel.quit();
     }
@@ -84,12 +76,12 @@ describe('authentication', () => {
 
   it('reports a wrong sentinel password without printing it', async () => {
     const wrong = 'wrong-sentinel-pass-55';
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), {
       sentinelPassword: wrong,
       socketTimeout: 500,
     });
     try {
-      const error = await sentinel.discover(topology.masterName).catch((e: unknown) => e);
+      const error = await sentinel.discover(fixture.topology.masterName).catch((e: unknown) => e);
       assert.ok(error instanceof MasterNotFoundError);
       assert.match(error.message, /WRONGPASS|invalid|NOAUTH|unreachable/i);
       assert.ok(!error.message.includes(wrong));
@@ -99,14 +91,14 @@ describe('authentication', () => {
   });
 
   it('reports a wrong data-node password as AuthenticationError naming the options, at once', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), {
       sentinelPassword: SENTINEL_PASSWORD,
       password: WRONG_DATA_PASSWORD,
       failoverTimeout: SHORT_FAILOVER_TIMEOUT,
     });
     try {
-      await sentinel.discover(topology.masterName);
-      const error = await assertDataAuthRefused(sentinel, topology.masterName, [
+      await sentinel.discover(fixture.topology.masterName);
+      const error = await assertDataAuthRefused(sentinel, fixture.topology.masterName, [
         DATA_PASSWORD,
         WRONG_DATA_PASSWORD,
       ]);
@@ -139,11 +131,11 @@ describe('authentication with ACL users', () => {
     socketTimeout: 500,
   };
   const secrets = [password, sentinelPassword] as const;
-  let topology: LocalTopology;
   const debug = new DebugCapture();
-
-  before(async () => {
-    topology = await LocalTopology.start({
+  // As above: debug lines are captured while the topology runs.
+  after(() => debug.stop());
+  const fixture = topologyFixture(
+    {
       replicas: 1,
       sentinels: 2,
       quorum: 1,
@@ -151,17 +143,14 @@ describe('authentication with ACL users', () => {
       password,
       sentinelUsername: good.sentinelUsername,
       sentinelPassword,
-    });
-    debug.start();
-  });
-  after(async () => {
-    debug.stop();
-    await topology?.stop();
-  });
+    },
+    { restore: false },
+  );
+  before(() => debug.start());
 
   /** Runs `fn` with a Sentinel made with `good` options overridden by `options`, then quits it. */
   async function withSentinel(options: Partial<typeof good>, fn: (sentinel: Sentinel) => Promise<void>) {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { ...good, ...options });
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), { ...good, ...options });
     try {
       await fn(sentinel);
     } finally {
@@ -171,14 +160,14 @@ describe('authentication with ACL users', () => {
 
   it('serves with the right users', async () => {
     await withSentinel({}, async (sentinel) => {
-      await sentinel.masterFor(topology.masterName).set('acl:key', 'v');
-      assert.equal(await sentinel.masterFor(topology.masterName).get('acl:key'), 'v');
+      await sentinel.masterFor(fixture.topology.masterName).set('acl:key', 'v');
+      assert.equal(await sentinel.masterFor(fixture.topology.masterName).get('acl:key'), 'v');
     });
   });
 
   it('reports a wrong data-node ACL user as AuthenticationError naming the options, at once', async () => {
     await withSentinel({ username: 'no-such-user' }, async (sentinel) => {
-      const error = await assertDataAuthRefused(sentinel, topology.masterName, secrets);
+      const error = await assertDataAuthRefused(sentinel, fixture.topology.masterName, secrets);
       assert.match(fullText(error), /WRONGPASS.*Check username and password/);
       console.log(`# wrong data-node ACL user: ${fullText(error)}`);
     });
@@ -186,7 +175,7 @@ describe('authentication with ACL users', () => {
 
   it('reports a wrong sentinel ACL user as MasterNotFoundError naming the options', async () => {
     await withSentinel({ sentinelUsername: 'no-such-sentinel-user' }, (sentinel) =>
-      assertSentinelAuthRefused(sentinel, topology.masterName, secrets),
+      assertSentinelAuthRefused(sentinel, fixture.topology.masterName, secrets),
     );
   });
 

@@ -5,10 +5,11 @@
  * failover, `demo --json` on a topology of its own, and usage errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { before, describe, it } from 'node:test';
+import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { runCli, startCli } from '../helpers/cli-process.js';
 import { withNode } from '../helpers/node-client.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const address = (a: NodeAddress) => `${a.host}:${a.port}`;
 
@@ -23,20 +24,16 @@ interface StatusJson {
 }
 
 describe('sentinel-pool CLI', () => {
-  let topology: LocalTopology;
+  // The split-brain guard on, so that a healthy topology gets no warning.
+  const fixture = topologyFixture({ minReplicasToWrite: 1 }, { restore: false });
   let sentinels: string;
 
-  before(async () => {
-    // The split-brain guard on, so that a healthy topology gets no warning.
-    topology = await LocalTopology.start({ minReplicasToWrite: 1 });
-    sentinels = topology.sentinelAddresses().map(address).join(',');
-  });
-  after(async () => {
-    await topology?.stop();
+  before(() => {
+    sentinels = fixture.topology.sentinelAddresses().map(address).join(',');
   });
 
   const status = async (...extra: string[]) =>
-    runCli(['status', '--sentinels', sentinels, '--name', topology.masterName, ...extra]);
+    runCli(['status', '--sentinels', sentinels, '--name', fixture.topology.masterName, ...extra]);
   const statusJson = async () => {
     const result = await status('--json');
     return { result, report: JSON.parse(result.stdout) as StatusJson };
@@ -80,10 +77,10 @@ describe('sentinel-pool CLI', () => {
   it('status: a healthy topology exits 0 with no warning', async () => {
     const result = await status();
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, new RegExp(`master ${address(topology.masterAddress())}`));
+    assert.match(result.stdout, new RegExp(`master ${address(fixture.topology.masterAddress())}`));
     assert.match(result.stdout, /min-replicas-to-write 1/);
     assert.match(result.stdout, /healthy: no warning/);
-    for (const replica of topology.replicaAddresses())
+    for (const replica of fixture.topology.replicaAddresses())
       assert.match(result.stdout, new RegExp(address(replica)));
     console.log(`# status (healthy) took ${result.ms.toFixed(0)} ms`);
   });
@@ -91,13 +88,13 @@ describe('sentinel-pool CLI', () => {
   it('status --json parses and matches the topology', async () => {
     const { result, report } = await statusJson();
     assert.equal(result.code, 0, result.stdout);
-    assert.equal(report.name, topology.masterName);
-    assert.equal(report.master.address, address(topology.masterAddress()));
+    assert.equal(report.name, fixture.topology.masterName);
+    assert.equal(report.master.address, address(fixture.topology.masterAddress()));
     assert.equal(report.master.role, 'master');
     assert.equal(report.master.minReplicasToWrite, 1);
     assert.deepEqual(
       report.replicas.map((r) => r.address).sort(),
-      topology.replicaAddresses().map(address).sort(),
+      fixture.topology.replicaAddresses().map(address).sort(),
     );
     for (const replica of report.replicas) {
       assert.equal(replica.masterLinkStatus, 'ok');
@@ -105,11 +102,11 @@ describe('sentinel-pool CLI', () => {
     }
     assert.deepEqual(
       report.sentinels.map((s) => s.address).sort(),
-      topology.sentinelAddresses().map(address).sort(),
+      fixture.topology.sentinelAddresses().map(address).sort(),
     );
     for (const sentinel of report.sentinels) {
       assert.equal(sentinel.isReachable, true);
-      assert.equal(sentinel.master, address(topology.masterAddress()));
+      assert.equal(sentinel.master, address(fixture.topology.masterAddress()));
     }
     assert.deepEqual(report.quorum, { quorum: 2, sentinelCount: 3, majority: 2, isReachable: true });
     assert.deepEqual(report.warnings, []);
@@ -117,7 +114,7 @@ describe('sentinel-pool CLI', () => {
   });
 
   it('status: min-replicas-to-write 0 on the master exits 1 with that warning', async () => {
-    const master = topology.masterAddress();
+    const master = fixture.topology.masterAddress();
     await withNode(master, (c) => c.config('SET', 'min-replicas-to-write', '0'));
     try {
       const { result, report } = await statusJson();
@@ -136,8 +133,8 @@ describe('sentinel-pool CLI', () => {
   });
 
   it('status: a killed replica exits 1 with a replica-down warning once Sentinel sees it down', async () => {
-    const [replica] = topology.replicaAddresses();
-    await topology.kill(replica!, 'SIGKILL');
+    const [replica] = fixture.topology.replicaAddresses();
+    await fixture.topology.kill(replica!, 'SIGKILL');
     try {
       const report = await eventually(
         async () => {
@@ -152,16 +149,16 @@ describe('sentinel-pool CLI', () => {
       const warning = report.warnings.find((w) => w.code === 'replica-down');
       assert.match(warning?.message ?? '', new RegExp(`replica ${address(replica!)} is down`));
     } finally {
-      await topology.restore();
+      await fixture.topology.restore();
     }
     assert.equal((await status()).code, 0, 'healthy again once restored');
   });
 
   it('watch prints the switch once, with the sentinels that announced it, and exits 0 on Ctrl-C', async () => {
-    const watch = startCli(['watch', '--sentinels', sentinels, '--name', topology.masterName]);
+    const watch = startCli(['watch', '--sentinels', sentinels, '--name', fixture.topology.masterName]);
     try {
       await watch.waitForLine('stderr', (l) => l.startsWith('watching 3 of 3 sentinels'), 10_000);
-      const { from, to } = await topology.failover();
+      const { from, to } = await fixture.topology.failover();
       const switchLine = `+switch-master`;
       const line = await watch.waitForLine(
         'stdout',

@@ -6,67 +6,54 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   AddressNotAllowedError,
   MasterNotFoundError,
   Sentinel,
   type SentinelAddedEvent,
 } from '../../src/index.js';
-import { LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import type { NodeAddress } from '../../src/testing/index.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const label = (a: NodeAddress) => `${a.host}:${a.port}`;
 
 describe('discovery', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const open = (...args: ConstructorParameters<typeof Sentinel>) => {
-    const sentinel = new Sentinel(...args);
-    clients.push(sentinel);
-    return sentinel;
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture();
 
   it('finds the master, the healthy replicas and every sentinel', async () => {
-    const sentinel = open(topology.sentinelAddresses());
-    const found = await sentinel.discover(topology.masterName);
-    assert.deepEqual(found.master, topology.masterAddress());
-    assert.deepEqual(found.replicas.map(label).sort(), topology.replicaAddresses().map(label).sort());
+    const sentinel = fixture.open();
+    const found = await sentinel.discover(fixture.topology.masterName);
+    assert.deepEqual(found.master, fixture.topology.masterAddress());
+    assert.deepEqual(found.replicas.map(label).sort(), fixture.topology.replicaAddresses().map(label).sort());
     for (const replica of found.replicas) {
       assert.deepEqual(replica.flags, ['slave']);
       assert.equal(replica.masterLinkStatus, 'ok');
       assert.equal(typeof replica.replicationOffset, 'number');
     }
-    assert.deepEqual(found.sentinels.map(label).sort(), topology.sentinelAddresses().map(label).sort());
+    assert.deepEqual(
+      found.sentinels.map(label).sort(),
+      fixture.topology.sentinelAddresses().map(label).sort(),
+    );
   });
 
   it('learns the other sentinels from one seed, seeds first', async () => {
-    const [seed] = topology.sentinelAddresses();
-    const sentinel = open([seed!]);
+    const [seed] = fixture.topology.sentinelAddresses();
+    const sentinel = fixture.openWith([seed!]);
     const added: SentinelAddedEvent[] = [];
     sentinel.on('sentinelAdded', (e) => added.push(e));
-    await sentinel.discover(topology.masterName);
+    await sentinel.discover(fixture.topology.masterName);
     assert.deepEqual(sentinel.sentinels()[0], seed);
     assert.equal(sentinel.sentinels().length, 3);
     assert.equal(added.length, 2);
   });
 
   it('asks the next sentinel when the first is dead, and asks it first from then on', async () => {
-    const [first, second, third] = topology.sentinelAddresses();
-    await topology.kill(first!);
-    const sentinel = open(topology.sentinelAddresses(), { socketTimeout: 500 });
-    const found = await sentinel.discover(topology.masterName);
-    assert.deepEqual(found.master, topology.masterAddress());
+    const [first, second, third] = fixture.topology.sentinelAddresses();
+    await fixture.topology.kill(first!);
+    const sentinel = fixture.open({ socketTimeout: 500 });
+    const found = await sentinel.discover(fixture.topology.masterName);
+    assert.deepEqual(found.master, fixture.topology.masterAddress());
     assert.deepEqual(
       sentinel.sentinels(),
       [second, first, third],
@@ -75,16 +62,16 @@ describe('discovery', () => {
   });
 
   it('rotates when the sentinel at the front dies later', async () => {
-    const sentinel = open(topology.sentinelAddresses(), { socketTimeout: 500 });
-    await sentinel.discover(topology.masterName);
+    const sentinel = fixture.open({ socketTimeout: 500 });
+    await sentinel.discover(fixture.topology.masterName);
     const [first, second] = sentinel.sentinels();
-    await topology.kill(first!);
-    await sentinel.discover(topology.masterName);
+    await fixture.topology.kill(first!);
+    await sentinel.discover(fixture.topology.masterName);
     assert.deepEqual(sentinel.sentinels()[0], second);
   });
 
   it('names every sentinel and what it said when the master name is unknown', async () => {
-    const sentinel = open(topology.sentinelAddresses());
+    const sentinel = fixture.open();
     const error = await sentinel.discover('no-such-master').catch((e: unknown) => e);
     assert.ok(error instanceof MasterNotFoundError);
     assert.equal(error.name, 'MasterNotFoundError');
@@ -105,12 +92,12 @@ describe('discovery', () => {
     );
     try {
       const ports = hung.map((s) => (s.address() as { port: number }).port);
-      const sentinel = open(
+      const sentinel = fixture.openWith(
         ports.map((port) => ({ host: '127.0.0.1', port })),
         { socketTimeout: 300 },
       );
       const started = performance.now();
-      const error = await sentinel.discover(topology.masterName).catch((e: unknown) => e);
+      const error = await sentinel.discover(fixture.topology.masterName).catch((e: unknown) => e);
       const elapsed = performance.now() - started;
       assert.ok(error instanceof MasterNotFoundError);
       assert.equal(error.attempts.length, 3);
@@ -123,44 +110,47 @@ describe('discovery', () => {
   });
 
   it('reports unreachable sentinels with their connection errors', async () => {
-    const dead = topology.sentinelAddresses();
-    for (const address of dead) await topology.kill(address);
-    const sentinel = open(dead, { socketTimeout: 300 });
-    const error = await sentinel.discover(topology.masterName).catch((e: unknown) => e);
+    const dead = fixture.topology.sentinelAddresses();
+    for (const address of dead) await fixture.topology.kill(address);
+    const sentinel = fixture.openWith(dead, { socketTimeout: 300 });
+    const error = await sentinel.discover(fixture.topology.masterName).catch((e: unknown) => e);
     assert.ok(error instanceof MasterNotFoundError);
     assert.equal(error.attempts.length, 3);
     for (const attempt of error.attempts) assert.match(attempt.outcome, /ECONNREFUSED|unreachable/);
   });
 
   it('translates announced addresses with natMap', async () => {
-    const master = topology.masterAddress();
-    const sentinel = open(topology.sentinelAddresses(), {
+    const master = fixture.topology.masterAddress();
+    const sentinel = fixture.open({
       natMap: { [label(master)]: { host: 'localhost', port: master.port } },
     });
-    const found = await sentinel.discover(topology.masterName);
+    const found = await sentinel.discover(fixture.topology.masterName);
     assert.deepEqual(found.master, { host: 'localhost', port: master.port });
-    const mapped = open(topology.sentinelAddresses(), {
+    const mapped = fixture.open({
       natMap: (a) => ({ host: 'localhost', port: a.port }),
     });
-    const all = await mapped.discover(topology.masterName);
+    const all = await mapped.discover(fixture.topology.masterName);
     assert.ok(all.replicas.length === 2 && all.replicas.every((r) => r.host === 'localhost'));
   });
 
   it('ignores and reports an answer outside allowedHosts', async () => {
-    const sentinel = open(topology.sentinelAddresses(), { allowedHosts: ['10.11.12.13'] });
+    const sentinel = fixture.open({ allowedHosts: ['10.11.12.13'] });
     const reported: Error[] = [];
     sentinel.on('error', (e) => reported.push(e));
-    const error = await sentinel.discover(topology.masterName).catch((e: unknown) => e);
+    const error = await sentinel.discover(fixture.topology.masterName).catch((e: unknown) => e);
     assert.ok(error instanceof MasterNotFoundError);
     for (const attempt of error.attempts) assert.match(attempt.outcome, /outside allowedHosts/);
     assert.ok(reported.length >= 3 && reported.every((e) => e instanceof AddressNotAllowedError));
-    const allowed = open(topology.sentinelAddresses(), { allowedHosts: (a) => a.host === '127.0.0.1' });
-    assert.deepEqual((await allowed.discover(topology.masterName)).master, topology.masterAddress());
+    const allowed = fixture.open({ allowedHosts: (a) => a.host === '127.0.0.1' });
+    assert.deepEqual(
+      (await allowed.discover(fixture.topology.masterName)).master,
+      fixture.topology.masterAddress(),
+    );
   });
 
   it('skips a sentinel that sees fewer peers than minOtherSentinels', async () => {
-    const sentinel = open(topology.sentinelAddresses(), { minOtherSentinels: 5 });
-    const error = await sentinel.discover(topology.masterName).catch((e: unknown) => e);
+    const sentinel = fixture.open({ minOtherSentinels: 5 });
+    const error = await sentinel.discover(fixture.topology.masterName).catch((e: unknown) => e);
     assert.ok(error instanceof MasterNotFoundError);
     for (const attempt of error.attempts) assert.match(attempt.outcome, /fewer than minOtherSentinels/);
   });
@@ -168,8 +158,8 @@ describe('discovery', () => {
   it('leaves no socket or timer behind after quit(), and rejects calls after it', async () => {
     await new Promise((resolve) => setImmediate(resolve));
     const baseline = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
-    const sentinel = new Sentinel(topology.sentinelAddresses());
-    await sentinel.discover(topology.masterName);
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses());
+    await sentinel.discover(fixture.topology.masterName);
     await sentinel.quit();
     await sentinel.quit();
     await new Promise((resolve) => setImmediate(resolve));
@@ -177,6 +167,6 @@ describe('discovery', () => {
       process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap'),
       baseline,
     );
-    await assert.rejects(sentinel.discover(topology.masterName), { code: 'ERR_CLOSED' });
+    await assert.rejects(sentinel.discover(fixture.topology.masterName), { code: 'ERR_CLOSED' });
   });
 });

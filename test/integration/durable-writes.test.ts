@@ -5,12 +5,13 @@
  * lost when the master is SIGKILLed under load, and invalid options are refused.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type MasterPool, ReplicationTimeoutError, Sentinel, SentinelConfigError } from '../../src/index.js';
-import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { type MasterPool, ReplicationTimeoutError, SentinelConfigError } from '../../src/index.js';
+import { eventually } from '../../src/testing/index.js';
 import { BackgroundWriter, commandCalls, onNode } from '../helpers/replication.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 /** Writers pushing sequence numbers to one list, one write at a time each; bounded in count and time. */
 class PushLoad {
@@ -58,32 +59,15 @@ class PushLoad {
 }
 
 describe('durable writes', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const open = () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
-    clients.push(sentinel);
-    return sentinel;
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture();
 
   it('group commit: concurrent writes share one WAIT, and each is on a replica when it resolves', async () => {
-    const sentinel = open();
-    const durable = sentinel.masterFor(topology.masterName, {
+    const sentinel = fixture.open();
+    const durable = sentinel.masterFor(fixture.topology.masterName, {
       waitForReplicas: { replicas: 1, timeoutMs: 100 },
     });
     await durable.set('durable:warmup', '1');
-    const master = topology.masterAddress();
+    const master = fixture.topology.masterAddress();
 
     // A burst: 1000 writes issued in one tick.
     let before = await commandCalls(master, 'wait', 'set');
@@ -94,7 +78,7 @@ describe('durable writes', () => {
     assert.equal(after.set! - before.set!, 1000);
     // WAIT confirmed each on a replica, and a replica acknowledges what it applied.
     const onReplicas = await Promise.all(
-      topology.replicaAddresses().map((r) => onNode(r, (c) => c.mget(keys))),
+      fixture.topology.replicaAddresses().map((r) => onNode(r, (c) => c.mget(keys))),
     );
     const missing = keys.filter((_, i) => onReplicas.every((values) => values[i] !== 'v'));
     assert.deepEqual(missing, [], 'resolved durable writes that no replica had');
@@ -121,12 +105,12 @@ describe('durable writes', () => {
   });
 
   it('reads through a durable pool do not wait, and a failed write fails as itself', async () => {
-    const sentinel = open();
-    const durable = sentinel.masterFor(topology.masterName, {
+    const sentinel = fixture.open();
+    const durable = sentinel.masterFor(fixture.topology.masterName, {
       waitForReplicas: { replicas: 1, timeoutMs: 100 },
     });
     await durable.set('durable:text', 'not a number');
-    const master = topology.masterAddress();
+    const master = fixture.topology.masterAddress();
     const before = await commandCalls(master, 'wait');
     assert.equal(await durable.get('durable:text'), 'not a number');
     assert.equal((await commandCalls(master, 'wait')).wait, before.wait, 'a read sent a WAIT');
@@ -144,10 +128,10 @@ describe('durable writes', () => {
   });
 
   it('rejects with ReplicationTimeoutError when too few replicas confirm, the write being on the master', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const durable = sentinel.masterFor(name, { waitForReplicas: { replicas: 3, timeoutMs: 100 } });
-    const master = topology.masterAddress();
+    const master = fixture.topology.masterAddress();
     const started = performance.now();
     const error = await durable.set('durable:short', 'v').catch((e: unknown) => e);
     const elapsed = performance.now() - started;
@@ -160,7 +144,7 @@ describe('durable writes', () => {
     assert.match(error.message, /2 of 3/);
     assert.ok(elapsed >= 90 && elapsed < 1000, `rejected after ${elapsed} ms`);
     assert.equal(await onNode(master, (c) => c.get('durable:short')), 'v', 'the write is on the master');
-    for (const replica of topology.replicaAddresses()) {
+    for (const replica of fixture.topology.replicaAddresses()) {
       assert.equal(await onNode(replica, (c) => c.get('durable:short')), 'v', 'and on both replicas');
     }
 
@@ -184,19 +168,18 @@ describe('durable writes', () => {
     const sessionBefore = await commandCalls(master, 'wait');
     await session.master.set('durable:session', 'y');
     assert.equal((await commandCalls(master, 'wait')).wait! - sessionBefore.wait!, 1);
-    for (const replica of topology.replicaAddresses()) {
+    for (const replica of fixture.topology.replicaAddresses()) {
       assert.equal(await onNode(replica, (c) => c.get('durable:session')), 'y');
     }
     assert.equal(await session.replica.get('durable:session'), 'y');
   });
 
   it('a WAIT longer than commandTimeout still ends in ReplicationTimeoutError, on the same connection', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { commandTimeout: 300 });
-    clients.push(sentinel);
-    const durable = sentinel.masterFor(topology.masterName, {
+    const sentinel = fixture.open({ commandTimeout: 300 });
+    const durable = sentinel.masterFor(fixture.topology.masterName, {
       waitForReplicas: { replicas: 3, timeoutMs: 800 },
     });
-    const master = topology.masterAddress();
+    const master = fixture.topology.masterAddress();
     await durable.get('durable:long-wait'); // connects (reads do not WAIT)
     const connectionsBefore = await commandCalls(master, 'hello');
     const started = performance.now();
@@ -212,8 +195,8 @@ describe('durable writes', () => {
   it('loses no write that resolved when the master is SIGKILLed under load', {
     timeout: 120_000,
   }, async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const durable = sentinel.masterFor(name, { waitForReplicas: { replicas: 1, timeoutMs: 200 } });
     const plain = sentinel.masterFor(name);
     await durable.del('durable:seq');
@@ -225,10 +208,10 @@ describe('durable writes', () => {
       await eventually(() => durableLoad.acked.length >= 200 && plainLoad.acked.length >= 200, {
         timeoutMs: 10_000,
       });
-      const old = topology.masterAddress();
+      const old = fixture.topology.masterAddress();
       const ackedBeforeKill = durableLoad.acked.length;
-      await topology.kill(old, 'SIGKILL');
-      const next = await topology.waitForFailover(old);
+      await fixture.topology.kill(old, 'SIGKILL');
+      const next = await fixture.topology.waitForFailover(old);
       // Keep writing on the new master for a while.
       const target = durableLoad.acked.length + 500;
       const deadline = performance.now() + 15_000;
@@ -257,31 +240,31 @@ describe('durable writes', () => {
   it('loses no resolved durable write when the master dies with its replicas behind, while plain writes are lost', {
     timeout: 120_000,
   }, async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const durable = sentinel.masterFor(name, { waitForReplicas: { replicas: 1, timeoutMs: 200 } });
     const plain = sentinel.masterFor(name);
     await durable.del('durable:lag');
     await plain.del('plain:lag');
     const durableLoad = new PushLoad(durable, 'durable:lag', 8, 60_000);
     const plainLoad = new PushLoad(plain, 'plain:lag', 8, 60_000);
-    const old = topology.masterAddress();
-    const replicas = topology.replicaAddresses();
+    const old = fixture.topology.masterAddress();
+    const replicas = fixture.topology.replicaAddresses();
     try {
       await eventually(() => durableLoad.acked.length >= 100 && plainLoad.acked.length >= 100, {
         timeoutMs: 10_000,
       });
       // The replicas stop reading; megabytes of other writes fill the socket buffers between
       // them and the master, so that what comes after stays in the master's memory only.
-      for (const r of replicas) await topology.kill(r, 'SIGSTOP');
+      for (const r of replicas) await fixture.topology.kill(r, 'SIGSTOP');
       const background = BackgroundWriter.start(old, { valueBytes: 1024 * 1024, writers: 1, maxWrites: 24 });
       await sleep(400);
       const durableAtKill = durableLoad.acked.length;
       const plainAtKill = plainLoad.acked.length;
-      await topology.kill(old, 'SIGKILL');
-      for (const r of replicas) await topology.kill(r, 'SIGCONT');
+      await fixture.topology.kill(old, 'SIGKILL');
+      for (const r of replicas) await fixture.topology.kill(r, 'SIGCONT');
       await background.stop();
-      const next = await topology.waitForFailover(old);
+      const next = await fixture.topology.waitForFailover(old);
       const target = durableLoad.acked.length + 300;
       const deadline = performance.now() + 15_000;
       while (durableLoad.acked.length < target && performance.now() < deadline) await sleep(20);
@@ -301,22 +284,21 @@ describe('durable writes', () => {
       assert.ok(durableLoad.acked.length >= target, 'durable writes resumed on the new master');
       assert.deepEqual(lost.slice(0, 20), [], `${lost.length} durable writes resolved and lost`);
     } finally {
-      for (const r of replicas) await topology.kill(r, 'SIGCONT').catch(() => {});
+      for (const r of replicas) await fixture.topology.kill(r, 'SIGCONT').catch(() => {});
       await durableLoad.stop();
       await plainLoad.stop();
     }
   });
 
   it('a write on a connection that was reset fails with ConnectionLostError or goes through, never an untyped error', async () => {
-    const name = topology.masterName;
-    const master = topology.masterAddress();
+    const name = fixture.topology.masterName;
+    const master = fixture.topology.masterAddress();
     // The client reaches the master through a proxy that can reset the connection (a server that
     // died): the write is handed to the socket, then the connection is gone.
     const proxy = await TcpProxy.start(master);
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
+    const sentinel = fixture.open({
       natMap: (announced) => (announced.port === master.port ? proxy.address : undefined),
     });
-    clients.push(sentinel);
     try {
       const durable = sentinel.masterFor(name, { waitForReplicas: { replicas: 1, timeoutMs: 100 } });
       const session = sentinel.session(name);
@@ -349,8 +331,8 @@ describe('durable writes', () => {
   });
 
   it('refuses invalid options with SentinelConfigError', () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const bad: Array<[string, unknown]> = [
       ['timeoutMs 0 (WAIT would block forever)', { replicas: 1, timeoutMs: 0 }],
       ['a negative timeoutMs', { replicas: 1, timeoutMs: -5 }],

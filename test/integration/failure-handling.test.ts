@@ -6,18 +6,18 @@
  * restart; and a short outage of every sentinel is still waited out.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as hold } from 'node:timers/promises';
 import {
   AddressNotAllowedError,
   AuthenticationError,
   MasterNotFoundError,
-  Sentinel,
   type SentinelOptions,
 } from '../../src/index.js';
-import { LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import type { NodeAddress } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
 import { fullText, rejection } from '../helpers/rejection.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 /** Long enough that an error before it can only be a fast failure. */
 const FAILOVER_TIMEOUT = 20_000;
@@ -28,26 +28,20 @@ const SERVER_PASSWORD = 'server-pass-5e1d';
 const CLIENT_PASSWORD = 'client-pass-a7c3';
 
 describe('failure handling', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const open = (options: SentinelOptions = {}) => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
-      socketTimeout: 500,
-      failoverTimeout: FAILOVER_TIMEOUT,
-      ...options,
-    });
-    clients.push(sentinel);
-    return sentinel;
-  };
+  const fixture = topologyFixture();
+  const open = (options: SentinelOptions = {}) =>
+    fixture.open({ socketTimeout: 500, failoverTimeout: FAILOVER_TIMEOUT, ...options });
 
   /** Sends `SENTINEL <args…>` to every sentinel. */
   const everySentinel = (...args: string[]) =>
-    Promise.all(topology.sentinelAddresses().map((s) => withNode(s, (c) => c.call('SENTINEL', ...args))));
+    Promise.all(
+      fixture.topology.sentinelAddresses().map((s) => withNode(s, (c) => c.call('SENTINEL', ...args))),
+    );
 
   /** Sets requirepass on every data node, authenticating with `current` if one is set. */
   const requirePass = (password: string, current?: string) =>
     Promise.all(
-      topology
+      fixture.topology
         .dataAddresses()
         .map((node: NodeAddress) =>
           withNode(
@@ -57,17 +51,6 @@ describe('failure handling', () => {
           ),
         ),
     );
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
 
   it('an unknown master name: MasterNotFoundError within a discovery round, then served once monitored', async () => {
     const name = 'not-monitored-yet';
@@ -83,7 +66,7 @@ describe('failure handling', () => {
     assert.ok(again.error instanceof MasterNotFoundError);
     assert.ok(again.ms < FAST_BOUND_MS, `settled in ${Math.round(again.ms)} ms`);
 
-    const { host, port } = topology.masterAddress();
+    const { host, port } = fixture.topology.masterAddress();
     await everySentinel('MONITOR', name, host, String(port), '2');
     try {
       await master.set('failure-handling:monitored', 'yes');
@@ -102,8 +85,8 @@ describe('failure handling', () => {
     let serverPassword = SERVER_PASSWORD;
     try {
       const sentinel = open({ password: CLIENT_PASSWORD });
-      const master = sentinel.masterFor(topology.masterName);
-      const replica = sentinel.replicaFor(topology.masterName);
+      const master = sentinel.masterFor(fixture.topology.masterName);
+      const replica = sentinel.replicaFor(fixture.topology.masterName);
       for (const [pool, call] of [
         ['masterFor', () => master.set('failure-handling:k', 'v')],
         ['replicaFor', () => replica.get('failure-handling:k')],
@@ -140,7 +123,7 @@ describe('failure handling', () => {
     const sentinel = open({ allowedHosts: ['10.9.9.9'] });
     const reported: Error[] = [];
     sentinel.on('error', (e) => reported.push(e));
-    const { error, ms } = await rejection(() => sentinel.masterFor(topology.masterName).get('x'));
+    const { error, ms } = await rejection(() => sentinel.masterFor(fixture.topology.masterName).get('x'));
     assert.ok(error instanceof MasterNotFoundError, `${error.name}: ${error.message}`);
     assert.ok(ms < FAST_BOUND_MS, `settled in ${Math.round(ms)} ms`);
     for (const attempt of error.attempts) assert.match(attempt.outcome, /outside allowedHosts/);
@@ -148,16 +131,16 @@ describe('failure handling', () => {
   });
 
   it('every sentinel stopped for a moment: a command still succeeds', async () => {
-    const sentinels = topology.sentinelAddresses();
-    await Promise.all(sentinels.map((s) => topology.kill(s, 'SIGSTOP')));
+    const sentinels = fixture.topology.sentinelAddresses();
+    await Promise.all(sentinels.map((s) => fixture.topology.kill(s, 'SIGSTOP')));
     const sentinel = open();
     let pending: Promise<unknown>;
     try {
-      pending = sentinel.masterFor(topology.masterName).set('failure-handling:outage', '1');
+      pending = sentinel.masterFor(fixture.topology.masterName).set('failure-handling:outage', '1');
       // The outage itself, not a synchronisation: the command must wait it out.
       await hold(1500);
     } finally {
-      await Promise.all(sentinels.map((s) => topology.kill(s, 'SIGCONT')));
+      await Promise.all(sentinels.map((s) => fixture.topology.kill(s, 'SIGCONT')));
     }
     assert.equal(await pending, 'OK');
   });

@@ -10,12 +10,13 @@ import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
+import { before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisServerNotFoundError, TopologyError } from '../../src/errors.js';
 import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 interface Auth {
   username?: string;
@@ -109,34 +110,26 @@ async function inPrivateTmpdir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 describe('LocalTopology', () => {
-  let topology: LocalTopology;
-  let startMs = 0;
+  const fixture = topologyFixture();
 
-  before(async () => {
-    const startedAt = performance.now();
-    topology = await LocalTopology.start();
-    startMs = performance.now() - startedAt;
-    console.log(`LocalTopology.start() 1 master + 2 replicas + 3 sentinels: ${Math.round(startMs)} ms`);
-  });
-  afterEach(async () => {
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
+  before(() => {
+    console.log(
+      `LocalTopology.start() 1 master + 2 replicas + 3 sentinels: ${Math.round(fixture.startMs)} ms`,
+    );
   });
 
   it('comes up with every sentinel agreeing on the master, the replicas and each other', async (t: TestContext) => {
-    t.diagnostic(`start() took ${Math.round(startMs)} ms`);
-    const master = topology.masterAddress();
-    const replicas = topology.replicaAddresses();
-    const sentinels = topology.sentinelAddresses();
-    assert.equal(topology.dataAddresses().length, 3);
+    t.diagnostic(`start() took ${Math.round(fixture.startMs)} ms`);
+    const master = fixture.topology.masterAddress();
+    const replicas = fixture.topology.replicaAddresses();
+    const sentinels = fixture.topology.sentinelAddresses();
+    assert.equal(fixture.topology.dataAddresses().length, 3);
     assert.equal(replicas.length, 2);
     assert.equal(sentinels.length, 3);
-    for (const node of [...topology.dataAddresses(), ...sentinels]) {
+    for (const node of [...fixture.topology.dataAddresses(), ...sentinels]) {
       assert.equal(node.host, '127.0.0.1');
       assert.notEqual(node.port, 6379);
-      assert.equal(typeof topology.pidOf(node), 'number');
+      assert.equal(typeof fixture.topology.pidOf(node), 'number');
     }
     assert.equal((await role(master.port))[0], 'master');
     for (const replica of replicas) {
@@ -144,18 +137,18 @@ describe('LocalTopology', () => {
       assert.deepEqual([kind, Number(masterPort), state], ['slave', master.port, 'connected']);
     }
     for (const sentinel of sentinels) {
-      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), master.port);
-      const seen = asArray(await ask(sentinel.port, ['SENTINEL', 'REPLICAS', topology.masterName])).map(
-        fields,
-      );
+      assert.equal(await masterPortSeenBy(sentinel.port, fixture.topology.masterName), master.port);
+      const seen = asArray(
+        await ask(sentinel.port, ['SENTINEL', 'REPLICAS', fixture.topology.masterName]),
+      ).map(fields);
       assert.deepEqual(seen.map((r) => Number(r.port)).sort(), replicas.map((r) => r.port).sort());
       for (const r of seen) {
         assert.equal(r.flags, 'slave');
         assert.equal(r['master-link-status'], 'ok');
       }
-      const others = asArray(await ask(sentinel.port, ['SENTINEL', 'SENTINELS', topology.masterName])).map(
-        fields,
-      );
+      const others = asArray(
+        await ask(sentinel.port, ['SENTINEL', 'SENTINELS', fixture.topology.masterName]),
+      ).map(fields);
       assert.deepEqual(
         others.map((s) => Number(s.port)).sort(),
         sentinels
@@ -164,55 +157,56 @@ describe('LocalTopology', () => {
           .sort(),
       );
     }
-    assert.deepEqual(topology.switches(), []);
+    assert.deepEqual(fixture.topology.switches(), []);
   });
 
   it('SIGKILL of the master ends in a new master that every sentinel agrees on', async (t: TestContext) => {
-    const old = topology.masterAddress();
+    const old = fixture.topology.masterAddress();
     const killedAt = performance.now();
-    await topology.kill(old);
-    assert.equal(topology.pidOf(old), undefined);
-    const next = await topology.waitForFailover(old);
+    await fixture.topology.kill(old);
+    assert.equal(fixture.topology.pidOf(old), undefined);
+    const next = await fixture.topology.waitForFailover(old);
     const failoverMs = performance.now() - killedAt;
     t.diagnostic(`SIGKILL failover took ${Math.round(failoverMs)} ms (down-after 1500 ms)`);
     console.log(
       `SIGKILL of the master -> every sentinel reports the new master: ${Math.round(failoverMs)} ms`,
     );
     assert.notDeepEqual(next, old);
-    assert.deepEqual(topology.masterAddress(), next);
-    for (const sentinel of topology.sentinelAddresses()) {
-      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), next.port);
+    assert.deepEqual(fixture.topology.masterAddress(), next);
+    for (const sentinel of fixture.topology.sentinelAddresses()) {
+      assert.equal(await masterPortSeenBy(sentinel.port, fixture.topology.masterName), next.port);
     }
     assert.equal((await role(next.port))[0], 'master');
-    assert.ok(topology.replicaAddresses().some((r) => r.port === old.port));
+    assert.ok(fixture.topology.replicaAddresses().some((r) => r.port === old.port));
     await eventually(
-      () => topology.switches().some((s) => s.from.port === old.port && s.to.port === next.port),
+      () => fixture.topology.switches().some((s) => s.from.port === old.port && s.to.port === next.port),
       {
         timeoutMs: 5000,
         message: '+switch-master recorded',
       },
     );
-    assert.equal(topology.doubleFailoverCount, 0);
+    assert.equal(fixture.topology.doubleFailoverCount, 0);
   });
 
   it('SIGSTOP of the master fails over, and after SIGCONT the old master is a replica', async (t: TestContext) => {
-    const old = topology.masterAddress();
-    const pid = topology.pidOf(old);
+    const old = fixture.topology.masterAddress();
+    const pid = fixture.topology.pidOf(old);
     const stoppedAt = performance.now();
-    await topology.kill(old, 'SIGSTOP');
-    assert.equal(topology.pidOf(old), pid, 'a stopped node still has its PID');
-    const next = await topology.waitForFailover(old);
+    await fixture.topology.kill(old, 'SIGSTOP');
+    assert.equal(fixture.topology.pidOf(old), pid, 'a stopped node still has its PID');
+    const next = await fixture.topology.waitForFailover(old);
     t.diagnostic(`SIGSTOP failover took ${Math.round(performance.now() - stoppedAt)} ms`);
-    for (const sentinel of topology.sentinelAddresses()) {
-      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), next.port);
+    for (const sentinel of fixture.topology.sentinelAddresses()) {
+      assert.equal(await masterPortSeenBy(sentinel.port, fixture.topology.masterName), next.port);
     }
-    await topology.kill(old, 'SIGCONT');
+    await fixture.topology.kill(old, 'SIGCONT');
     const resumedAt = performance.now();
     // Sentinel alone (not restore()) turns the returning old master into a replica.
     await eventually(
       async () => {
         const [kind, , masterPort] = await role(old.port);
         assert.deepEqual([kind, Number(masterPort)], ['slave', next.port]);
+        return true;
       },
       { timeoutMs: 30_000, intervalMs: 100, message: 'old master is a replica of the new one' },
     );
@@ -221,40 +215,43 @@ describe('LocalTopology', () => {
 
   it('failover() works twice in a row', async (t: TestContext) => {
     const startedAt = performance.now();
-    const first = await topology.failover();
-    const second = await topology.failover();
+    const first = await fixture.topology.failover();
+    const second = await fixture.topology.failover();
     t.diagnostic(`two failovers took ${Math.round(performance.now() - startedAt)} ms`);
     assert.notDeepEqual(first.to, first.from);
     assert.deepEqual(second.from, first.to);
     assert.notDeepEqual(second.to, second.from);
-    assert.deepEqual(topology.masterAddress(), second.to);
+    assert.deepEqual(fixture.topology.masterAddress(), second.to);
     for (const result of [first, second]) {
       assert.ok(result.switches.length >= 1, 'the switch was seen on +switch-master');
       assert.deepEqual(result.switches[0]?.from, result.from);
       assert.deepEqual(result.switches[0]?.to, result.to);
     }
-    for (const sentinel of topology.sentinelAddresses()) {
-      assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), second.to.port);
+    for (const sentinel of fixture.topology.sentinelAddresses()) {
+      assert.equal(await masterPortSeenBy(sentinel.port, fixture.topology.masterName), second.to.port);
     }
     assert.equal((await role(second.to.port))[0], 'master');
   });
 
   it('restart() brings a killed replica and a killed sentinel back', async () => {
-    const replica = topology.replicaAddresses()[0]!;
-    const sentinel = topology.sentinelAddresses()[0]!;
-    await topology.kill(replica);
-    await topology.kill(sentinel);
-    assert.equal(topology.pidOf(replica), undefined);
-    await assert.rejects(topology.kill(sentinel, 'SIGSTOP'), TopologyError);
-    await topology.restart(replica);
-    await topology.restart(sentinel);
+    const replica = fixture.topology.replicaAddresses()[0]!;
+    const sentinel = fixture.topology.sentinelAddresses()[0]!;
+    await fixture.topology.kill(replica);
+    await fixture.topology.kill(sentinel);
+    assert.equal(fixture.topology.pidOf(replica), undefined);
+    await assert.rejects(fixture.topology.kill(sentinel, 'SIGSTOP'), TopologyError);
+    await fixture.topology.restart(replica);
+    await fixture.topology.restart(sentinel);
     const [kind, , masterPort, state] = await role(replica.port);
     assert.deepEqual(
       [kind, Number(masterPort), state],
-      ['slave', topology.masterAddress().port, 'connected'],
+      ['slave', fixture.topology.masterAddress().port, 'connected'],
     );
-    assert.equal(await masterPortSeenBy(sentinel.port, topology.masterName), topology.masterAddress().port);
-    await assert.rejects(topology.restart(replica), /still running/);
+    assert.equal(
+      await masterPortSeenBy(sentinel.port, fixture.topology.masterName),
+      fixture.topology.masterAddress().port,
+    );
+    await assert.rejects(fixture.topology.restart(replica), /still running/);
   });
 
   it('stop() leaves no process behind, also when the test body threw', async () => {
@@ -406,57 +403,5 @@ describe('LocalTopology', () => {
     } finally {
       await secured.stop();
     }
-  });
-});
-
-describe('eventually', () => {
-  it('returns the first value that is not false, and retries on a throw or false', async () => {
-    let calls = 0;
-    const value = await eventually(
-      () => {
-        calls++;
-        if (calls === 1) throw new Error('not yet');
-        return calls === 2 ? false : calls;
-      },
-      { intervalMs: 1 },
-    );
-    assert.equal(value, 3);
-    assert.equal(await eventually(() => undefined), undefined);
-  });
-
-  it('rejects at the deadline with a TopologyError carrying the last failure', async () => {
-    const last = new Error('still wrong');
-    const startedAt = performance.now();
-    await assert.rejects(
-      eventually(
-        () => {
-          throw last;
-        },
-        { timeoutMs: 100, intervalMs: 10, message: 'the thing' },
-      ),
-      (error: unknown) => {
-        assert.ok(error instanceof TopologyError);
-        assert.match(error.message, /^the thing: not met within 100 ms \(\d+ attempts\); last: still wrong$/);
-        assert.equal(error.cause, last);
-        return true;
-      },
-    );
-    assert.ok(performance.now() - startedAt < 1000);
-    await assert.rejects(
-      eventually(() => new Promise(() => {}), { timeoutMs: 50 }),
-      /still running at the deadline/,
-    );
-  });
-
-  it('stops at once when its signal aborts', async () => {
-    const controller = new AbortController();
-    const startedAt = performance.now();
-    setTimeout(() => controller.abort(new Error('stopped')), 30);
-    await assert.rejects(
-      eventually(() => false, { timeoutMs: 10_000, signal: controller.signal, message: 'never' }),
-      (error: unknown) =>
-        error instanceof TopologyError && /^never: aborted after \d+ attempts$/.test(error.message),
-    );
-    assert.ok(performance.now() - startedAt < 1000);
   });
 });

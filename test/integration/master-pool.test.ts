@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ClosedError,
   ConnectionLostError,
@@ -14,37 +14,18 @@ import {
   PoolTimeoutError,
   Sentinel,
 } from '../../src/index.js';
-import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { eventually } from '../../src/testing/index.js';
 import { commandAttempts, commandCalls, withNode } from '../helpers/node-client.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 import { checkWrites, WriteLoad } from '../helpers/write-load.js';
 
 /** How long the load keeps running after a switch before the checks (load duration, not a sync). */
 const LOAD_AFTER_SWITCH_MS = 1500;
 
 describe('master pool', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const loads: WriteLoad[] = [];
-
-  const open = (...args: ConstructorParameters<typeof Sentinel>) => {
-    const sentinel = new Sentinel(...args);
-    clients.push(sentinel);
-    return sentinel;
-  };
+  const fixture = topologyFixture();
   const masterOf = (sentinel: Sentinel, options?: Parameters<Sentinel['masterFor']>[1]) =>
-    sentinel.masterFor(topology.masterName, options);
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await Promise.all(loads.splice(0).map((l) => l.stop()));
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+    sentinel.masterFor(fixture.topology.masterName, options);
 
   /** Lets the load run for `count` more acks and at least `minMs` (load duration, not a sync). */
   async function runLoad(writes: WriteLoad, count = 200, minMs = 0): Promise<void> {
@@ -56,7 +37,7 @@ describe('master pool', () => {
   }
 
   it('answers typed commands as ioredis does: objects, Buffers, call(), callbacks', async () => {
-    const master = masterOf(open(topology.sentinelAddresses()));
+    const master = masterOf(fixture.open());
     assert.equal(await master.set('mp:str', 'v'), 'OK');
     assert.equal(await master.get('mp:str'), 'v');
     assert.equal(await master.hset('mp:hash', { a: '1', b: '2' }), 2);
@@ -74,11 +55,11 @@ describe('master pool', () => {
       master.incr('mp:str', (error) => resolve(error)),
     );
     assert.match(String(callbackError?.message), /not an integer/);
-    assert.equal(await withNode(topology.masterAddress(), (c) => c.get('mp:call')), 'x');
+    assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get('mp:call')), 'x');
   });
 
   it('returns pipeline and multi results in order', async () => {
-    const master = masterOf(open(topology.sentinelAddresses()));
+    const master = masterOf(fixture.open());
     assert.deepEqual(await master.pipeline().set('mp:p', '1').incr('mp:p').get('mp:p').exec(), [
       [null, 'OK'],
       [null, 2],
@@ -94,7 +75,7 @@ describe('master pool', () => {
   });
 
   it('runs batches recorded before a graceful failover and sent during and after it', async () => {
-    const sentinel = open(topology.sentinelAddresses());
+    const sentinel = fixture.open();
     const master = masterOf(sentinel);
     await master.del('mp:fo:n', 'mp:fo:list');
     const pipeline = master.pipeline().incr('mp:fo:n').incr('mp:fo:n');
@@ -104,7 +85,7 @@ describe('master pool', () => {
       .rpush('mp:fo:list', 'y')
       .lrange('mp:fo:list', 0, -1);
     const started = once(sentinel, 'failoverStarted', { signal: AbortSignal.timeout(20_000) });
-    const failover = topology.failover();
+    const failover = fixture.topology.failover();
     await started;
     const during = Promise.all([pipeline.exec(), transaction.exec()]);
     const { to } = await failover;
@@ -128,14 +109,14 @@ describe('master pool', () => {
 
   it('never fails a write with retryWrites: true across a SIGKILL of the master', async () => {
     const key = 'seq:retry-writes';
-    const master = masterOf(open(topology.sentinelAddresses()), { retryWrites: true });
+    const master = masterOf(fixture.open(), { retryWrites: true });
     const writes = WriteLoad.start(master, { key, writers: 4, maxMs: 40_000 });
-    loads.push(writes);
+    fixture.track(writes);
     await runLoad(writes);
-    const old = topology.masterAddress();
+    const old = fixture.topology.masterAddress();
     const killedAt = performance.now();
-    await topology.kill(old, 'SIGKILL');
-    const to = await topology.waitForFailover(old);
+    await fixture.topology.kill(old, 'SIGKILL');
+    const to = await fixture.topology.waitForFailover(old);
     await runLoad(writes, 200, LOAD_AFTER_SWITCH_MS);
     await writes.stop();
     assert.equal(writes.allErrors().length, 0, writes.describeErrors());
@@ -147,7 +128,7 @@ describe('master pool', () => {
   });
 
   it('retries reads, and fails only in-flight writes, when the server drops the connection', async () => {
-    const master = masterOf(open(topology.sentinelAddresses()));
+    const master = masterOf(fixture.open());
     await master.set('mp:kill', 'v');
     const readErrors: Error[] = [];
     const writeErrors: Error[] = [];
@@ -172,7 +153,7 @@ describe('master pool', () => {
       });
       await eventually(() => readCount > (round + 1) * 100, { timeoutMs: 5000 });
       // The server closes every client connection but the killer's own.
-      await withNode(topology.masterAddress(), (c) => c.call('CLIENT', 'KILL', 'TYPE', 'normal'));
+      await withNode(fixture.topology.masterAddress(), (c) => c.call('CLIENT', 'KILL', 'TYPE', 'normal'));
       const after = readCount;
       await eventually(() => readCount > after + 100, { timeoutMs: 5000, message: 'reads continue' });
       isStopped = true;
@@ -195,11 +176,11 @@ describe('master pool', () => {
 
   it('sends no write to a demoted master: none fails with READONLY through a failover', async () => {
     const key = 'seq:readonly';
-    const master = masterOf(open(topology.sentinelAddresses()));
+    const master = masterOf(fixture.open());
     const writes = WriteLoad.start(master, { key, writers: 4, maxMs: 40_000 });
-    loads.push(writes);
+    fixture.track(writes);
     await runLoad(writes, 50);
-    const { to } = await topology.failover();
+    const { to } = await fixture.topology.failover();
     await runLoad(writes, 200, LOAD_AFTER_SWITCH_MS);
     await writes.stop();
     const readonly = writes.allErrors().filter((e) => /READONLY/.test(e.message));
@@ -211,9 +192,9 @@ describe('master pool', () => {
   });
 
   it('never serves from a replica that discovery names as the master (ROLE check)', async () => {
-    const announced = topology.masterAddress();
-    const replica = topology.replicaAddresses()[0]!;
-    const sentinel = open(topology.sentinelAddresses(), {
+    const announced = fixture.topology.masterAddress();
+    const replica = fixture.topology.replicaAddresses()[0]!;
+    const sentinel = fixture.open({
       failoverTimeout: 1500,
       natMap: { [`${announced.host}:${announced.port}`]: { host: replica.host, port: replica.port } },
     });
@@ -237,9 +218,9 @@ describe('master pool', () => {
   });
 
   it('refuses blocking and stateful commands on the pool with DedicatedConnectionRequiredError', async () => {
-    const master = masterOf(open(topology.sentinelAddresses()));
+    const master = masterOf(fixture.open());
     await master.ping();
-    const blpopsBefore = await commandCalls(topology.masterAddress(), 'blpop');
+    const blpopsBefore = await commandCalls(fixture.topology.masterAddress(), 'blpop');
     const calls: [string, () => Promise<unknown>][] = [
       ['blpop', () => master.blpop('mp:queue', 1)],
       ['watch', () => master.watch('mp:w')],
@@ -256,11 +237,11 @@ describe('master pool', () => {
     await assert.rejects(master.pipeline().get('a').watch('a').exec(), {
       name: 'DedicatedConnectionRequiredError',
     });
-    assert.equal(await commandCalls(topology.masterAddress(), 'blpop'), blpopsBefore);
+    assert.equal(await commandCalls(fixture.topology.masterAddress(), 'blpop'), blpopsBefore);
   });
 
   it('keeps a BLPOP consumer in withConnection receiving across a graceful failover', async () => {
-    const sentinel = open(topology.sentinelAddresses());
+    const sentinel = fixture.open();
     const master = masterOf(sentinel);
     const queue = 'mp:queue:blpop';
     await master.del(queue);
@@ -283,7 +264,7 @@ describe('master pool', () => {
     try {
       await master.rpush(queue, 'before');
       await eventually(() => received.includes('before'), { timeoutMs: 5000, message: 'first item' });
-      const { to } = await topology.failover();
+      const { to } = await fixture.topology.failover();
       await master.rpush(queue, 'after');
       await eventually(() => received.includes('after'), {
         timeoutMs: 10_000,
@@ -299,7 +280,7 @@ describe('master pool', () => {
   });
 
   it('keeps a subscription on a dedicated connection across a graceful failover', async () => {
-    const master = masterOf(open(topology.sentinelAddresses()));
+    const master = masterOf(fixture.open());
     const connection = await master.acquire();
     try {
       const messages: string[] = [];
@@ -307,7 +288,7 @@ describe('master pool', () => {
       await connection.subscribe('mp:news');
       assert.equal(await master.publish('mp:news', 'before'), 1);
       await eventually(() => messages.includes('before'), { timeoutMs: 5000 });
-      const { to } = await topology.failover();
+      const { to } = await fixture.topology.failover();
       // PUBLISH answers how many subscribers of the new master got it: ours, once it moved.
       await eventually(async () => (await master.publish('mp:news', 'after')) >= 1, {
         timeoutMs: 10_000,
@@ -323,7 +304,7 @@ describe('master pool', () => {
   });
 
   it('rejects acquire() beyond maxDedicatedConnections with PoolTimeoutError after acquireTimeout', async () => {
-    const master = masterOf(open(topology.sentinelAddresses()), {
+    const master = masterOf(fixture.open(), {
       maxDedicatedConnections: 1,
       acquireTimeout: 200,
     });
@@ -343,7 +324,7 @@ describe('master pool', () => {
   });
 
   it('rejects every call with ClosedError after quit()', async () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses());
     const master = masterOf(sentinel);
     await master.set('mp:closed', '1');
     await sentinel.quit();
@@ -359,7 +340,7 @@ describe('master pool', () => {
     );
     const viaCallback = await new Promise((resolve) => master.get('mp:closed', (error) => resolve(error)));
     assert.ok(viaCallback instanceof ClosedError);
-    assert.throws(() => sentinel.masterFor(topology.masterName), closed);
-    assert.equal(await withNode(topology.masterAddress(), (c) => c.get('mp:closed')), '1');
+    assert.throws(() => sentinel.masterFor(fixture.topology.masterName), closed);
+    assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get('mp:closed')), '1');
   });
 });

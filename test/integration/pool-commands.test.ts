@@ -5,25 +5,20 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { FailoverTimeoutError, Sentinel } from '../../src/index.js';
-import { LocalTopology } from '../../src/testing/index.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 describe('pool commands', () => {
-  let topology: LocalTopology;
+  const fixture = topologyFixture({ replicas: 1, sentinels: 1, quorum: 1 }, { restore: false });
   let sentinel: Sentinel;
 
-  before(async () => {
-    topology = await LocalTopology.start({ replicas: 1, sentinels: 1, quorum: 1 });
-    sentinel = new Sentinel(topology.sentinelAddresses());
-  });
-  after(async () => {
-    await sentinel?.quit();
-    await topology?.stop();
+  before(() => {
+    sentinel = fixture.open();
   });
 
   it('defines Lua commands on every connection, present and future', async () => {
-    const master = sentinel.masterFor(topology.masterName, { poolSize: 2 });
+    const master = sentinel.masterFor(fixture.topology.masterName, { poolSize: 2 });
     await master.set('lua:k', 'old');
     master.defineCommand('swap', { numberOfKeys: 1, lua: 'return redis.call("GETSET", KEYS[1], ARGV[1])' });
     const swap = (master as unknown as { swap(key: string, value: string): Promise<string> }).swap;

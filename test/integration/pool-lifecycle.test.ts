@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { ClosedError, Sentinel, type SentinelOptions } from '../../src/index.js';
-import { LocalTopology } from '../../src/testing/index.js';
+import { describe, it } from 'node:test';
+import { ClosedError, type SentinelOptions } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 /** Long enough that a call settled before it did not wait for it. */
 const FAILOVER_TIMEOUT = 20_000;
@@ -17,32 +17,14 @@ const FAILOVER_TIMEOUT = 20_000;
 const FAST_BOUND_MS = 2500;
 
 describe('pool lifecycle', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const open = (options: SentinelOptions = {}) => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
-      socketTimeout: 500,
-      failoverTimeout: FAILOVER_TIMEOUT,
-      ...options,
-    });
-    clients.push(sentinel);
-    return sentinel;
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture({}, { restore: false });
+  const open = (options: SentinelOptions = {}) =>
+    fixture.open({ socketTimeout: 500, failoverTimeout: FAILOVER_TIMEOUT, ...options });
 
   it('lends a replica connection on the first call of a new replica pool, in well under acquireTimeout', async () => {
-    const replicaPorts = topology.replicaAddresses().map((r) => r.port);
+    const replicaPorts = fixture.topology.replicaAddresses().map((r) => r.port);
     const started = performance.now();
-    const replica = open().replicaFor(topology.masterName);
+    const replica = open().replicaFor(fixture.topology.masterName);
     const connection = await replica.acquire();
     try {
       assert.ok(
@@ -54,7 +36,7 @@ describe('pool lifecycle', () => {
     } finally {
       replica.release(connection);
     }
-    const other = open().replicaFor(topology.masterName);
+    const other = open().replicaFor(fixture.topology.masterName);
     const port = await other.withConnection(async (c) =>
       Number(((await c.config('GET', 'port')) as string[])[1]),
     );
@@ -62,7 +44,7 @@ describe('pool lifecycle', () => {
   });
 
   it('never lends again a dedicated connection its borrower ended', async () => {
-    const master = open().masterFor(topology.masterName, { maxDedicatedConnections: 1 });
+    const master = open().masterFor(fixture.topology.masterName, { maxDedicatedConnections: 1 });
     // Given back once it ended, or given back first and ended while idle: neither is lent again.
     for (const isReleasedFirst of [false, true]) {
       const first = await master.acquire();
@@ -87,7 +69,7 @@ describe('pool lifecycle', () => {
 
   it('forgets a pool closed by its own quit() or disconnect(): the same name and options give a new one', async () => {
     const sentinel = open();
-    const name = topology.masterName;
+    const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
     await master.set('lifecycle:k', 'v');
     await master.quit();
@@ -112,10 +94,10 @@ describe('pool lifecycle', () => {
 
   it('falls back into a working master pool after the one it used was closed, and never waits on a closed one', async () => {
     // Replicas refused by allowedHosts: the replica pool has none, so every read falls back.
-    const masterPort = topology.masterAddress().port;
-    const sentinelPorts = new Set(topology.sentinelAddresses().map((s) => s.port));
+    const masterPort = fixture.topology.masterAddress().port;
+    const sentinelPorts = new Set(fixture.topology.sentinelAddresses().map((s) => s.port));
     const sentinel = open({ allowedHosts: (a) => a.port === masterPort || sentinelPorts.has(a.port) });
-    const name = topology.masterName;
+    const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
     const replica = sentinel.replicaFor(name);
     await master.set('lifecycle:f', 'v');

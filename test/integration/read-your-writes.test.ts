@@ -6,17 +6,16 @@
  * with replicas whose link is down, and across a failover.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConnectionLostError,
   ConsistencyTimeoutError,
   InvalidTokenError,
   type MasterPool,
-  Sentinel,
   type Session,
 } from '../../src/index.js';
-import { LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import type { NodeAddress } from '../../src/testing/index.js';
 import {
   BackgroundWriter,
   commandCalls,
@@ -28,6 +27,7 @@ import {
   unpause,
 } from '../helpers/replication.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const CALLERS = 50;
 
@@ -63,32 +63,12 @@ function describeTally(t: Tally): string {
 }
 
 describe('read-your-writes', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const open = () => {
-    const sentinel = new Sentinel(topology.sentinelAddresses());
-    clients.push(sentinel);
-    return sentinel;
-  };
-  /** Undo steps of the running test (unpause, reattach), run before restore(). */
-  const undo: Array<() => Promise<unknown>> = [];
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    for (const step of undo.splice(0).reverse()) await step().catch(() => {});
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture();
 
   /** Every replica serves reads and has replicated `key` = `value` (so stale reads are the old value). */
   async function settle(master: MasterPool, key: string, value: string): Promise<void> {
     await master.set(key, value);
-    for (const replica of topology.replicaAddresses()) {
+    for (const replica of fixture.topology.replicaAddresses()) {
       await onNode(replica, async (c) => {
         for (let i = 0; i < 200 && (await c.get(key)) !== value; i++) await sleep(5);
       });
@@ -96,20 +76,23 @@ describe('read-your-writes', () => {
   }
 
   it('session reads are never stale under lag, while plain replicaFor reads are', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
     const replica = sentinel.replicaFor(name);
     await master.set('ryw:warmup', '1');
     await replica.get('ryw:warmup');
     const session = tally();
     const plain = tally();
-    const masterBefore = await commandCalls(topology.masterAddress(), 'get', 'role');
+    const masterBefore = await commandCalls(fixture.topology.masterAddress(), 'get', 'role');
     const replicasBefore = await Promise.all(
-      topology.replicaAddresses().map((r) => commandCalls(r, 'get', 'role')),
+      fixture.topology.replicaAddresses().map((r) => commandCalls(r, 'get', 'role')),
     );
-    const background = BackgroundWriter.start(topology.masterAddress(), { valueBytes: 256 * 1024 });
-    const hiccups = Hiccups.start(topology, topology.replicaAddresses(), { stoppedMs: 5, intervalMs: 40 });
+    const background = BackgroundWriter.start(fixture.topology.masterAddress(), { valueBytes: 256 * 1024 });
+    const hiccups = Hiccups.start(fixture.topology, fixture.topology.replicaAddresses(), {
+      stoppedMs: 5,
+      intervalMs: 40,
+    });
     const deadline = performance.now() + 60_000;
     const started = performance.now();
     let rounds = 0;
@@ -150,9 +133,9 @@ describe('read-your-writes', () => {
       await background.stop();
     }
     const elapsed = Math.round(performance.now() - started);
-    const masterAfter = await commandCalls(topology.masterAddress(), 'get', 'role');
+    const masterAfter = await commandCalls(fixture.topology.masterAddress(), 'get', 'role');
     const replicasAfter = await Promise.all(
-      topology.replicaAddresses().map((r) => commandCalls(r, 'get', 'role')),
+      fixture.topology.replicaAddresses().map((r) => commandCalls(r, 'get', 'role')),
     );
     const replicaRoles = replicasAfter.reduce(
       (sum, calls, i) => sum + calls.role! - replicasBefore[i]!.role!,
@@ -179,15 +162,15 @@ describe('read-your-writes', () => {
   });
 
   it('a token carries the position to another Sentinel instance', async () => {
-    const name = topology.masterName;
-    const writer = open();
-    const reader = open();
+    const name = fixture.topology.masterName;
+    const writer = fixture.open();
+    const reader = fixture.open();
     await settle(writer.masterFor(name), 'ryw:token', 'old');
     // Both replicas stop applying the stream: only the master has what comes next.
-    const replicas = topology.replicaAddresses();
+    const replicas = fixture.topology.replicaAddresses();
     for (const r of replicas) {
       await pauseReplication(r, 800);
-      undo.push(() => unpause(r));
+      fixture.undo(() => unpause(r));
     }
     const session = writer.session(name);
     await session.master.set('ryw:token', 'new');
@@ -223,22 +206,22 @@ describe('read-your-writes', () => {
   });
 
   it('reads from the master after timeoutMs when no replica catches up, or fails without fallback', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     await settle(sentinel.masterFor(name), 'ryw:fallback', 'old');
     const replica = sentinel.replicaFor(name);
-    const replicas = topology.replicaAddresses();
+    const replicas = fixture.topology.replicaAddresses();
     for (const r of replicas) {
       await pauseReplication(r, 1000);
-      undo.push(() => unpause(r));
+      fixture.undo(() => unpause(r));
     }
-    const masterBefore = await commandCalls(topology.masterAddress(), 'get');
+    const masterBefore = await commandCalls(fixture.topology.masterAddress(), 'get');
     const session = sentinel.session(name, { timeoutMs: 50 });
     await session.master.set('ryw:fallback', 'new');
     let startedAt = performance.now();
     assert.equal(await session.replica.get('ryw:fallback'), 'new');
     const fallbackMs = performance.now() - startedAt;
-    const masterAfter = await commandCalls(topology.masterAddress(), 'get');
+    const masterAfter = await commandCalls(fixture.topology.masterAddress(), 'get');
     assert.equal(await replica.get('ryw:fallback'), 'old', 'plain reads are stale: the replicas are behind');
     assert.equal(masterAfter.get! - masterBefore.get!, 1, 'the read was served by the master');
     // The deadline is on the millisecond clock: allow its rounding.
@@ -263,14 +246,14 @@ describe('read-your-writes', () => {
   });
 
   it('tracks writes by transactions, pipelines and scripts, and checks pipelined reads', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const replica = sentinel.replicaFor(name);
     for (const key of ['ryw:multi', 'ryw:pipeline', 'ryw:script'])
       await settle(sentinel.masterFor(name), key, 'old');
-    for (const r of topology.replicaAddresses()) {
+    for (const r of fixture.topology.replicaAddresses()) {
       await pauseReplication(r, 1000);
-      undo.push(() => unpause(r));
+      fixture.undo(() => unpause(r));
     }
     const writes: Array<[string, (s: Session) => Promise<unknown>]> = [
       ['ryw:multi', (s) => s.master.multi().set('ryw:multi', 'new').exec()],
@@ -294,14 +277,14 @@ describe('read-your-writes', () => {
   });
 
   it('never serves a session read from a replica whose link to the master is down', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
     const replica = sentinel.replicaFor(name);
     await settle(master, 'ryw:detached', 'old');
     await replica.get('ryw:detached'); // the replica pool is connected to both replicas
-    const [first, second] = topology.replicaAddresses() as [NodeAddress, NodeAddress];
-    undo.push(() => reattachReplica(first));
+    const [first, second] = fixture.topology.replicaAddresses() as [NodeAddress, NodeAddress];
+    fixture.undo(() => reattachReplica(first));
     await detachReplica(first);
     const session = sentinel.session(name, { timeoutMs: 50 });
     await session.master.set('ryw:detached', 'new');
@@ -318,7 +301,7 @@ describe('read-your-writes', () => {
     assert.equal(oneDown.stale, 0, oneDown.examples.join('; '));
 
     // Both detached: the master serves (after timeoutMs), or ConsistencyTimeoutError.
-    undo.push(() => reattachReplica(second));
+    fixture.undo(() => reattachReplica(second));
     await detachReplica(second);
     await session.master.set('ryw:detached', 'newer');
     const bothDown = tally();
@@ -331,13 +314,13 @@ describe('read-your-writes', () => {
   });
 
   it('checks a replica once: reads at a position it is known to have pipeline no ROLE', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const session = sentinel.session(name);
     await session.master.set('ryw:known', 'v');
     // Until each replica was seen at the position, reads carry a ROLE; then none.
     for (let i = 0; i < 10; i++) assert.equal(await session.replica.get('ryw:known'), 'v');
-    const replicas = topology.replicaAddresses();
+    const replicas = fixture.topology.replicaAddresses();
     const before = await Promise.all(replicas.map((r) => commandCalls(r, 'role', 'get')));
     for (let i = 0; i < 100; i++) assert.equal(await session.replica.get('ryw:known'), 'v');
     const after = await Promise.all(replicas.map((r) => commandCalls(r, 'role', 'get')));
@@ -349,13 +332,13 @@ describe('read-your-writes', () => {
   });
 
   it('prefers a replica known to be caught up over one that lags', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     await settle(sentinel.masterFor(name), 'ryw:prefer', 'old');
     await sentinel.replicaFor(name).get('ryw:prefer');
-    const [lagging, current] = topology.replicaAddresses() as [NodeAddress, NodeAddress];
+    const [lagging, current] = fixture.topology.replicaAddresses() as [NodeAddress, NodeAddress];
     await pauseReplication(lagging, 1000);
-    undo.push(() => unpause(lagging));
+    fixture.undo(() => unpause(lagging));
     const session = sentinel.session(name);
     await session.master.set('ryw:prefer', 'new');
     // The first reads find out which replica has the write; later ones should go there directly.
@@ -375,15 +358,15 @@ describe('read-your-writes', () => {
   });
 
   it('a token read in a Sentinel that has not discovered the master yet is served by a replica', async () => {
-    const name = topology.masterName;
-    const writer = open();
+    const name = fixture.topology.masterName;
+    const writer = fixture.open();
     const session = writer.session(name);
     await session.master.set('ryw:cold', 'v');
     await settle(writer.masterFor(name), 'ryw:cold', 'v');
-    const before = await commandCalls(topology.masterAddress(), 'get');
-    const fresh = open();
+    const before = await commandCalls(fixture.topology.masterAddress(), 'get');
+    const fresh = fixture.open();
     assert.equal(await fresh.session(name, { after: session.token }).replica.get('ryw:cold'), 'v');
-    const after = await commandCalls(topology.masterAddress(), 'get');
+    const after = await commandCalls(fixture.topology.masterAddress(), 'get');
     assert.equal(
       after.get! - before.get!,
       0,
@@ -392,25 +375,22 @@ describe('read-your-writes', () => {
   });
 
   it('behind NAT (natMap), session reads are still served by caught-up replicas', async () => {
-    const name = topology.masterName;
+    const name = fixture.topology.masterName;
     // Every data node reached through a proxy, as behind a Docker port mapping: the replicas know
     // their master by its own address, the client by the mapped one.
     const proxies = new Map<number, TcpProxy>();
-    for (const node of topology.dataAddresses()) proxies.set(node.port, await TcpProxy.start(node));
-    undo.push(async () => Promise.all([...proxies.values()].map((p) => p.close())));
-    const sentinel = new Sentinel(topology.sentinelAddresses(), {
-      natMap: (announced) => proxies.get(announced.port)?.address,
-    });
-    clients.push(sentinel);
+    for (const node of fixture.topology.dataAddresses()) proxies.set(node.port, await TcpProxy.start(node));
+    fixture.undo(async () => Promise.all([...proxies.values()].map((p) => p.close())));
+    const sentinel = fixture.open({ natMap: (announced) => proxies.get(announced.port)?.address });
     const session = sentinel.session(name, { timeoutMs: 50, fallbackToMaster: false });
     await session.master.set('ryw:nat', 'v');
     await settle(sentinel.masterFor(name), 'ryw:nat', 'v');
-    const before = await commandCalls(topology.masterAddress(), 'get');
+    const before = await commandCalls(fixture.topology.masterAddress(), 'get');
     const read = await session.replica.get('ryw:nat').catch((e: unknown) => e);
-    const after = await commandCalls(topology.masterAddress(), 'get');
+    const after = await commandCalls(fixture.topology.masterAddress(), 'get');
     console.log(
       `# natMap: session position ${JSON.stringify(session.position)}, replicas follow ${JSON.stringify(
-        (await onNode(topology.replicaAddresses()[0]!, (c) => c.call('ROLE'))) as unknown[],
+        (await onNode(fixture.topology.replicaAddresses()[0]!, (c) => c.call('ROLE'))) as unknown[],
       )}; read gave ${String(read)}`,
     );
     assert.equal(read, 'v', 'every replica had the write, yet no replica was accepted');
@@ -418,12 +398,15 @@ describe('read-your-writes', () => {
   });
 
   it('keeps the guarantee across a failover', async () => {
-    const sentinel = open();
-    const name = topology.masterName;
+    const sentinel = fixture.open();
+    const name = fixture.topology.masterName;
     const before = sentinel.session(name);
     await before.master.set('ryw:failover:before', 'v1');
     const positionBefore = before.position!;
-    assert.equal(positionBefore.master, `${topology.masterAddress().host}:${topology.masterAddress().port}`);
+    assert.equal(
+      positionBefore.master,
+      `${fixture.topology.masterAddress().host}:${fixture.topology.masterAddress().port}`,
+    );
     const token = before.token;
 
     // Sessions write and read all through the failover; none may read stale data.
@@ -453,7 +436,7 @@ describe('read-your-writes', () => {
         }
       }),
     );
-    const { from, to } = await topology.failover();
+    const { from, to } = await fixture.topology.failover();
     await sleep(500);
     isRunning = false;
     await load;

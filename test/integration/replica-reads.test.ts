@@ -5,18 +5,19 @@
  * and a promoted replica leaving. What each server served is read from its `INFO commandstats`.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   type BalanceStrategy,
   type ReplicaEvent,
   ReplicaNotFoundError,
   type ReplicaPool,
-  Sentinel,
+  type Sentinel,
   WriteOnReplicaError,
 } from '../../src/index.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { commandAttempts, commandCalls, withNode } from '../helpers/node-client.js';
 import { ReadLoad } from '../helpers/read-load.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 const KEY = 'rr:key';
 const VALUE = 'replicated';
@@ -24,36 +25,17 @@ const VALUE = 'replicated';
 const same = (a: NodeAddress) => (b: NodeAddress) => a.host === b.host && a.port === b.port;
 
 describe('replica reads', () => {
-  let topology: LocalTopology;
-  const clients: Sentinel[] = [];
-  const loads: ReadLoad[] = [];
-
-  const open = (...args: ConstructorParameters<typeof Sentinel>) => {
-    const sentinel = new Sentinel(...args);
-    clients.push(sentinel);
-    return sentinel;
-  };
-
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await Promise.all(loads.splice(0).map((l) => l.stop()));
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
+  const fixture = topologyFixture();
 
   /** A Sentinel with the key written through the master and present on every replica. */
   async function setUp(): Promise<Sentinel> {
-    const sentinel = open(topology.sentinelAddresses());
-    await sentinel.masterFor(topology.masterName).set(KEY, VALUE);
+    const sentinel = fixture.open();
+    await sentinel.masterFor(fixture.topology.masterName).set(KEY, VALUE);
     await eventually(async () => {
-      for (const replica of topology.replicaAddresses()) {
+      for (const replica of fixture.topology.replicaAddresses()) {
         assert.equal(await withNode(replica, (c) => c.get(KEY)), VALUE);
       }
+      return true;
     });
     return sentinel;
   }
@@ -88,9 +70,9 @@ describe('replica reads', () => {
   for (const balance of ['round-robin', 'random', 'least-latency'] as BalanceStrategy[]) {
     it(`spreads reads over both replicas, never the master (balance: '${balance}')`, async () => {
       const sentinel = await setUp();
-      const pool = sentinel.replicaFor(topology.masterName, { balance });
-      const master = topology.masterAddress();
-      const replicas = topology.replicaAddresses();
+      const pool = sentinel.replicaFor(fixture.topology.masterName, { balance });
+      const master = fixture.topology.masterAddress();
+      const replicas = fixture.topology.replicaAddresses();
       const [masterBefore] = await getsOn([master]);
       const untouched = await getsOn(replicas);
       await read(pool, 10);
@@ -114,8 +96,8 @@ describe('replica reads', () => {
 
   it('rejects writes with WriteOnReplicaError before sending them', async () => {
     const sentinel = await setUp();
-    const pool = sentinel.replicaFor(topology.masterName);
-    const nodes = topology.dataAddresses();
+    const pool = sentinel.replicaFor(fixture.topology.masterName);
+    const nodes = fixture.topology.dataAddresses();
     const before = await Promise.all(
       nodes.flatMap((n) => [
         commandAttempts(n, 'set'),
@@ -143,24 +125,24 @@ describe('replica reads', () => {
       ]),
     );
     assert.deepEqual(after, before, 'no server saw SET, INCR or DEL');
-    assert.equal(await withNode(topology.masterAddress(), (c) => c.get(KEY)), VALUE);
+    assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get(KEY)), VALUE);
   });
 
   it('shows no error to a steady read load when a replica is SIGKILLed', async () => {
     const sentinel = await setUp();
-    const pool = sentinel.replicaFor(topology.masterName);
+    const pool = sentinel.replicaFor(fixture.topology.masterName);
     const down: ReplicaEvent[] = [];
     sentinel.on('replicaDown', (e) => down.push(e));
-    await readUntilEachServed(pool, topology.replicaAddresses());
+    await readUntilEachServed(pool, fixture.topology.replicaAddresses());
     const reads = ReadLoad.start({
       read: () => pool.get(KEY),
       isExpected: (v) => v === VALUE,
       maxMs: 30_000,
     });
-    loads.push(reads);
+    fixture.track(reads);
     await eventually(() => reads.answered > 100, { timeoutMs: 5000 });
-    const [victim, survivor] = topology.replicaAddresses() as [NodeAddress, NodeAddress];
-    await topology.kill(victim, 'SIGKILL');
+    const [victim, survivor] = fixture.topology.replicaAddresses() as [NodeAddress, NodeAddress];
+    await fixture.topology.kill(victim, 'SIGKILL');
     await eventually(() => down.some((e) => same(victim)(e.replica)), {
       timeoutMs: 15_000,
       message: 'the killed replica is reported down',
@@ -176,19 +158,19 @@ describe('replica reads', () => {
 
   it('falls back to the master when both replicas are down, or rejects with ReplicaNotFoundError', async () => {
     const sentinel = await setUp();
-    const fallback = sentinel.replicaFor(topology.masterName);
-    const strict = sentinel.replicaFor(topology.masterName, { fallbackToMaster: false });
-    await readUntilEachServed(fallback, topology.replicaAddresses());
+    const fallback = sentinel.replicaFor(fixture.topology.masterName);
+    const strict = sentinel.replicaFor(fixture.topology.masterName, { fallbackToMaster: false });
+    await readUntilEachServed(fallback, fixture.topology.replicaAddresses());
     await read(strict, 10);
     const reads = ReadLoad.start({
       read: () => fallback.get(KEY),
       isExpected: (v) => v === VALUE,
       maxMs: 30_000,
     });
-    loads.push(reads);
-    const master = topology.masterAddress();
+    fixture.track(reads);
+    const master = fixture.topology.masterAddress();
     const [masterBefore] = await getsOn([master]);
-    await Promise.all(topology.replicaAddresses().map((r) => topology.kill(r, 'SIGKILL')));
+    await Promise.all(fixture.topology.replicaAddresses().map((r) => fixture.topology.kill(r, 'SIGKILL')));
     // Sentinel takes down-after-milliseconds (1.5 s) to call them down.
     const error = await eventually(
       async () => {
@@ -209,17 +191,17 @@ describe('replica reads', () => {
 
   it('reads from a restarted replica again once it rejoined', async () => {
     const sentinel = await setUp();
-    const pool = sentinel.replicaFor(topology.masterName);
+    const pool = sentinel.replicaFor(fixture.topology.masterName);
     const down: ReplicaEvent[] = [];
     const up: ReplicaEvent[] = [];
     sentinel.on('replicaDown', (e) => down.push(e));
     sentinel.on('replicaUp', (e) => up.push(e));
-    const replica = topology.replicaAddresses()[0]!;
-    await readUntilEachServed(pool, topology.replicaAddresses());
-    await topology.kill(replica, 'SIGKILL');
+    const replica = fixture.topology.replicaAddresses()[0]!;
+    await readUntilEachServed(pool, fixture.topology.replicaAddresses());
+    await fixture.topology.kill(replica, 'SIGKILL');
     await eventually(() => down.some((e) => same(replica)(e.replica)), { timeoutMs: 15_000 });
     await read(pool, 20);
-    await topology.restart(replica);
+    await fixture.topology.restart(replica);
     const startedAt = performance.now();
     await eventually(() => up.some((e) => same(replica)(e.replica)), {
       timeoutMs: 30_000,
@@ -233,13 +215,13 @@ describe('replica reads', () => {
 
   it('stops reading from a replica promoted by a failover', async () => {
     const sentinel = await setUp();
-    const pool = sentinel.replicaFor(topology.masterName);
-    await readUntilEachServed(pool, topology.replicaAddresses());
-    const { to } = await topology.failover();
+    const pool = sentinel.replicaFor(fixture.topology.masterName);
+    await readUntilEachServed(pool, fixture.topology.replicaAddresses());
+    const { to } = await fixture.topology.failover();
     await eventually(() => !pool.replicas().some(same(to)), {
       message: 'the promoted replica left the pool',
     });
-    const others = topology.dataAddresses().filter((n) => !same(to)(n));
+    const others = fixture.topology.dataAddresses().filter((n) => !same(to)(n));
     const [promotedBefore, othersBefore] = await Promise.all([getsOn([to]), getsOn(others)]);
     await read(pool, 200);
     assert.deepEqual(await getsOn([to]), promotedBefore, 'the new master served replica reads');

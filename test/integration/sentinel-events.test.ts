@@ -4,54 +4,45 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { type MasterChangedEvent, type ReplicaEvent, Sentinel } from '../../src/index.js';
-import { eventually, LocalTopology } from '../../src/testing/index.js';
+import { describe, it } from 'node:test';
+import type { MasterChangedEvent, ReplicaEvent, Sentinel } from '../../src/index.js';
+import { eventually } from '../../src/testing/index.js';
 import { SentinelSpy } from '../helpers/sentinel-spy.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 
 describe('sentinel events', () => {
-  let topology: LocalTopology;
+  const fixture = topologyFixture();
   let sentinel: Sentinel;
 
-  before(async () => {
-    topology = await LocalTopology.start();
-  });
-  afterEach(async () => {
-    await sentinel?.quit();
-    await topology.restore();
-  });
-  after(async () => {
-    await topology?.stop();
-  });
-
   async function follow(): Promise<MasterChangedEvent[]> {
-    sentinel = new Sentinel(topology.sentinelAddresses());
+    sentinel = fixture.open();
     const changes: MasterChangedEvent[] = [];
     sentinel.on('masterChanged', (e) => {
       if (e.from !== undefined) changes.push(e);
     });
-    await sentinel.discover(topology.masterName);
+    await sentinel.discover(fixture.topology.masterName);
     return changes;
   }
 
   it('reports one masterChanged with the right addresses when the master is killed', async () => {
     const changes = await follow();
-    const old = topology.masterAddress();
-    await topology.kill(old, 'SIGKILL');
+    const old = fixture.topology.masterAddress();
+    await fixture.topology.kill(old, 'SIGKILL');
     const [event] = (await once(sentinel, 'masterChanged', { signal: AbortSignal.timeout(30_000) })) as [
       MasterChangedEvent,
     ];
-    const elected = await topology.waitForFailover(old);
+    const elected = await fixture.topology.waitForFailover(old);
     assert.deepEqual(event.from, old);
     assert.deepEqual(event.to, elected);
     // Every sentinel announces the same switch; the library reports it once.
     await eventually(
       () => {
-        const switches = topology.switches().filter((s) => s.to.port === elected.port);
+        const switches = fixture.topology.switches().filter((s) => s.to.port === elected.port);
         assert.ok(
           switches.some((s) => s.sentinels.length === 3),
           'every sentinel announced the switch',
         );
+        return true;
       },
       { timeoutMs: 10_000 },
     );
@@ -59,7 +50,7 @@ describe('sentinel events', () => {
   });
 
   it('hears a graceful failover no later than the first sentinel announces it', async () => {
-    const spy = await SentinelSpy.start(topology.sentinelAddresses());
+    const spy = await SentinelSpy.start(fixture.topology.sentinelAddresses());
     try {
       const changes = await follow();
       const started = performance.now();
@@ -67,11 +58,11 @@ describe('sentinel events', () => {
       sentinel.once('masterChanged', () => {
         heardAt = performance.now();
       });
-      const { from, to } = await topology.failover();
-      await eventually(() => assert.ok(spy.first('+switch-master', started) && heardAt > 0), {
+      const { from, to } = await fixture.topology.failover();
+      const firstSwitch = await eventually(() => heardAt > 0 && spy.first('+switch-master', started), {
         timeoutMs: 10_000,
+        message: 'masterChanged and a +switch-master',
       });
-      const firstSwitch = spy.first('+switch-master', started)!;
       const lead = firstSwitch.at - heardAt;
       console.log(`# masterChanged ${lead.toFixed(1)} ms before the first +switch-master`);
       assert.ok(lead > -100, `masterChanged came ${-lead} ms after the first +switch-master`);
@@ -85,13 +76,13 @@ describe('sentinel events', () => {
 
   it('reports a killed replica down and a restarted one up', async () => {
     await follow();
-    const [replica] = topology.replicaAddresses();
+    const [replica] = fixture.topology.replicaAddresses();
     const down = once(sentinel, 'replicaDown', { signal: AbortSignal.timeout(20_000) });
-    await topology.kill(replica!, 'SIGKILL');
+    await fixture.topology.kill(replica!, 'SIGKILL');
     const [downEvent] = (await down) as [ReplicaEvent];
     assert.equal(downEvent.replica.port, replica!.port);
     const up = once(sentinel, 'replicaUp', { signal: AbortSignal.timeout(30_000) });
-    await topology.restart(replica!);
+    await fixture.topology.restart(replica!);
     const [upEvent] = (await up) as [ReplicaEvent];
     assert.equal(upEvent.replica.port, replica!.port);
     assert.equal(upEvent.replica.masterLinkStatus, 'ok');

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   FailoverTimeoutError,
@@ -18,10 +18,11 @@ import {
   type SentinelOptions,
   TlsCertificateError,
 } from '../../src/index.js';
-import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
+import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { clientTls, makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { withNode } from '../helpers/node-client.js';
 import { fullText, rejection } from '../helpers/rejection.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
 import { WriteLoad } from '../helpers/write-load.js';
 
 /** failoverTimeout of the clients in bad-certificate cases: how long a master-pool command may wait. */
@@ -41,39 +42,30 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('TLS', () => {
   let certs: TestCerts;
-  let topology: LocalTopology;
   /** A client's TLS options that every node accepts: the test CA, and a client certificate. */
   let good: TlsOptions;
-  const clients: Sentinel[] = [];
-
-  const open = (options: SentinelOptions) => {
-    const sentinel = new Sentinel(topology.sentinelAddresses(), options);
-    clients.push(sentinel);
-    return sentinel;
-  };
 
   before(async () => {
     certs = await makeTestCerts();
     good = clientTls(certs);
-    topology = await LocalTopology.start({
+  });
+  const fixture = topologyFixture(
+    () => ({
       tls: {
         certFile: certs.server.certFile,
         keyFile: certs.server.keyFile,
         caFile: certs.ca.certFile,
         authClients: true,
       },
-    });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit()));
-  });
+    }),
+    { restore: false },
+  );
   after(async () => {
-    await topology?.stop();
     await certs?.remove();
   });
 
   it('runs every node with TLS only, on the ports the kit reports', async () => {
-    for (const node of topology.dataAddresses()) {
+    for (const node of fixture.topology.dataAddresses()) {
       const ports = await withNode(
         node,
         async (c) => [await c.config('GET', 'port'), await c.config('GET', 'tls-port')],
@@ -89,29 +81,38 @@ describe('TLS', () => {
       );
     }
     // Sentinels have no CONFIG: they answer TLS on their port (plain TCP is refused, see below).
-    for (const node of topology.sentinelAddresses()) {
+    for (const node of fixture.topology.sentinelAddresses()) {
       assert.equal(await withNode(node, (c) => c.ping(), { tls: good }), 'PONG', `sentinel :${node.port}`);
     }
   });
 
   it('serves masterFor, replicaFor and a session over TLS', async () => {
-    const sentinel = open({ sentinelTLS: good, tls: good });
-    const master = sentinel.masterFor(topology.masterName);
+    const sentinel = fixture.open({ sentinelTLS: good, tls: good });
+    const master = sentinel.masterFor(fixture.topology.masterName);
     await master.set('tls:key', 'v1');
     assert.equal(await master.get('tls:key'), 'v1');
-    const replicas = sentinel.replicaFor(topology.masterName, { fallbackToMaster: false });
-    await eventually(async () => assert.equal(await replicas.get('tls:key'), 'v1'), { timeoutMs: 5000 });
-    const session = sentinel.session(topology.masterName, { fallbackToMaster: false, timeoutMs: 1000 });
+    const replicas = sentinel.replicaFor(fixture.topology.masterName, { fallbackToMaster: false });
+    await eventually(
+      async () => {
+        assert.equal(await replicas.get('tls:key'), 'v1');
+        return true;
+      },
+      { timeoutMs: 5000 },
+    );
+    const session = sentinel.session(fixture.topology.masterName, {
+      fallbackToMaster: false,
+      timeoutMs: 1000,
+    });
     await session.master.set('tls:session', 'v2');
     assert.equal(await session.replica.get('tls:session'), 'v2');
-    const { master: found, replicas: healthy } = await sentinel.discover(topology.masterName);
-    assert.deepEqual(found, topology.masterAddress());
+    const { master: found, replicas: healthy } = await sentinel.discover(fixture.topology.masterName);
+    assert.deepEqual(found, fixture.topology.masterAddress());
     assert.equal(healthy.length, 2);
   });
 
   describe('bad certificates and plain TCP', () => {
     const bad = (options: SentinelOptions) =>
-      open({ socketTimeout: 500, failoverTimeout: SHORT_FAILOVER_TIMEOUT, ...options });
+      fixture.open({ socketTimeout: 500, failoverTimeout: SHORT_FAILOVER_TIMEOUT, ...options });
     const otherCa = () => ({ ...good, ca: readFileSync(certs.otherCa.certFile) });
     const wrongClientCert = () => ({
       ...good,
@@ -127,7 +128,7 @@ describe('TLS', () => {
 
     /** discover() rejects at once with MasterNotFoundError; every sentinel's outcome matches. */
     async function assertSentinelsRefused(sentinel: Sentinel, outcome: RegExp): Promise<string> {
-      const { error, ms } = await rejection(() => sentinel.discover(topology.masterName));
+      const { error, ms } = await rejection(() => sentinel.discover(fixture.topology.masterName));
       assert.ok(error instanceof MasterNotFoundError, `${error.name}: ${error.message}`);
       assert.ok(ms < limit, `settled in ${ms} ms`);
       assert.equal(error.attempts.length, 3, error.message);
@@ -143,7 +144,7 @@ describe('TLS', () => {
      */
     async function assertMasterRefused(sentinel: Sentinel, expected: ErrorClass): Promise<Error> {
       const { error, ms } = await rejection(() =>
-        sentinel.masterFor(topology.masterName).set('tls:bad', '1'),
+        sentinel.masterFor(fixture.topology.masterName).set('tls:bad', '1'),
       );
       assert.ok(error instanceof expected, `${error.name}: ${error.message}`);
       const earliest = expected === FailoverTimeoutError ? SHORT_FAILOVER_TIMEOUT - 50 : 0;
@@ -174,10 +175,10 @@ describe('TLS', () => {
 
     it('data nodes: a client that trusts another CA gets TlsCertificateError at once, from both pools', async () => {
       const sentinel = bad({ sentinelTLS: good, tls: otherCa() });
-      await sentinel.discover(topology.masterName);
+      await sentinel.discover(fixture.topology.masterName);
       const error = await assertMasterRefused(sentinel, TlsCertificateError);
       console.log(`# tls trusting another CA, masterFor().set: ${fullText(error)}`);
-      const replicas = sentinel.replicaFor(topology.masterName, { fallbackToMaster: false });
+      const replicas = sentinel.replicaFor(fixture.topology.masterName, { fallbackToMaster: false });
       const read = await rejection(() => replicas.get('tls:bad'));
       assert.ok(read.error instanceof TlsCertificateError, `${read.error.name}: ${read.error.message}`);
       assert.ok(read.ms < limit, `settled in ${read.ms} ms`);
@@ -210,15 +211,15 @@ describe('TLS', () => {
 
   it('follows a graceful failover under write load, losing no acknowledged write', async () => {
     const key = 'seq:tls-failover';
-    const sentinel = open({ sentinelTLS: good, tls: good });
-    const master = sentinel.masterFor(topology.masterName);
+    const sentinel = fixture.open({ sentinelTLS: good, tls: good });
+    const master = sentinel.masterFor(fixture.topology.masterName);
     await master.del(key);
     const writes = WriteLoad.start(master, { key, writers: 2, maxMs: 30_000 });
     try {
       const since = performance.now();
       await eventually(() => writes.acksSince(since) >= 100, { timeoutMs: 10_000, message: '100 acks' });
       const changed = once(sentinel, 'masterChanged', { signal: AbortSignal.timeout(30_000) });
-      const { from, to, switches } = await topology.failover();
+      const { from, to, switches } = await fixture.topology.failover();
       assert.equal(switches.length, 1, 'one switch (no double failover)');
       const [event] = (await changed) as [{ from: NodeAddress; to: NodeAddress }];
       assert.deepEqual([event.from, event.to], [from, to]);
@@ -231,7 +232,7 @@ describe('TLS', () => {
       await writes.stop();
     }
     assert.equal(writes.allErrors().length, 0, `write errors: ${writes.describeErrors()}`);
-    const to = topology.masterAddress();
+    const to = fixture.topology.masterAddress();
     const present = (await withNode(to, (c) => c.lrange(key, 0, -1), { tls: good })).map(Number);
     const counts = new Map<number, number>();
     for (const n of present) counts.set(n, (counts.get(n) ?? 0) + 1);
@@ -240,18 +241,18 @@ describe('TLS', () => {
     console.log(`# TLS graceful failover: ${writes.acks.length} acknowledged, ${present.length} present`);
     assert.deepEqual(missing, [], 'acknowledged writes missing on the new master');
     assert.deepEqual(duplicates, [], 'writes applied twice');
-    await topology.restore();
+    await fixture.topology.restore();
   });
 
   it('lets the kit kill, fail over, restart and restore TLS nodes', async () => {
-    const old = topology.masterAddress();
-    await topology.kill(old);
-    const next = await topology.waitForFailover(old);
+    const old = fixture.topology.masterAddress();
+    await fixture.topology.kill(old);
+    const next = await fixture.topology.waitForFailover(old);
     assert.notDeepEqual(next, old);
-    const [sentinel] = topology.sentinelAddresses();
-    await topology.kill(sentinel!);
-    await topology.restart(sentinel!);
-    await topology.restore();
+    const [sentinel] = fixture.topology.sentinelAddresses();
+    await fixture.topology.kill(sentinel!);
+    await fixture.topology.restart(sentinel!);
+    await fixture.topology.restore();
     const role = await withNode(old, (c) => c.call('ROLE'), { tls: good });
     assert.equal((role as unknown[])[0], 'slave', 'the old master came back as a replica');
   });
@@ -259,17 +260,17 @@ describe('TLS', () => {
   it('leaves no socket or timer behind after quit(), also after TLS failures', async () => {
     await tick();
     const baseline = activeResources();
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { sentinelTLS: good, tls: good });
-    const master = sentinel.masterFor(topology.masterName);
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), { sentinelTLS: good, tls: good });
+    const master = sentinel.masterFor(fixture.topology.masterName);
     await master.set('tls:quit', '1');
-    await sentinel.replicaFor(topology.masterName).get('tls:quit');
+    await sentinel.replicaFor(fixture.topology.masterName).get('tls:quit');
     await master.withConnection((conn) => conn.ping());
     await sentinel.quit();
-    const refused = new Sentinel(topology.sentinelAddresses(), {
+    const refused = new Sentinel(fixture.topology.sentinelAddresses(), {
       sentinelTLS: { ...good, ca: readFileSync(certs.otherCa.certFile) },
       socketTimeout: 500,
     });
-    await assert.rejects(refused.discover(topology.masterName), MasterNotFoundError);
+    await assert.rejects(refused.discover(fixture.topology.masterName), MasterNotFoundError);
     await refused.quit();
     await tick();
     assert.deepEqual(activeResources(), baseline);
@@ -278,26 +279,27 @@ describe('TLS', () => {
 
 describe('TLS without client certificates (the kit default)', () => {
   let certs: TestCerts;
-  let topology: LocalTopology;
 
   before(async () => {
     certs = await makeTestCerts();
-    topology = await LocalTopology.start({
+  });
+  const fixture = topologyFixture(
+    () => ({
       replicas: 1,
       sentinels: 1,
       tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile, caFile: certs.ca.certFile },
-    });
-  });
+    }),
+    { restore: false },
+  );
   after(async () => {
-    await topology?.stop();
     await certs?.remove();
   });
 
   it('serves a client that only trusts the CA', async () => {
     const tls = { ca: readFileSync(certs.ca.certFile) };
-    const sentinel = new Sentinel(topology.sentinelAddresses(), { sentinelTLS: tls, tls });
+    const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), { sentinelTLS: tls, tls });
     try {
-      const master = sentinel.masterFor(topology.masterName);
+      const master = sentinel.masterFor(fixture.topology.masterName);
       await master.set('tls:plain-ca', 'v');
       assert.equal(await master.get('tls:plain-ca'), 'v');
     } finally {

@@ -103,6 +103,15 @@ describe('classifyConnectFailure', () => {
       ),
       'certificate',
     );
+    assert.equal(
+      classifyConnectFailure(
+        new Error(
+          'write ECONNRESET right after the TLS handshake; check tls: the server may require a client certificate',
+        ),
+      ),
+      'certificate',
+      "TLS 1.3: the server's refusal of our certificate, as a reset",
+    );
   });
 
   it('waits out what heals', () => {
@@ -110,7 +119,7 @@ describe('classifyConnectFailure', () => {
       'connect ECONNREFUSED 127.0.0.1:7001',
       'LOADING Redis is loading the dataset in memory',
       'Command timed out',
-      'read ECONNRESET right after the TLS handshake; check tls: the server may require a client certificate',
+      'read ECONNRESET before any reply; if the server only accepts TLS, set tls',
     ]) {
       assert.equal(classifyConnectFailure(new Error(message)), 'transient', message);
     }

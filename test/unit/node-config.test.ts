@@ -8,7 +8,7 @@ import {
   sentinelConfig,
   withReplicaOf,
 } from '../../src/testing/node-config.js';
-import { resolveTopologyOptions } from '../../src/testing/options.js';
+import { resolveTopologyOptions } from '../../src/testing/resolve-topology-options.js';
 
 const TLS: NodeTLSConfig = {
   certFile: '/certs/server.crt',

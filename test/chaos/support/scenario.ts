@@ -148,6 +148,7 @@ async function seedProbe(topology: LocalTopology, options: RedisOptions): Promis
       for (const replica of topology.replicaAddresses()) {
         assert.equal(await withNode(replica, (c) => c.get(PROBE.key), options), PROBE.value);
       }
+      return true;
     },
     { timeoutMs: 10_000, message: 'every replica has the probe key' },
   );
