@@ -155,8 +155,6 @@ export abstract class PoolBase {
   /** Borrows a connection of its own; give it back with {@link release}. */
   acquire(): Promise<Redis> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
-    // A replica pool learns its replicas when it starts: acquire() may be its first call.
-    this.ensureStarted();
     const lending = this.refusals.guard(this.dedicated.acquire(), (redis) => this.release(redis));
     if (this.refusals.refusal) this.retryNow();
     return lending;

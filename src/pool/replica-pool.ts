@@ -115,7 +115,8 @@ export class ReplicaPool extends PoolBase {
       this.createConnection({
         role: 'replica',
         resolve: async () => {
-          // Lent before the pool's first command: the replicas are known once discovery answered.
+          // acquire() may be the pool's first call: the replicas are known once discovery answered.
+          this.ensureStarted();
           await this.discovered;
           const replicas = this.replicas();
           const replica = replicas[Math.floor(Math.random() * replicas.length)];
