@@ -31,9 +31,10 @@ export interface PoolConnectionEvents {
   /** ROLE did not match: discovery should look again. */
   roleMismatch: [address: Address, role: ServerRole];
   /**
-   * A connect attempt failed: no address (discovery's error), a socket or TLS error, a refused
-   * handshake, or SELECT/ROLE refused. `attemptStartedAt` (`performance.now()`) is when that
-   * attempt asked for its address: commands that came later are not judged by it.
+   * A connect attempt failed (no address: discovery's error; a socket or TLS error; a refused
+   * handshake; SELECT or ROLE refused), or the socket of an open connection failed.
+   * `attemptStartedAt` (`performance.now()`) is when the last attempt asked for its address:
+   * commands that came later are not judged by it.
    */
   failed: [error: Error, attemptStartedAt: number];
 }
