@@ -5,6 +5,7 @@
  * with its link to the master up) on every connect. With no usable replica, reads go to the
  * master (`fallbackToMaster`, as redis-py does) or fail with ReplicaNotFoundError.
  */
+import type { Redis } from 'ioredis';
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { isFlaggedWrite } from '../commands/command-info.js';
 import type { PoolCommands } from '../commands/pool-commands.js';
@@ -107,6 +108,25 @@ export class ReplicaPool extends PoolBase {
   }
 
   /**
+   * Borrows a connection to a replica of its own; give it back with {@link release}.
+   * @throws ReplicaNotFoundError at once when discovery knows no healthy replica.
+   * @throws PoolTimeoutError when none is free within `acquireTimeout`.
+   */
+  override async acquire(): Promise<Redis> {
+    if (!this.isClosed) {
+      this.ensureStarted();
+      await this.discovered;
+    }
+    if (!this.isClosed && this.members.size === 0) {
+      throw new ReplicaNotFoundError(
+        this.name,
+        `No healthy replica of "${this.name}" to lend a connection to`,
+      );
+    }
+    return super.acquire();
+  }
+
+  /**
    * A dedicated connection is not tied to one replica: on each (re)connect it takes a replica
    * the pool reads from now, so it leaves one that went down or was promoted.
    */
@@ -115,9 +135,6 @@ export class ReplicaPool extends PoolBase {
       this.createConnection({
         role: 'replica',
         resolve: async () => {
-          // acquire() may be the pool's first call: the replicas are known once discovery answered.
-          this.ensureStarted();
-          await this.discovered;
           const replicas = this.replicas();
           const replica = replicas[Math.floor(Math.random() * replicas.length)];
           if (!replica) throw new ReplicaNotFoundError(this.name);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { ClosedError, type SentinelOptions } from '../../src/index.js';
+import { ClosedError, ReplicaNotFoundError, type SentinelOptions } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
 
@@ -92,7 +92,7 @@ describe('pool lifecycle', () => {
     await sentinel.session(name).master.set('lifecycle:s', '2');
   });
 
-  it('falls back into a working master pool after the one it used was closed, and never waits on a closed one', async () => {
+  it('falls back into a working master pool after the one it used was closed, never waits on a closed one, lends no replica it has not', async () => {
     // Replicas refused by allowedHosts: the replica pool has none, so every read falls back.
     const masterPort = fixture.topology.masterAddress().port;
     const sentinelPorts = new Set(fixture.topology.sentinelAddresses().map((s) => s.port));
@@ -106,6 +106,13 @@ describe('pool lifecycle', () => {
     const started = performance.now();
     assert.equal(await replica.get('lifecycle:f'), 'v', 'a new master pool serves the fallback');
     assert.ok(performance.now() - started < FAST_BOUND_MS);
+
+    const lent = await rejection(() => replica.acquire());
+    assert.ok(
+      lent.error instanceof ReplicaNotFoundError,
+      `acquire(): ${lent.error.name}: ${lent.error.message}`,
+    );
+    assert.ok(lent.ms < FAST_BOUND_MS);
 
     const pending = replica.get('lifecycle:f');
     const closing = sentinel.quit();
