@@ -140,6 +140,46 @@ export class FailoverTimeoutError extends SentinelPoolError {
   }
 }
 
+/**
+ * The base of the errors by which a data node refuses the client's configuration: no waiting
+ * fixes it, so commands fail with it at once instead of waiting `failoverTimeout`; the pool keeps
+ * trying in the background, and the first command after the fix succeeds.
+ */
+function configurationRefusal(code: string) {
+  return class extends SentinelPoolError {
+    /** The master group name. */
+    readonly masterName: string;
+    /** The server that refused, `host:port`, when known. */
+    readonly address: string | undefined;
+
+    constructor(
+      masterName: string,
+      address: string | undefined,
+      message: string,
+      options?: SentinelPoolErrorOptions,
+    ) {
+      super(code, message, options);
+      this.masterName = masterName;
+      this.address = address;
+    }
+  };
+}
+
+/**
+ * A data node refused the client's credentials or permissions: WRONGPASS, NOAUTH, or NOPERM on
+ * a command the client sends itself (AUTH/HELLO, SELECT, ROLE). Commands and `acquire()` fail with
+ * it at once; once the server or the options are fixed, the next command succeeds. Check the
+ * options `username` and `password`, and that user's ACL.
+ */
+export class AuthenticationError extends configurationRefusal('ERR_AUTHENTICATION') {}
+
+/**
+ * A TLS handshake with a data node failed on a certificate: the server's did not verify against
+ * `tls.ca` (or did not match its host name), or the server refused the client's. Commands and
+ * `acquire()` fail with it at once. Check the option `tls` (`ca`, `cert`, `key`, `servername`).
+ */
+export class TlsCertificateError extends configurationRefusal('ERR_TLS_CERTIFICATE') {}
+
 /** A dedicated connection could not be acquired within `acquireTimeout`. */
 export class PoolTimeoutError extends SentinelPoolError {
   constructor(message: string, options?: SentinelPoolErrorOptions) {

@@ -110,7 +110,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    * A pool of connections to the current master of `name`, with every ioredis command method.
    * Returns at once; its data connections open on first use (the sentinel connections open
    * now, to follow failovers from the start). Follows failovers by itself. The same name and
-   * options give the same pool.
+   * options give the same pool, until it is closed: then a new one.
    * @example
    * ```ts
    * const master = sentinel.masterFor('mymaster');
@@ -134,7 +134,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
         wrap: durable ? durable.wrap : undefined,
       },
     );
-    this.pools.set(key, pool);
+    this.remember(key, pool);
     return pool;
   }
 
@@ -164,8 +164,22 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
       this.options.db,
       () => this.masterFor(name),
     );
-    this.pools.set(key, pool);
+    this.remember(key, pool);
     return pool;
+  }
+
+  /**
+   * Caches a pool until it closes: one closed by its own quit() or disconnect() is forgotten,
+   * with the session contexts built on it, so that the same name and options give a new pool.
+   */
+  private remember(key: string, pool: MasterPool | ReplicaPool): void {
+    this.pools.set(key, pool);
+    pool.onClose(() => {
+      if (this.pools.get(key) === pool) this.pools.delete(key);
+      for (const [contextKey, context] of this.sessionContexts) {
+        if (context.master === pool || context.replica === pool) this.sessionContexts.delete(contextKey);
+      }
+    });
   }
 
   /**

@@ -32,6 +32,13 @@ export interface PoolConnectionEvents {
   lost: [reason: string];
   /** ROLE did not match: discovery should look again. */
   roleMismatch: [address: Address, role: ServerRole];
+  /**
+   * A connect attempt failed (no address: discovery's error; a socket or TLS error; a refused
+   * handshake; SELECT or ROLE refused), or the socket of an open connection failed.
+   * `attemptStartedAt` (`performance.now()`) is when the last attempt asked for its address:
+   * commands that came later are not judged by it.
+   */
+  failed: [error: Error, attemptStartedAt: number];
 }
 
 /** One connection that follows its role through reconnects. */
@@ -48,6 +55,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private lastErrorValue: Error | undefined;
   /** Dedicated connections: whether a WATCH outlived its socket. */
   private readonly watchGuard: WatchGuard | undefined;
+  private attemptStartedAt = 0;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -56,6 +64,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         resolve: async () => {
           // After a role mismatch, back off before asking again: discovery may need a moment.
           if (this.mismatches > 0) await this.backOff(Math.min(25 * 2 ** this.mismatches, 1000));
+          this.attemptStartedAt = performance.now();
           return options.resolve();
         },
         connected: (address, socket) => {
@@ -63,8 +72,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
           this.socket = socket;
         },
         failed: (error) => {
-          this.lastErrorValue = error;
           log('%s: no address to connect to: %s', options.label, error.message);
+          this.fail(error);
         },
       },
       options.redisOptions,
@@ -103,8 +112,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         isTls: options.redisOptions.tls !== undefined,
         isBeforeReply: this.stateValue === 'connecting',
       });
-      this.lastErrorValue = new Error(reason, { cause: error });
       log('%s: %s', options.label, reason);
+      if (this.stateValue !== 'closed') this.fail(new Error(reason, { cause: error }));
     });
     this.redis.on('ready', () => void this.verify());
     this.redis.on('close', () => this.onSocketClosed());
@@ -131,6 +140,12 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       this.failUnanswered(error);
       this.moveOff('unusable stream');
     });
+  }
+
+  /** Records why the connection is not open, and tells the pool. */
+  private fail(error: Error): void {
+    this.lastErrorValue = error;
+    this.emit('failed', error, this.attemptStartedAt);
   }
 
   /** Waits before reconnecting; close() cuts the wait short so that nothing outlives it. */
@@ -218,8 +233,9 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     } catch (error) {
       const reason = db === 0 ? 'ROLE failed' : 'SELECT or ROLE failed';
       log('%s: %s: %s', this.options.label, reason, (error as Error).message);
-      if (error instanceof Error) this.lastErrorValue = error;
-      return this.moveOff(reason);
+      this.moveOff(reason);
+      if (error instanceof Error) this.fail(error);
+      return;
     }
     if (this.stateValue !== 'verifying' || !address) return;
     if (!roleMatches(this.options.role, role)) {

@@ -4,6 +4,7 @@
  * allowedHosts) here; which master to adopt is the reducer's decision, not this module's.
  */
 import { type Address, formatAddress, sameAddress } from '../address.js';
+import { notAllowedOutcome, unknownMasterOutcome } from '../connect-failure.js';
 import { isPermissionDenied, SentinelPermissionError } from '../errors.js';
 import type { NormalizedSentinelOptions } from '../options.js';
 import { hasDownFlag, type ReplicaInfo } from '../topology.js';
@@ -72,7 +73,7 @@ export class MasterQuestions {
       this.askOptional(client, 'master', undefined),
     ]);
     const announced = parseMasterAddress(addressReply);
-    if (!announced) return { refused: `does not know "${this.name}"` };
+    if (!announced) return { refused: unknownMasterOutcome(this.name) };
     const state = parseMasterState(stateReply);
     if (state && sameAddress(state, announced) && hasDownFlag(state.flags)) {
       return { refused: `reports ${formatAddress(announced)} as down (${state.flags.join(',')})` };
@@ -81,7 +82,7 @@ export class MasterQuestions {
       return { refused: `sees ${state.otherSentinelCount} other sentinels, fewer than minOtherSentinels` };
     }
     const address = this.admit(announced, client.label);
-    if (!address) return { refused: `named ${formatAddress(announced)}, outside allowedHosts` };
+    if (!address) return { refused: notAllowedOutcome(formatAddress(announced)) };
     const answer = { master: address, epoch: state?.configEpoch };
     if (!accept(answer))
       return { refused: `names ${formatAddress(address)} (epoch ${answer.epoch}), nothing newer` };

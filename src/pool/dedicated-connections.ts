@@ -40,8 +40,12 @@ export class DedicatedConnections {
   /** Lends a connection: an idle one, a new one while under the limit, or the next released. */
   async acquire(): Promise<Redis> {
     if (this.isClosed) throw new ClosedError(this.label);
-    const idle = this.idle.pop();
-    if (idle) return this.lend(idle);
+    // One its last borrower ended (quit() answers before the socket is gone) is dropped here.
+    for (let idle = this.idle.pop(); idle; idle = this.idle.pop()) {
+      if (idle.redis.status !== 'end') return this.lend(idle);
+      this.count -= 1;
+      void idle.close(false);
+    }
     if (this.count < this.max) {
       this.count += 1;
       const connection = this.create();
@@ -92,8 +96,8 @@ export class DedicatedConnections {
   }
 
   /**
-   * Takes a connection back. One left subscribed or on another database, or one whose command
-   * timed out (its stream may have stopped mid-reply), is closed instead of being reused: the
+   * Takes a connection back. One left subscribed or on another database, one whose command
+   * timed out (its stream may have stopped mid-reply), or one its borrower ended, is closed instead of being reused: the
    * next borrower must find a plain, working connection.
    */
   release(redis: Redis): void {
@@ -105,7 +109,9 @@ export class DedicatedConnections {
       this.isClosed ||
       isLeftChanged(redis, this.db) ||
       connection.hasTimedOut ||
-      connection.state === 'closed'
+      connection.state === 'closed' ||
+      // The borrower called quit() or disconnect() on it: ioredis never reconnects an ended client.
+      redis.status === 'end'
     ) {
       this.count -= 1;
       void connection.close(false);

@@ -67,6 +67,14 @@ export class JobRunner {
     this.queue.expireAll();
   }
 
+  /**
+   * Fails with `error` every job that waited since before `time` (`performance.now()`): a
+   * connect attempt that started then failed in a way that waiting does not fix.
+   */
+  failQueuedBefore(time: number, error: Error): void {
+    this.queue.failQueuedBefore(time, error);
+  }
+
   /** Fails every waiting and pausing job with ClosedError. */
   close(): void {
     for (const pause of this.pauses) pause.cancel();

@@ -18,7 +18,7 @@ import { sameAddress } from '../address.js';
 import type { PoolCommands } from '../commands/pool-commands.js';
 import type { ConnectionFactory } from '../connector/connection-spec.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
-import { FailoverTimeoutError } from '../errors.js';
+import { ClosedError, FailoverTimeoutError } from '../errors.js';
 import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
 import type { NormalizedPoolOptions } from '../options.js';
 import { fallbackJob, type InvokerWrap, type Job } from './job.js';
@@ -73,8 +73,9 @@ export class MasterPool extends PoolBase {
     );
     connection.on('open', (address) => {
       this.source.confirmMaster(address);
-      this.pump();
+      this.onConnectionOpen();
     });
+    connection.on('failed', (error, startedAt) => this.onConnectFailed(connection, error, startedAt));
     connection.on('lost', (reason) => this.source.suspectMaster(`master connection: ${reason}`));
     connection.on('roleMismatch', () =>
       this.source.suspectMaster('a connection found no master at the address'),
@@ -199,6 +200,7 @@ export class MasterPool extends PoolBase {
 
   /** @internal Sends a read another pool gave up on (a replica pool falling back), afresh. */
   dispatchFallback(job: Job): Promise<unknown> {
+    if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     return this.dispatch(fallbackJob(job));
   }
 }

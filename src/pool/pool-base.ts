@@ -19,6 +19,7 @@ import { batchInvoker } from './batch-invoker.js';
 import { DedicatedConnections } from './dedicated-connections.js';
 import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
+import { RefusalWatch } from './refusal-watch.js';
 import type { RetryRules } from './retry-policy.js';
 
 /** A Lua command for defineCommand(), as ioredis takes it. */
@@ -43,6 +44,8 @@ export abstract class PoolBase {
   /** Lua commands from defineCommand(), defined on every connection, present and future. */
   private readonly scripts = new Map<string, ScriptDefinition>();
   private readonly runner: JobRunner;
+  /** Refusals that waiting does not fix (a wrong password, an unknown master name…). */
+  private readonly refusals: RefusalWatch;
   protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
     this.name = name;
     this.label = label;
@@ -65,6 +68,7 @@ export abstract class PoolBase {
       onStaleServer: (connection) => this.onStaleServer(connection),
     };
     this.runner = new JobRunner(route);
+    this.refusals = new RefusalWatch(name, label);
   }
 
   /** A new connection for dedicated use, following this pool's role. */
@@ -151,7 +155,9 @@ export abstract class PoolBase {
   /** Borrows a connection of its own; give it back with {@link release}. */
   acquire(): Promise<Redis> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
-    return this.dedicated.acquire();
+    const lending = this.refusals.guard(this.dedicated.acquire(), (redis) => this.release(redis));
+    if (this.refusals.refusal) this.retryNow();
+    return lending;
   }
 
   /** Gives back a connection from {@link acquire}. */
@@ -172,9 +178,22 @@ export abstract class PoolBase {
     return this.close(false);
   }
 
+  /**
+   * Calls `listener` once when the pool is closed, by its own quit()/disconnect() or the
+   * Sentinel's (the Sentinel then forgets it, so the next masterFor()/replicaFor() makes a new one).
+   * @internal
+   */
+  onClose(listener: () => void): void {
+    if (this.isClosed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  private readonly closeListeners: Array<() => void> = [];
+
   private close(graceful: boolean): Promise<void> {
     if (this.closing) return this.closing;
     this.isClosed = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
     this.detach();
     this.runner.close();
     this.closing = Promise.all([
@@ -254,11 +273,45 @@ export abstract class PoolBase {
 
   /** Sends on an open connection now, or queues until one is usable. */
   protected dispatch(job: Job): Promise<unknown> {
-    if (!this.isStarted) {
-      this.isStarted = true;
-      this.start();
+    this.ensureStarted();
+    const outcome = this.runner.dispatch(job);
+    // The last attempt was refused for good: try again now rather than after the backoff, so
+    // that this command learns at once whether the configuration was fixed meanwhile.
+    if (this.refusals.refusal) this.retryNow();
+    return outcome;
+  }
+
+  /** Starts the pool (its connections and, for replicas, discovery) if it has not started yet. */
+  protected ensureStarted(): void {
+    if (this.isStarted) return;
+    this.isStarted = true;
+    this.start();
+  }
+
+  /**
+   * Subclasses call it when a connection of theirs failed to connect. A failure that waiting does
+   * not fix (see connect-failure.ts) fails the commands waiting since before that attempt, with
+   * a typed error (so do acquire() calls); later ones wait for the next attempt, which they
+   * hasten. The connection keeps trying in the background (ioredis's backoff), so a fixed
+   * configuration is picked up.
+   */
+  protected onConnectFailed(connection: PoolConnection, error: Error, attemptStartedAt: number): void {
+    if (this.isClosed) return;
+    const refusal = this.refusals.judge(connection, error, attemptStartedAt);
+    if (refusal) this.runner.failQueuedBefore(attemptStartedAt, refusal);
+  }
+
+  /** Subclasses call it when a connection of theirs opened: commands may flow. */
+  protected onConnectionOpen(): void {
+    this.refusals.clear();
+    this.pump();
+  }
+
+  /** Connects every shared connection that waits out its backoff now. */
+  private retryNow(): void {
+    for (const connection of this.sharedConnections()) {
+      if (connection.redis.status === 'reconnecting') connection.moveOff('a command waits: trying again now');
     }
-    return this.runner.dispatch(job);
   }
 
   /** Sends waiting commands while a connection is usable. Call whenever that may have changed. */

@@ -5,6 +5,7 @@
  * with its link to the master up) on every connect. With no usable replica, reads go to the
  * master (`fallbackToMaster`, as redis-py does) or fail with ReplicaNotFoundError.
  */
+import type { Redis } from 'ioredis';
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { isFlaggedWrite } from '../commands/command-info.js';
 import type { PoolCommands } from '../commands/pool-commands.js';
@@ -26,11 +27,13 @@ export interface ReplicaPool extends PoolCommands {}
 /** A pool of connections to the healthy replicas of one group. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods exist at run time
 export class ReplicaPool extends PoolBase {
-  /** Connections by replica address (`host:port`). */
-  private readonly members = new Map<string, PoolConnection[]>();
+  /** The replicas read from, by address (`host:port`), with their connections. */
+  private readonly members = new Map<string, { address: Address; connections: PoolConnection[] }>();
   private readonly latencies = new WeakMap<PoolConnection, number>();
   private turn = 0;
   private isDiscovered = false;
+  /** Settles once the first discovery has told this pool its replicas (start()). */
+  private discovered: Promise<void> | undefined;
 
   constructor(
     private readonly source: TopologySource,
@@ -47,12 +50,12 @@ export class ReplicaPool extends PoolBase {
 
   /** The replicas this pool reads from now. */
   replicas(): Address[] {
-    return [...this.members.values()].flatMap((c) => (c[0]?.address ? [{ ...c[0].address }] : []));
+    return [...this.members.values()].map((m) => ({ ...m.address }));
   }
 
   protected override start(): void {
     // Discovery may not have run yet: learn the replicas, then connect to them.
-    this.source
+    this.discovered = this.source
       .resolveMaster()
       .then(() => this.syncReplicas())
       .catch(() => this.syncReplicas());
@@ -71,7 +74,7 @@ export class ReplicaPool extends PoolBase {
     const address = { host: replica.host, port: replica.port };
     const connections: PoolConnection[] = [];
     for (let i = 0; i < this.poolOptions.poolSize; i++) connections.push(this.connectTo(address, false));
-    this.members.set(key, connections);
+    this.members.set(key, { address, connections });
   }
 
   private connectTo(address: Address, dedicated: boolean): PoolConnection {
@@ -83,13 +86,14 @@ export class ReplicaPool extends PoolBase {
         label: `replica ${this.name} ${formatAddress(address)}`,
       }),
     );
-    connection.on('open', () => this.pump());
+    connection.on('open', () => this.onConnectionOpen());
+    connection.on('failed', (error, startedAt) => this.onConnectFailed(connection, error, startedAt));
     return connection;
   }
 
   private remove(replica: Address, why: string): void {
     const key = formatAddress(replica);
-    const connections = this.members.get(key);
+    const connections = this.members.get(key)?.connections;
     if (!connections) return;
     this.members.delete(key);
     // Reads in flight on them fail with ConnectionLostError and are retried elsewhere.
@@ -101,6 +105,25 @@ export class ReplicaPool extends PoolBase {
       if (sameAddress(connection.address, replica)) connection.moveOff(why);
     }
     if (this.members.size === 0) this.giveUpAll();
+  }
+
+  /**
+   * Borrows a connection to a replica of its own; give it back with {@link release}.
+   * @throws ReplicaNotFoundError at once when discovery knows no healthy replica.
+   * @throws PoolTimeoutError when none is free within `acquireTimeout`.
+   */
+  override async acquire(): Promise<Redis> {
+    if (!this.isClosed) {
+      this.ensureStarted();
+      await this.discovered;
+    }
+    if (!this.isClosed && this.members.size === 0) {
+      throw new ReplicaNotFoundError(
+        this.name,
+        `No healthy replica of "${this.name}" to lend a connection to`,
+      );
+    }
+    return super.acquire();
   }
 
   /**
@@ -125,12 +148,12 @@ export class ReplicaPool extends PoolBase {
   }
 
   protected override sharedConnections(): PoolConnection[] {
-    return [...this.members.values()].flat();
+    return [...this.members.values()].flatMap((m) => m.connections);
   }
 
   private openConnections(): PoolConnection[] {
     const open: PoolConnection[] = [];
-    for (const connections of this.members.values()) {
+    for (const { connections } of this.members.values()) {
       for (const connection of connections) if (connection.isUsable) open.push(connection);
     }
     return open;
@@ -187,9 +210,15 @@ export class ReplicaPool extends PoolBase {
    * MASTERDOWN after a failover): the master answers instead (`fallbackToMaster`).
    */
   protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
-    if (this.poolOptions.fallbackToMaster && !this.isClosed) return this.master().dispatchFallback(job);
+    if (this.poolOptions.fallbackToMaster && !this.isClosed) {
+      try {
+        return this.master().dispatchFallback(job);
+      } catch (error) {
+        return Promise.reject(error); // the Sentinel was closed: ClosedError
+      }
+    }
     if (refusal !== undefined) return Promise.reject(refusal);
-    const cause = [...this.members.values()].flat().find((c) => c.lastError)?.lastError;
+    const cause = this.sharedConnections().find((c) => c.lastError)?.lastError;
     return Promise.reject(
       new ReplicaNotFoundError(
         this.name,

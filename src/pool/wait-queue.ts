@@ -9,6 +9,8 @@ import type { Job } from './job.js';
 interface Waiting {
   job: Job;
   deadline: number;
+  /** When it was queued (`performance.now()`). */
+  queuedAt: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -29,7 +31,7 @@ export class WaitQueue {
   /** Queues `job` for at most `waitMs`; settles with its outcome. */
   add(job: Job, waitMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ job, deadline: Date.now() + waitMs, resolve, reject });
+      this.waiting.push({ job, deadline: Date.now() + waitMs, queuedAt: performance.now(), resolve, reject });
       this.arm();
     });
   }
@@ -53,6 +55,17 @@ export class WaitQueue {
   expireAll(): void {
     this.disarm();
     while (this.waiting.length > 0) this.expireHead();
+  }
+
+  /**
+   * Fails with `error` every job queued before `time` (`performance.now()`): those are at the
+   * front, since jobs are queued in time order.
+   */
+  failQueuedBefore(time: number, error: Error): void {
+    while (this.waiting.length > 0 && this.waiting.peekFront()!.queuedAt < time) {
+      this.waiting.shift()!.reject(error);
+    }
+    if (this.waiting.length === 0) this.disarm();
   }
 
   /** Fails every job with `error` (the pool is closing). */

@@ -6,18 +6,18 @@
  * and every operation must then fail, in time, with the documented error, a message that says
  * which option to check, and no password in it. See support/scenario.ts for the row's checks.
  *
- * Expected errors, and why each is the documented one:
+ * Expected errors, and why each is the documented one. No waiting fixes any of these mistakes,
+ * so commands fail at once (docs/failure-handling.md) instead of waiting `failoverTimeout`, and
+ * are not sent:
  * - right certificates and credentials: none (a graceful failover loses and fails nothing).
- * - a wrong data-node password or ACL user, or a data-node certificate from another CA:
- *   `FailoverTimeoutError`: the pools never get a usable master connection (replica reads fall
- *   back to the master pool), so commands wait `failoverTimeout` (2 s here) and are not sent.
- *   The message carries the connections' last error, which names the option (`username and
- *   password`, `tls.ca`).
- * - a wrong sentinel password or ACL user, or a sentinel certificate from another CA: also
- *   `FailoverTimeoutError` (no sentinel names a master, so no master is reachable). Its message
- *   carries the discovery's MasterNotFoundError, whose attempts name the option
- *   (`sentinelUsername and sentinelPassword`, `sentinelTLS.ca`). A background refresh that fails
- *   the same way is reported by the `error` event as `MasterNotFoundError`.
+ * - a wrong data-node password or ACL user: `AuthenticationError` (the data nodes answer
+ *   WRONGPASS), from master and replica pools alike; its message names `username and password`.
+ * - a data-node certificate from another CA: `TlsCertificateError`, naming `tls.ca`.
+ * - a wrong sentinel password or ACL user, or a sentinel certificate from another CA:
+ *   `MasterNotFoundError` (every sentinel refused: no master is known), whose attempts name the
+ *   option (`sentinelUsername and sentinelPassword`, `sentinelTLS.ca`). A background refresh that
+ *   fails the same way is reported by the `error` event as `MasterNotFoundError`.
+ * Until issue 13 each of these waited `failoverTimeout` and failed with `FailoverTimeoutError`.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -83,9 +83,14 @@ describe('chaos: TLS and credentials', () => {
 
   /**
    * A scenario whose client gets `wrong` on top of the right options: every lane must fail with
-   * FailoverTimeoutError, whose message (with its causes) matches `says` and holds no password.
+   * `expected`, whose message (with its causes) matches `says` and holds no password.
    */
-  async function refused(name: string, wrong: SentinelOptions, says: RegExp): Promise<void> {
+  async function refused(
+    name: string,
+    wrong: SentinelOptions,
+    expected: string,
+    says: RegExp,
+  ): Promise<void> {
     let texts: string[] = [];
     const wrongSecrets = [wrong.password, wrong.sentinelPassword].filter((p) => p !== undefined);
     await runScenario(FILE, fixture.topology, {
@@ -94,7 +99,7 @@ describe('chaos: TLS and credentials', () => {
       secrets: [PASSWORD, SENTINEL_PASSWORD, ...wrongSecrets],
       options: { ...right, ...wrong, failoverTimeout: SHORT_FAILOVER_TIMEOUT },
       expectRecovery: false,
-      expectedErrors: ['FailoverTimeoutError'],
+      expectedErrors: [expected],
       expectedEventErrors: ['MasterNotFoundError'],
       async inject({ waitForErrors, load }) {
         await waitForErrors(1);
@@ -119,17 +124,28 @@ describe('chaos: TLS and credentials', () => {
   });
 
   it('wrong data-node password', async () => {
-    await refused('wrong data-node password', { password: 'not-the-password' }, /username and password/);
+    await refused(
+      'wrong data-node password',
+      { password: 'not-the-password' },
+      'AuthenticationError',
+      /username and password/,
+    );
   });
 
   it('wrong data-node ACL user', async () => {
-    await refused('wrong data-node ACL user', { username: 'nobody' }, /username and password/);
+    await refused(
+      'wrong data-node ACL user',
+      { username: 'nobody' },
+      'AuthenticationError',
+      /username and password/,
+    );
   });
 
   it('wrong sentinel password', async () => {
     await refused(
       'wrong sentinel password',
       { sentinelPassword: 'not-the-password' },
+      'MasterNotFoundError',
       /sentinelUsername and sentinelPassword/,
     );
   });
@@ -138,6 +154,7 @@ describe('chaos: TLS and credentials', () => {
     await refused(
       'wrong sentinel ACL user',
       { sentinelUsername: 'nobody' },
+      'MasterNotFoundError',
       /sentinelUsername and sentinelPassword/,
     );
   });
@@ -147,6 +164,7 @@ describe('chaos: TLS and credentials', () => {
     await refused(
       'data-node TLS, client trusts another CA',
       { tls: otherCa },
+      'TlsCertificateError',
       /certificate was refused.*tls\.ca/,
     );
   });
@@ -156,6 +174,7 @@ describe('chaos: TLS and credentials', () => {
     await refused(
       'sentinel TLS, client trusts another CA',
       { sentinelTLS: otherCa },
+      'MasterNotFoundError',
       /certificate was refused.*sentinelTLS\.ca/,
     );
   });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FailoverTimeoutError, MasterNotFoundError, Sentinel } from '../../src/index.js';
+import { AuthenticationError, MasterNotFoundError, Sentinel } from '../../src/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { fullText, rejection } from '../helpers/rejection.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
@@ -17,14 +17,17 @@ const SHORT_FAILOVER_TIMEOUT = 2000;
 /** What a bad case may take beyond its timeout before the test calls it a hang. */
 const SETTLE_MARGIN_MS = 2000;
 
-/** A master-pool write with bad data-node credentials: FailoverTimeoutError after failoverTimeout. */
+/**
+ * A master-pool write with bad data-node credentials: AuthenticationError at once (no waiting
+ * fixes it), well before failoverTimeout.
+ */
 async function assertDataAuthRefused(
   sentinel: Sentinel,
   name: string,
   secrets: readonly string[],
 ): Promise<Error> {
   const { error, ms } = await rejection(() => sentinel.masterFor(name).set('auth:bad', '1'));
-  assert.ok(error instanceof FailoverTimeoutError, `${error.name}: ${error.message}`);
+  assert.ok(error instanceof AuthenticationError, `${error.name}: ${error.message}`);
   assert.ok(ms < SHORT_FAILOVER_TIMEOUT + SETTLE_MARGIN_MS, `settled in ${ms} ms`);
   for (const secret of secrets) assert.ok(!fullText(error).includes(secret), 'the error shows a password');
   return error;
@@ -87,7 +90,7 @@ describe('authentication', () => {
     }
   });
 
-  it('reports a wrong data-node password as FailoverTimeoutError naming the options, in bounded time', async () => {
+  it('reports a wrong data-node password as AuthenticationError naming the options, at once', async () => {
     const sentinel = new Sentinel(fixture.topology.sentinelAddresses(), {
       sentinelPassword: SENTINEL_PASSWORD,
       password: WRONG_DATA_PASSWORD,
@@ -162,7 +165,7 @@ describe('authentication with ACL users', () => {
     });
   });
 
-  it('reports a wrong data-node ACL user as FailoverTimeoutError naming the options, in bounded time', async () => {
+  it('reports a wrong data-node ACL user as AuthenticationError naming the options, at once', async () => {
     await withSentinel({ username: 'no-such-user' }, async (sentinel) => {
       const error = await assertDataAuthRefused(sentinel, fixture.topology.masterName, secrets);
       assert.match(fullText(error), /WRONGPASS.*Check username and password/);

@@ -14,9 +14,9 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   FailoverTimeoutError,
   MasterNotFoundError,
-  ReplicaNotFoundError,
   Sentinel,
   type SentinelOptions,
+  TlsCertificateError,
 } from '../../src/index.js';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { clientTls, makeTestCerts, type TestCerts } from '../helpers/certs.js';
@@ -29,6 +29,9 @@ import { WriteLoad } from '../helpers/write-load.js';
 const SHORT_FAILOVER_TIMEOUT = 2000;
 /** What a bad case may take beyond its timeout before the test calls it a hang. */
 const SETTLE_MARGIN_MS = 2000;
+
+/** An error class a bad case is expected to reject with. */
+type ErrorClass = new (...args: never[]) => Error;
 
 const activeResources = () =>
   process
@@ -133,13 +136,19 @@ describe('TLS', () => {
       return error.message;
     }
 
-    /** A master-pool write rejects with FailoverTimeoutError after failoverTimeout, not later. */
-    async function assertMasterUnreachable(sentinel: Sentinel): Promise<Error> {
+    /**
+     * A master-pool write rejects with `expected`: a certificate that does not verify is
+     * definitive (TlsCertificateError, or the discovery's MasterNotFoundError for sentinels) and
+     * comes at once; what may be a passing network error (a reset) waits failoverTimeout and
+     * rejects with FailoverTimeoutError, not later.
+     */
+    async function assertMasterRefused(sentinel: Sentinel, expected: ErrorClass): Promise<Error> {
       const { error, ms } = await rejection(() =>
         sentinel.masterFor(fixture.topology.masterName).set('tls:bad', '1'),
       );
-      assert.ok(error instanceof FailoverTimeoutError, `${error.name}: ${error.message}`);
-      assert.ok(ms >= SHORT_FAILOVER_TIMEOUT - 50 && ms < limit, `settled in ${ms} ms`);
+      assert.ok(error instanceof expected, `${error.name}: ${error.message}`);
+      const earliest = expected === FailoverTimeoutError ? SHORT_FAILOVER_TIMEOUT - 50 : 0;
+      assert.ok(ms >= earliest && ms < limit, `settled in ${ms} ms`);
       return error;
     }
 
@@ -147,7 +156,8 @@ describe('TLS', () => {
       const sentinel = bad({ sentinelTLS: otherCa(), tls: good });
       const message = await assertSentinelsRefused(sentinel, /certificate.*sentinelTLS/);
       console.log(`# sentinelTLS trusting another CA: ${message}`);
-      const error = await assertMasterUnreachable(sentinel);
+      const error = await assertMasterRefused(sentinel, MasterNotFoundError);
+      assert.match(error.message, /certificate.*sentinelTLS/);
       console.log(`# … and masterFor().set: ${fullText(error)}`);
     });
 
@@ -163,37 +173,37 @@ describe('TLS', () => {
       console.log(`# plain TCP to TLS sentinels: ${message}`);
     });
 
-    it('data nodes: a client that trusts another CA gets FailoverTimeoutError, and ReplicaNotFoundError', async () => {
+    it('data nodes: a client that trusts another CA gets TlsCertificateError at once, from both pools', async () => {
       const sentinel = bad({ sentinelTLS: good, tls: otherCa() });
       await sentinel.discover(fixture.topology.masterName);
-      const error = await assertMasterUnreachable(sentinel);
+      const error = await assertMasterRefused(sentinel, TlsCertificateError);
       console.log(`# tls trusting another CA, masterFor().set: ${fullText(error)}`);
       const replicas = sentinel.replicaFor(fixture.topology.masterName, { fallbackToMaster: false });
       const read = await rejection(() => replicas.get('tls:bad'));
-      assert.ok(read.error instanceof ReplicaNotFoundError, `${read.error.name}: ${read.error.message}`);
+      assert.ok(read.error instanceof TlsCertificateError, `${read.error.name}: ${read.error.message}`);
       assert.ok(read.ms < limit, `settled in ${read.ms} ms`);
     });
 
-    it('data nodes: a self-signed client certificate gets FailoverTimeoutError', async () => {
+    it('data nodes: a self-signed client certificate gets TlsCertificateError at once', async () => {
       const sentinel = bad({ sentinelTLS: good, tls: selfSignedClientCert() });
-      const error = await assertMasterUnreachable(sentinel);
+      const error = await assertMasterRefused(sentinel, TlsCertificateError);
       console.log(`# tls with a self-signed client certificate, masterFor().set: ${fullText(error)}`);
     });
 
     it('data nodes: plain TCP to a TLS port gets FailoverTimeoutError', async () => {
       const sentinel = bad({ sentinelTLS: good });
-      const error = await assertMasterUnreachable(sentinel);
+      const error = await assertMasterRefused(sentinel, FailoverTimeoutError);
       console.log(`# plain TCP to TLS data nodes, masterFor().set: ${fullText(error)}`);
     });
 
-    it('data nodes: FailoverTimeoutError names the TLS failure', async () => {
-      const cases: Array<[TlsOptions | undefined, RegExp]> = [
-        [otherCa(), /certificate was refused.*check tls\.ca/],
-        [selfSignedClientCert(), /client certificate \(cert and key\)/],
-        [undefined, /set tls/],
+    it('data nodes: the error names the TLS failure', async () => {
+      const cases: Array<[TlsOptions | undefined, ErrorClass, RegExp]> = [
+        [otherCa(), TlsCertificateError, /certificate was refused.*check tls\.ca/],
+        [selfSignedClientCert(), TlsCertificateError, /client certificate \(cert and key\)/],
+        [undefined, FailoverTimeoutError, /set tls/],
       ];
-      for (const [tls, expected] of cases) {
-        const error = await assertMasterUnreachable(bad({ sentinelTLS: good, ...(tls ? { tls } : {}) }));
+      for (const [tls, type, expected] of cases) {
+        const error = await assertMasterRefused(bad({ sentinelTLS: good, ...(tls ? { tls } : {}) }), type);
         assert.match(fullText(error), expected);
       }
     });

@@ -3,6 +3,12 @@ import { describe, it } from 'node:test';
 import { type Job, newJob } from '../../src/pool/job.js';
 import { WaitQueue } from '../../src/pool/wait-queue.js';
 
+/** Waits (bounded) until performance.now() has moved past `time`, and returns the new time. */
+function nextTick(time: number): number {
+  for (let i = 0; i < 10_000_000; i++) if (performance.now() > time) break;
+  return performance.now();
+}
+
 const jobNamed = (command: string): Job => newJob(command, 'read', async () => command, true);
 
 describe('WaitQueue', () => {
@@ -31,6 +37,19 @@ describe('WaitQueue', () => {
     assert.equal(queue.length, 1);
     queue.failAll(new Error('closing'));
     await assert.rejects(later, /closing/);
+  });
+
+  it('fails only the jobs queued before a time, keeping later ones', async () => {
+    const queue = new WaitQueue(() => Promise.reject(new Error('expired')));
+    const early = queue.add(jobNamed('early'), 60_000);
+    const time = nextTick(performance.now());
+    nextTick(time);
+    const late = queue.add(jobNamed('late'), 60_000);
+    queue.failQueuedBefore(time, new Error('refused'));
+    await assert.rejects(early, /refused/);
+    assert.equal(queue.length, 1);
+    queue.drain((job) => Promise.resolve(`sent ${job.command}`));
+    assert.equal(await late, 'sent late');
   });
 
   it('expires every job at once on expireAll, leaving no timer', async () => {

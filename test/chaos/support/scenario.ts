@@ -32,6 +32,8 @@ export const DOCUMENTED_ERRORS: ReadonlySet<string> = new Set([
   'SentinelConfigError',
   'MasterNotFoundError',
   'FailoverTimeoutError',
+  'AuthenticationError',
+  'TlsCertificateError',
   'ConnectionLostError',
   'ReplicaNotFoundError',
   'WriteOnReplicaError',

@@ -1,0 +1,164 @@
+/**
+ * Which failures to reach a server heal by waiting, and which need someone to change a
+ * configuration (issue 13). A pool waits out the first kind up to `failoverTimeout`; on the
+ * second it fails the waiting commands at once with a typed error, and keeps trying in the
+ * background so that the first command after the fix succeeds. Pure; docs/failure-handling.md
+ * has it as a table.
+ *
+ * The texts classified here are our own: the sentinel outcomes below are built by
+ * {@link unknownMasterOutcome} and {@link notAllowedOutcome}, connection errors by
+ * `describeConnectError`, and server replies keep their Redis prefix.
+ */
+import {
+  AuthenticationError,
+  MasterNotFoundError,
+  type SentinelAttempt,
+  TlsCertificateError,
+} from './errors.js';
+
+/** A failure that no amount of waiting fixes. */
+export type DefinitiveFailure =
+  /** A sentinel does not know the master name (`sentinel monitor` is missing, or a typo). */
+  | 'unknown-master'
+  /** A sentinel named an address outside `allowedHosts`. */
+  | 'address-not-allowed'
+  /** A server refused the credentials or permissions: WRONGPASS, NOAUTH, NOPERM. */
+  | 'credentials'
+  /** A TLS certificate did not verify (the server's, or the client's at the server). */
+  | 'certificate';
+
+/** What one failure means for a client that waits: fail now, or wait. */
+export type FailureClass = DefinitiveFailure | 'transient';
+
+/** What one sentinel's attempt means: it also tells a sentinel that did not answer at all. */
+export type AttemptClass = FailureClass | 'no-answer';
+
+/** The outcome of a sentinel that does not know the group. */
+export function unknownMasterOutcome(name: string): string {
+  return `does not know "${name}"`;
+}
+
+/** The outcome of a sentinel whose answer named an address outside allowedHosts. */
+export function notAllowedOutcome(address: string): string {
+  return `named ${address}, outside allowedHosts`;
+}
+
+const UNKNOWN_MASTER = /^does not know "/;
+const NOT_ALLOWED = /, outside allowedHosts$/;
+/** Redis refusing who we are or what we may run; `invalid password` is Redis 5's WRONGPASS. */
+const CREDENTIALS = /\b(WRONGPASS|NOAUTH|NOPERM)\b|\binvalid password\b/;
+/**
+ * describeConnectError's words for a certificate one side refused. With TLS 1.3 the server
+ * checks the client's certificate after the client's handshake ended, so its refusal may reach
+ * us as a reset of the first write instead of an alert: the same refusal, told less clearly.
+ */
+const CERTIFICATE = /certificate was refused|server refused the handshake|right after the TLS handshake/;
+/** A sentinel that could not be asked, or did not answer in time: it said nothing. */
+const NO_ANSWER =
+  /^unreachable\b|timed out|\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b|Connection is closed|Stream isn't writeable|^closed$/i;
+
+/** The definitive failure a text names, if any. */
+function definitiveIn(text: string): DefinitiveFailure | undefined {
+  if (CREDENTIALS.test(text)) return 'credentials';
+  if (CERTIFICATE.test(text)) return 'certificate';
+  if (UNKNOWN_MASTER.test(text)) return 'unknown-master';
+  if (NOT_ALLOWED.test(text)) return 'address-not-allowed';
+  return undefined;
+}
+
+/**
+ * Classifies what one sentinel said. Anything not recognised is `transient`: only positive
+ * evidence makes a client stop waiting.
+ */
+export function classifyAttempt(outcome: string): AttemptClass {
+  return definitiveIn(outcome) ?? (NO_ANSWER.test(outcome) ? 'no-answer' : 'transient');
+}
+
+/**
+ * Classifies a discovery round that found no master: definitive when at least one sentinel
+ * answered and every one that answered gave a definitive reason (the first is returned);
+ * transient when one answered with a reason that may pass (it sees the master down, too few
+ * peers) or when none answered (unreachable, stopped).
+ */
+export function classifyRound(attempts: readonly SentinelAttempt[]): FailureClass {
+  let definitive: DefinitiveFailure | undefined;
+  for (const attempt of attempts) {
+    const kind = classifyAttempt(attempt.outcome);
+    if (kind === 'transient') return 'transient';
+    if (kind !== 'no-answer') definitive ??= kind;
+  }
+  return definitive ?? 'transient';
+}
+
+/** The messages of an error and the causes under it (a bounded walk). */
+function messages(error: unknown): string[] {
+  const out: string[] = [];
+  for (let e = error; out.length < 5 && e !== undefined && e !== null; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Error) out.push(e.message);
+    else if (typeof e === 'string') out.push(e);
+    else break;
+  }
+  return out;
+}
+
+/**
+ * Classifies why a pool connection could not be made: a discovery that found no master (by its
+ * attempts), a server's refusal of the client's own commands, a TLS error, or a network error.
+ */
+export function classifyConnectFailure(error: unknown): FailureClass {
+  const notFound = findMasterNotFound(error);
+  if (notFound) return classifyRound(notFound.attempts);
+  for (const text of messages(error)) {
+    const kind = definitiveIn(text);
+    if (kind === 'credentials' || kind === 'certificate') return kind;
+  }
+  return 'transient';
+}
+
+function findMasterNotFound(error: unknown): MasterNotFoundError | undefined {
+  for (let e = error, depth = 0; depth < 5 && e instanceof Error; e = e.cause, depth++) {
+    if (e instanceof MasterNotFoundError) return e;
+  }
+  return undefined;
+}
+
+/** Where a refused connection was going, for the error's message. */
+export interface RefusalContext {
+  masterName: string;
+  /** The pool, as its messages name it: `masterFor("mymaster")`. */
+  label: string;
+  /** The server, `host:port`, when the connection reached one. */
+  address: string | undefined;
+}
+
+/**
+ * The error for the waiting commands when a connection failed definitively, or undefined when
+ * the failure may heal. A discovery's MasterNotFoundError is given as it is (its attempts say
+ * what each sentinel said); a server's refusal becomes an AuthenticationError or a
+ * TlsCertificateError that names the option to check.
+ */
+export function refusalError(error: unknown, context: RefusalContext): Error | undefined {
+  const kind = classifyConnectFailure(error);
+  if (kind === 'transient') return undefined;
+  const notFound = findMasterNotFound(error);
+  if (notFound) return notFound;
+  const text = messages(error)[0] ?? String(error);
+  const where = context.address ?? 'the server';
+  if (kind === 'credentials') {
+    const hint = /\b(check|set) /i.test(text)
+      ? ''
+      : ': check the options username and password, and the ACL of that user (the client sends AUTH/HELLO, SELECT and ROLE itself)';
+    return new AuthenticationError(
+      context.masterName,
+      context.address,
+      `${context.label}: ${where} refused the credentials: ${text}${hint}`,
+      { cause: error },
+    );
+  }
+  return new TlsCertificateError(
+    context.masterName,
+    context.address,
+    `${context.label}: TLS with ${where} failed: ${text}`,
+    { cause: error },
+  );
+}
