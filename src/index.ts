@@ -6,12 +6,19 @@
 export type { Address, SentinelAddressInput } from './address.js';
 export { DEFAULT_SENTINEL_PORT } from './address.js';
 export type { AllowedHosts, NatMap } from './address-policy.js';
+export {
+  CommandTimeoutError,
+  ConnectionLostError,
+  UnblockedError,
+  WatchLostError,
+} from './command-errors.js';
 export type { Batch, BatchResult } from './commands/command-batch.js';
 export type { PoolCommands } from './commands/pool-commands.js';
 export type { ReplicationPosition } from './consistency/position.js';
 export type { Session, SessionMaster, SessionReplica } from './consistency/session.js';
 export * from './errors.js';
 export type * from './events.js';
+export { classifyReplyError, type ReplyErrorAction } from './failure-classification.js';
 export type { BalanceStrategy, PoolOptions, SentinelOptions, SessionOptions } from './options.js';
 export { DEFAULTS } from './options.js';
 export type { MasterPool } from './pool/master-pool.js';

@@ -4,7 +4,9 @@
  * while the caller builds it, and can be sent to whichever server is the master at exec time.
  */
 import type { ChainableCommander } from 'ioredis';
-import { ConnectionLostError, classifyFailure, SentinelConfigError } from '../errors.js';
+import { ConnectionLostError } from '../command-errors.js';
+import { SentinelConfigError } from '../errors.js';
+import { classifyFailure } from '../failure-classification.js';
 import { checkRecordedCommand, installCommandMethods } from './command-methods.js';
 
 /** Runs a recorded batch on a pool. */

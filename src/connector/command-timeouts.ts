@@ -10,8 +10,8 @@
  */
 
 import type { Command, Redis } from 'ioredis';
+import { CommandTimeoutError } from '../command-errors.js';
 import { isFlaggedBlocking } from '../commands/command-info.js';
-import { CommandTimeoutError } from '../errors.js';
 import {
   armCommandTimer,
   type CommandTimeout,

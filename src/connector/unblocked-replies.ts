@@ -10,8 +10,8 @@
  */
 
 import type { Command, Redis } from 'ioredis';
+import { UnblockedError } from '../command-errors.js';
 import { isFlaggedBlocking } from '../commands/command-info.js';
-import { UnblockedError } from '../errors.js';
 
 /** The prefix of Redis's reply to a blocked command it released unserved. */
 const UNBLOCKED = 'UNBLOCKED ';

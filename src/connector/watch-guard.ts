@@ -9,7 +9,7 @@
  * Dedicated connections only: WATCH is refused on the shared pools.
  */
 import { Command, type Redis } from 'ioredis';
-import { WatchLostError } from '../errors.js';
+import { WatchLostError } from '../command-errors.js';
 
 /** What the guard knows of the connection's pending WATCH. */
 export interface WatchState {

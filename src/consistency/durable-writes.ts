@@ -4,7 +4,8 @@
  * writes of one tick on one connection share one WAIT (group commit) instead of paying one each.
  */
 import type { Redis } from 'ioredis';
-import { ConnectionLostError, ReplicationTimeoutError } from '../errors.js';
+import { ConnectionLostError } from '../command-errors.js';
+import { ReplicationTimeoutError } from '../errors.js';
 import type { InvokerWrap } from '../pool/job.js';
 import { FollowUp } from './follow-up.js';
 

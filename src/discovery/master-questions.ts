@@ -4,8 +4,8 @@
  * allowedHosts) here; which master to adopt is the reducer's decision, not this module's.
  */
 import { type Address, formatAddress, sameAddress } from '../address.js';
-import { notAllowedOutcome, unknownMasterOutcome } from '../connect-failure.js';
-import { isPermissionDenied, SentinelPermissionError } from '../errors.js';
+import { SentinelPermissionError } from '../errors.js';
+import { isPermissionDenied, notAllowedOutcome, unknownMasterOutcome } from '../failure-classification.js';
 import type { NormalizedSentinelOptions } from '../options.js';
 import { hasDownFlag, type ReplicaInfo } from '../topology.js';
 import type { SentinelClient } from './sentinel-client.js';

@@ -12,7 +12,8 @@ import { describeConnectError } from '../connector/connect-error.js';
 import { disconnectNow } from '../connector/ioredis-internals.js';
 import { connectorFor, NO_CLIENT_HANDOFF } from '../connector/pool-connector.js';
 import { debugFor } from '../debug.js';
-import { isPermissionDenied, SentinelPermissionError } from '../errors.js';
+import { SentinelPermissionError } from '../errors.js';
+import { isPermissionDenied } from '../failure-classification.js';
 
 const log = debugFor('sentinel');
 

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { type BatchResult, lostBatchError } from '../commands/command-batch.js';
-import { classifyFailure } from '../errors.js';
+import { classifyFailure } from '../failure-classification.js';
 import type { Invoker } from './job.js';
 
 /**

@@ -5,9 +5,9 @@
  * after `acquireTimeout`.
  */
 import { formatAddress } from '../address.js';
-import { refusalError } from '../connect-failure.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
+import { refusalError } from '../failure-classification.js';
 
 const log = debugFor('pool');
 

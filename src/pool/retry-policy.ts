@@ -7,7 +7,10 @@
  * server refused it for now (NOREPLICAS, LOADING, MASTERDOWN, BUSY, TRYAGAIN: not run). A write
  * whose connection died is ambiguous: it fails with ConnectionLostError unless `retryWrites`.
  */
-import { ConnectionLostError, classifyFailure, type FailureAction, SentinelPoolError } from '../errors.js';
+
+import { ConnectionLostError } from '../command-errors.js';
+import { SentinelPoolError } from '../errors.js';
+import { classifyFailure, type FailureAction } from '../failure-classification.js';
 import type { Job } from './job.js';
 
 /** How often one command may be sent after lost connections or a stale server. */

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
+import { CommandTimeoutError } from '../../src/command-errors.js';
 import { typeCommandTimeouts } from '../../src/connector/command-timeouts.js';
 import {
   checkIoredisInternals,
@@ -17,7 +18,6 @@ import {
   reconnectNow,
   takeUnanswered,
 } from '../../src/connector/ioredis-internals.js';
-import { CommandTimeoutError } from '../../src/errors.js';
 import { findFreePort } from '../../src/testing/free-port.js';
 import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyReplyError, SentinelConfigError } from '../../src/errors.js';
+import { SentinelConfigError } from '../../src/errors.js';
+import { classifyReplyError } from '../../src/failure-classification.js';
 import { normalizeOptions } from '../../src/option-checks.js';
 import { DEFAULTS } from '../../src/options.js';
 import { Sentinel } from '../../src/sentinel.js';

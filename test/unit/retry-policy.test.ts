@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReplyError } from 'ioredis';
-import { CommandTimeoutError, ConnectionLostError, classifyFailure } from '../../src/errors.js';
+import { CommandTimeoutError, ConnectionLostError } from '../../src/command-errors.js';
+import { classifyFailure } from '../../src/failure-classification.js';
 import { type Job, newJob } from '../../src/pool/job.js';
 import {
   decideRetry,

@@ -8,7 +8,7 @@ import {
   notAllowedOutcome,
   refusalError,
   unknownMasterOutcome,
-} from '../../src/connect-failure.js';
+} from '../../src/failure-classification.js';
 import { AuthenticationError, MasterNotFoundError, TlsCertificateError } from '../../src/index.js';
 
 const UNKNOWN = unknownMasterOutcome('mymaster');

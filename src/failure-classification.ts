@@ -9,6 +9,7 @@
  * {@link unknownMasterOutcome} and {@link notAllowedOutcome}, connection errors by
  * `describeConnectError`, and server replies keep their Redis prefix.
  */
+import { ConnectionLostError } from './command-errors.js';
 import {
   AuthenticationError,
   MasterNotFoundError,
@@ -161,4 +162,52 @@ export function refusalError(error: unknown, context: RefusalContext): Error | u
     `${context.label}: TLS with ${where} failed: ${text}`,
     { cause: error },
   );
+}
+
+/** What a Sentinel client should do about a server error. */
+export type ReplyErrorAction = 'rediscover' | 'retry-later' | 'fail';
+
+/**
+ * Server error prefixes that mean something to a Sentinel client. READONLY from what we took for a
+ * master means it was demoted (redis-py does the same): ask Sentinel again.
+ */
+const REPLY_ERROR_ACTIONS: Readonly<Record<string, ReplyErrorAction>> = {
+  READONLY: 'rediscover',
+  MASTERDOWN: 'retry-later',
+  LOADING: 'retry-later',
+  TRYAGAIN: 'retry-later',
+  BUSY: 'retry-later',
+  NOREPLICAS: 'retry-later',
+};
+
+/** Classifies a server error reply by its prefix (`READONLY You can't write…` → `rediscover`). */
+export function classifyReplyError(error: unknown): ReplyErrorAction {
+  const prefix = messageOf(error).split(' ', 1)[0] ?? '';
+  return REPLY_ERROR_ACTIONS[prefix] ?? 'fail';
+}
+
+/**
+ * What a failed command means for a pool, server replies and transport errors alike:
+ * - `not-sent`: ioredis refused to write it (the socket had just died): safe to send again;
+ * - `lost`: the connection died with it in flight: it may have been applied;
+ * - `rediscover`, `retry-later`, `fail`: a server reply, as {@link classifyReplyError}.
+ */
+export type FailureAction = 'not-sent' | 'lost' | ReplyErrorAction;
+
+/** Classifies any error a command can fail with; the one place that reads ioredis's messages. */
+export function classifyFailure(error: unknown): FailureAction {
+  if (error instanceof ConnectionLostError) return 'lost';
+  const message = messageOf(error);
+  if (message.startsWith("Stream isn't writeable")) return 'not-sent';
+  if (/aborted due to connection close|Connection is closed/i.test(message)) return 'lost';
+  return classifyReplyError(error);
+}
+
+/** Whether a server refused a command or channel to the connection's ACL user. */
+export function isPermissionDenied(error: unknown): boolean {
+  return messageOf(error).startsWith('NOPERM');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error === 'string' ? error : '';
 }
