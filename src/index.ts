@@ -7,7 +7,7 @@ export type { Address, SentinelAddressInput } from './address.js';
 export { DEFAULT_SENTINEL_PORT } from './address.js';
 export type { AllowedHosts, NatMap } from './address-policy.js';
 export type { Batch, BatchResult } from './commands/command-batch.js';
-export type { PoolCommands } from './commands/pool-commands.js';
+export type { MasterPoolCommands, PoolCommands, ReplicaPoolCommands } from './commands/pool-commands.js';
 export type { ReplicationPosition } from './consistency/position.js';
 export type { Session, SessionMaster, SessionReplica } from './consistency/session.js';
 export * from './errors.js';

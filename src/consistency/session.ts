@@ -11,7 +11,7 @@ import { formatAddress } from '../address.js';
 import type { Batch, BatchResult } from '../commands/command-batch.js';
 import { CommandBatch } from '../commands/command-batch.js';
 import { installCommandMethods } from '../commands/command-methods.js';
-import type { PoolCommands } from '../commands/pool-commands.js';
+import type { MasterPoolCommands, ReplicaPoolCommands } from '../commands/pool-commands.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { parseRole, type ServerRole } from '../connector/role.js';
 import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
@@ -233,7 +233,7 @@ export class SessionMaster {
     return this.session.context.master.withConnection(fn);
   }
 }
-export interface SessionMaster extends PoolCommands {}
+export interface SessionMaster extends MasterPoolCommands {}
 
 /** `session.replica`: the replica pool's commands, served only by caught-up servers. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the command methods exist at run time
@@ -268,7 +268,7 @@ export class SessionReplica {
     return this.session.context.replica.withConnection(fn);
   }
 }
-export interface SessionReplica extends PoolCommands {}
+export interface SessionReplica extends ReplicaPoolCommands {}
 
 installCommandMethods(
   SessionMaster.prototype,

@@ -7,7 +7,7 @@
  */
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { isFlaggedWrite } from '../commands/command-info.js';
-import type { PoolCommands } from '../commands/pool-commands.js';
+import type { ReplicaPoolCommands } from '../commands/pool-commands.js';
 import type { ConnectionFactory } from '../connector/connection-spec.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ReplicaNotFoundError, WriteOnReplicaError } from '../errors.js';
@@ -21,7 +21,7 @@ import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
 
 // Declaration merging: the class has every ioredis command method (installed on PoolBase).
-export interface ReplicaPool extends PoolCommands {}
+export interface ReplicaPool extends ReplicaPoolCommands {}
 
 /** A pool of connections to the healthy replicas of one group. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods exist at run time
