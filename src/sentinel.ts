@@ -21,11 +21,13 @@ import { ClosedError, SentinelConfigError } from './errors.js';
 import type { SentinelEventMap } from './events.js';
 import { normalizeOptions, normalizePoolOptions, normalizeSessionOptions } from './option-checks.js';
 import {
+  type MasterPoolOptions,
   type NormalizedSentinelOptions,
-  type PoolOptions,
+  type ReplicaPoolOptions,
   type SentinelOptions,
   type SessionOptions,
   TIMINGS,
+  type WaitForReplicas,
 } from './options.js';
 import { MasterPool } from './pool/master-pool.js';
 import { ReplicaPool } from './pool/replica-pool.js';
@@ -117,9 +119,9 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    * await master.set('foo', 'bar');
    * ```
    */
-  masterFor(name: string, options?: PoolOptions): MasterPool {
+  masterFor(name: string, options?: MasterPoolOptions): MasterPool {
     checkMasterName(name);
-    const poolOptions = normalizePoolOptions(options);
+    const poolOptions = normalizePoolOptions(options, 'master');
     const key = `master ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
     if (existing) return existing as MasterPool;
@@ -148,12 +150,9 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
    * await replica.get('foo');
    * ```
    */
-  replicaFor(name: string, options?: PoolOptions): ReplicaPool {
+  replicaFor(name: string, options?: ReplicaPoolOptions): ReplicaPool {
     checkMasterName(name);
-    const poolOptions = normalizePoolOptions(options);
-    if (poolOptions.waitForReplicas) {
-      throw new SentinelConfigError('option waitForReplicas is for masterFor(): replicas take no writes');
-    }
+    const poolOptions = normalizePoolOptions(options, 'replica');
     const key = `replica ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
     if (existing) return existing as ReplicaPool;
@@ -187,7 +186,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     return new Session(this.sessionContext(name, settings.waitForReplicas), settings, after);
   }
 
-  private sessionContext(name: string, waitForReplicas: PoolOptions['waitForReplicas']): SessionContext {
+  private sessionContext(name: string, waitForReplicas: WaitForReplicas | undefined): SessionContext {
     const key = `${name} ${JSON.stringify(waitForReplicas ?? null)}`;
     let context = this.sessionContexts.get(key);
     if (!context) {

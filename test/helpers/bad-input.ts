@@ -159,7 +159,7 @@ export const SENTINEL_OPTION_RULES: Rules = {
   commandTimeout: isMs,
 };
 
-/** Every option of PoolOptions (for masterFor; replicaFor refuses waitForReplicas outright). */
+/** Every pool option (masterFor refuses balance and fallbackToMaster, replicaFor waitForReplicas). */
 export const POOL_OPTION_RULES: Rules = {
   poolSize: isInteger(1, 1000),
   retryWrites: isBoolean,
