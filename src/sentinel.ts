@@ -3,7 +3,6 @@
  * sentinel connections (shared by every master group), one discovery per master group, and the
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
-import { EventEmitter } from 'node:events';
 import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
 import { translateAddress } from './address-policy.js';
 import type { ConnectionFactory } from './connector/connection-spec.js';
@@ -18,7 +17,7 @@ import { MasterDiscovery } from './discovery/master-discovery.js';
 import { parseSentinelEvent } from './discovery/sentinel-replies.js';
 import { SentinelSet } from './discovery/sentinel-set.js';
 import { ClosedError, SentinelConfigError } from './errors.js';
-import type { SentinelEventMap } from './events.js';
+import { type SentinelEventMap, TypedEventEmitter } from './events.js';
 import { normalizeOptions, normalizePoolOptions, normalizeSessionOptions } from './option-checks.js';
 import {
   type MasterPoolOptions,
@@ -71,7 +70,7 @@ export function checkMasterName(name: unknown): string {
  * await sentinel.quit();
  * ```
  */
-export class Sentinel extends EventEmitter<SentinelEventMap> {
+export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   /** The options after validation, with defaults filled in. */
   readonly options: Readonly<NormalizedSentinelOptions>;
   private readonly seeds: Address[];

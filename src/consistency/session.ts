@@ -19,7 +19,14 @@ import type { Invoker, InvokerWrap } from '../pool/job.js';
 import type { MasterPool } from '../pool/master-pool.js';
 import type { ReplicaPool } from '../pool/replica-pool.js';
 import type { FollowUp } from './follow-up.js';
-import { encodeToken, isCaughtUp, laterPosition, type ReplicationPosition } from './position.js';
+import {
+  encodeToken,
+  isCaughtUp,
+  laterPosition,
+  publicPosition,
+  type ReplicationPosition,
+  type TokenPosition,
+} from './position.js';
 
 /** What every session of one master group shares. */
 export interface SessionContext {
@@ -41,7 +48,7 @@ export interface SessionContext {
  * A position no replica matches: the session wrote, but its offset could not be learned (the
  * connection died right after the write). Its reads go to the master until it writes again.
  */
-const UNKNOWN_POSITION: ReplicationPosition = { master: '?:0', offset: Number.MAX_SAFE_INTEGER };
+const UNKNOWN_POSITION: TokenPosition = { master: '?:0', offset: Number.MAX_SAFE_INTEGER };
 
 /** Settings of one session. */
 export interface SessionSettings {
@@ -71,21 +78,24 @@ export class Session {
   readonly master: SessionMaster;
   /** Reads that see every write of this session (and of the token it started from). */
   readonly replica: SessionReplica;
-  private positionValue: ReplicationPosition | undefined;
+  private positionValue: TokenPosition | undefined;
 
   constructor(
     readonly context: SessionContext,
     readonly settings: SessionSettings,
-    after: ReplicationPosition | undefined,
+    after: TokenPosition | undefined,
   ) {
     this.positionValue = after;
     this.master = new SessionMaster(this);
     this.replica = new SessionReplica(this);
   }
 
-  /** Where the session's last write is, or undefined before any. */
+  /**
+   * Where the session's last write is, or undefined before any. After a write whose offset could
+   * not be learned (its connection died), a position no replica reaches: `{ host: '?', port: 0 }`.
+   */
   get position(): ReplicationPosition | undefined {
-    return this.positionValue && { ...this.positionValue };
+    return this.positionValue && publicPosition(this.positionValue);
   }
 
   /**
@@ -97,7 +107,7 @@ export class Session {
   }
 
   /** @internal */
-  advance(position: ReplicationPosition): void {
+  advance(position: TokenPosition): void {
     this.positionValue = laterPosition(this.positionValue, position);
   }
 
@@ -128,7 +138,7 @@ export class Session {
   };
 
   /** Whether a server may serve the session's reads, with the replica's master as we reach it. */
-  private isCaughtUp(position: ReplicationPosition, role: ServerRole): boolean {
+  private isCaughtUp(position: TokenPosition, role: ServerRole): boolean {
     return isCaughtUp(position, role, this.context.translate);
   }
 

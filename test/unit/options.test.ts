@@ -74,11 +74,7 @@ describe('options', () => {
   it('refuses an option of the other kind of pool, saying where it belongs', () => {
     const refused: Array<[Parameters<typeof normalizePoolOptions>[1], Record<string, unknown>, RegExp]> = [
       ['master', { balance: 'random' }, /option balance is for replicaFor\(\), not masterFor\(\)/],
-      [
-        'master',
-        { fallbackToMaster: false },
-        /option fallbackToMaster is for replicaFor\(\), not masterFor/,
-      ],
+      ['master', { fallbackToMaster: false }, /option fallbackToMaster is for replicaFor\(\), not masterFor/],
       [
         'replica',
         { waitForReplicas: { replicas: 1, timeoutMs: 10 } },
