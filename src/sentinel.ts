@@ -108,10 +108,12 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   }
 
   /**
-   * A pool of connections to the current master of `name`, with every ioredis command method.
+   * A pool of connections to the current master of `name`, with the ioredis command methods
+   * (`MasterPoolCommands`: all but those that need a connection of their own).
    * Returns at once; its data connections open on first use (the sentinel connections open
    * now, to follow failovers from the start). Follows failovers by itself. The same name and
    * options give the same pool.
+   * @throws SentinelConfigError for a bad option, or one of replicaFor() (`balance`, `fallbackToMaster`).
    * @example
    * ```ts
    * const master = sentinel.masterFor('mymaster');
@@ -140,9 +142,11 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   }
 
   /**
-   * A pool of connections to the healthy replicas of `name`, for reads. Commands flagged
-   * `write` reject with WriteOnReplicaError. With no usable replica, reads go to the master
-   * (`fallbackToMaster`, default true).
+   * A pool of connections to the healthy replicas of `name`, for reads: the read-only command
+   * methods (`ReplicaPoolCommands`). Commands flagged `write` (through `call()`) reject with
+   * WriteOnReplicaError. With no usable replica, reads go to the master (`fallbackToMaster`,
+   * default true).
+   * @throws SentinelConfigError for a bad option, or `waitForReplicas` (a masterFor() option).
    * @example
    * ```ts
    * const replica = sentinel.replicaFor('mymaster', { balance: 'round-robin' });

@@ -35,7 +35,7 @@ export interface MasterPoolSettings {
   wrap?: InvokerWrap | undefined;
 }
 
-// Declaration merging: the class has every ioredis command method (installed on PoolBase).
+// Declaration merging: the command methods of the type (every one is installed on PoolBase).
 export interface MasterPool extends MasterPoolCommands {}
 
 /** A pool of connections to the current master of one group. */

@@ -20,7 +20,7 @@ import { PoolBase } from './pool-base.js';
 import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
 
-// Declaration merging: the class has every ioredis command method (installed on PoolBase).
+// Declaration merging: the command methods of the type (every one is installed on PoolBase).
 export interface ReplicaPool extends ReplicaPoolCommands {}
 
 /** A pool of connections to the healthy replicas of one group. */
