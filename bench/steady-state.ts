@@ -42,7 +42,8 @@ export interface SteadyResult {
 
 interface Client {
   get(key: string): Promise<unknown>;
-  set(key: string, value: string): Promise<unknown>;
+  /** Replica pools have no write methods. */
+  set?(key: string, value: string): Promise<unknown>;
 }
 
 interface Sample {
@@ -63,7 +64,7 @@ async function round1(client: Client, concurrency: number, writes: boolean, conf
       const key = `steady:${worker}`;
       while (performance.now() < until && ops < config.maxOpsPerRound) {
         const t = performance.now();
-        if (writes && ops % 2 === 0) await client.set(key, 'value');
+        if (writes && ops % 2 === 0) await client.set?.(key, 'value');
         else await client.get(key);
         latencies.push(performance.now() - t);
         ops += 1;

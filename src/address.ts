@@ -118,7 +118,11 @@ export function parseSentinelAddresses(input: unknown): Address[] {
   let items: unknown[];
   if (typeof input === 'string') items = input.split(',');
   else if (Array.isArray(input)) items = input;
-  else {
+  else if (input === undefined || input === null) {
+    throw new SentinelConfigError(
+      `new Sentinel(sentinels, options?) needs the sentinels to ask, as "host:port,host:port", ["host:port", …] or [{ host, port }, …] (the port defaults to ${DEFAULT_SENTINEL_PORT}), got ${describe(input)}`,
+    );
+  } else {
     throw new SentinelConfigError(
       `sentinels must be a "host:port,host:port" string or an array of "host:port" strings or { host, port } objects, got ${describe(input)}`,
     );

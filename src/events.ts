@@ -2,6 +2,7 @@
  * The events of a `Sentinel`, with their payloads. Events are facts, named in the past tense or
  * as states; debug output is written from the same places that emit them.
  */
+import { EventEmitter } from 'node:events';
 import type { Address } from './address.js';
 import type { ReplicaInfo } from './topology.js';
 
@@ -77,3 +78,57 @@ export type DiscoveryEventMap = Pick<
   SentinelEventMap,
   'masterChanged' | 'replicaUp' | 'replicaDown' | 'failoverStarted' | 'failoverEnded' | 'error'
 >;
+
+/** An event map: each event name with the arguments of its listeners. */
+type EventMap<M> = Record<keyof M, unknown[]>;
+
+/** A listener of event `E` of map `M`. */
+type Listener<M extends EventMap<M>, E extends keyof M> = (...args: M[E]) => void;
+
+/** The methods {@link TypedEventEmitter} declares anew, with the event names of its map. */
+type EventMethods =
+  | 'on'
+  | 'once'
+  | 'off'
+  | 'addListener'
+  | 'removeListener'
+  | 'prependListener'
+  | 'prependOnceListener'
+  | 'emit'
+  | 'listenerCount'
+  | 'removeAllListeners'
+  | 'setMaxListeners';
+
+/**
+ * Node's EventEmitter, whose methods take only the event names of `M`: a misspelt event is a
+ * type error that names it ("Argument of type '"masterChange"' is not assignable to parameter of
+ * type 'keyof SentinelEventMap'"), where `EventEmitter<M>` of @types/node accepts any name and
+ * types the listener `never`.
+ */
+export interface TypedEventEmitter<M extends EventMap<M>> extends Omit<EventEmitter<M>, EventMethods> {
+  /** Calls `listener` on every `event`. */
+  on<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** Calls `listener` on the next `event` only. */
+  once<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** Removes a listener (same as {@link removeListener}). */
+  off<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** Same as {@link on}. */
+  addListener<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** Removes a listener. */
+  removeListener<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** As {@link on}, called before the listeners added earlier. */
+  prependListener<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** As {@link once}, called before the listeners added earlier. */
+  prependOnceListener<E extends keyof M>(event: E, listener: Listener<M, E>): this;
+  /** Calls the listeners of `event` with `args`; true if there were any. */
+  emit<E extends keyof M>(event: E, ...args: M[E]): boolean;
+  /** How many listeners `event` has (of them, how many are `listener`). */
+  listenerCount<E extends keyof M>(event: E, listener?: Listener<M, E>): number;
+  /** Removes every listener of `event`, or of every event. */
+  removeAllListeners(event?: keyof M): this;
+  /** See Node's `emitter.setMaxListeners()`. */
+  setMaxListeners(n: number): this;
+}
+
+/** Node's EventEmitter, as a {@link TypedEventEmitter} base class. */
+export const TypedEventEmitter = EventEmitter as new <M extends EventMap<M>>() => TypedEventEmitter<M>;

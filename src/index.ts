@@ -13,13 +13,22 @@ export {
   WatchLostError,
 } from './command-errors.js';
 export type { Batch, BatchResult } from './commands/command-batch.js';
-export type { PoolCommands } from './commands/pool-commands.js';
+export type { MasterPoolCommands, PoolCommands, ReplicaPoolCommands } from './commands/pool-commands.js';
 export type { ReplicationPosition } from './consistency/position.js';
 export type { Session, SessionMaster, SessionReplica } from './consistency/session.js';
 export * from './errors.js';
 export type * from './events.js';
 export { classifyReplyError, type ReplyErrorAction } from './failure-classification.js';
-export type { BalanceStrategy, PoolOptions, SentinelOptions, SessionOptions } from './options.js';
+export type {
+  BalanceStrategy,
+  CommonPoolOptions,
+  MasterPoolOptions,
+  PoolOptions,
+  ReplicaPoolOptions,
+  SentinelOptions,
+  SessionOptions,
+  WaitForReplicas,
+} from './options.js';
 export { DEFAULTS } from './options.js';
 export type { MasterPool } from './pool/master-pool.js';
 export type { ReplicaPool } from './pool/replica-pool.js';

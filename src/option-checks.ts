@@ -17,6 +17,7 @@ import {
   LIMITS,
   type NormalizedPoolOptions,
   type NormalizedSentinelOptions,
+  type WaitForReplicas,
 } from './options.js';
 import { describe, isPlainObject } from './values.js';
 
@@ -161,21 +162,47 @@ function booleanOption(options: Record<string, unknown>, key: string, fallback: 
   return value;
 }
 
-const POOL_OPTIONS = new Set([
+const COMMON_POOL_OPTIONS = [
   'poolSize',
   'retryWrites',
   'maxDedicatedConnections',
   'acquireTimeout',
   'coalesceWrites',
-  'balance',
-  'fallbackToMaster',
-  'waitForReplicas',
-]);
+] as const;
 
-/** Validates the options of masterFor()/replicaFor() and fills in defaults. */
-export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
+/** Which pool takes which options (MasterPoolOptions, ReplicaPoolOptions). */
+const POOL_OPTIONS: Readonly<Record<PoolKind, ReadonlySet<string>>> = {
+  master: new Set([...COMMON_POOL_OPTIONS, 'waitForReplicas']),
+  replica: new Set([...COMMON_POOL_OPTIONS, 'balance', 'fallbackToMaster']),
+};
+
+const ALL_POOL_OPTIONS: ReadonlySet<string> = new Set([...POOL_OPTIONS.master, ...POOL_OPTIONS.replica]);
+
+/** Why an option of one kind of pool means nothing to the other, by option. */
+const BELONGS_ELSEWHERE: Readonly<Record<string, string>> = {
+  balance:
+    'option balance is for replicaFor(), not masterFor(): a master pool sends every command to the master',
+  fallbackToMaster:
+    'option fallbackToMaster is for replicaFor(), not masterFor(): a master pool reads from the master already',
+  waitForReplicas:
+    'option waitForReplicas is for masterFor() and session(), not replicaFor(): replicas take no writes',
+};
+
+/** The kind of pool options are checked for: `masterFor()` or `replicaFor()`. */
+export type PoolKind = 'master' | 'replica';
+
+/**
+ * Validates the options of masterFor() (`kind` 'master') or replicaFor() ('replica') and fills
+ * in defaults. An option of the other kind of pool is refused, saying where it belongs, unless
+ * it is undefined (a shared options object may carry it unset).
+ */
+export function normalizePoolOptions(input: unknown, kind: PoolKind): NormalizedPoolOptions {
   const options = checkObject(input, 'pool options');
-  checkKeys(options, POOL_OPTIONS, 'pool option');
+  for (const key of Object.keys(options)) {
+    const elsewhere = Object.hasOwn(BELONGS_ELSEWHERE, key) && !POOL_OPTIONS[kind].has(key);
+    if (elsewhere && options[key] !== undefined) throw new SentinelConfigError(BELONGS_ELSEWHERE[key]!);
+  }
+  checkKeys(options, ALL_POOL_OPTIONS, 'pool option');
   const balance = options.balance === undefined ? DEFAULTS.balance : options.balance;
   if (!BALANCE_STRATEGIES.includes(balance as BalanceStrategy)) {
     throw new SentinelConfigError(
@@ -202,7 +229,7 @@ export function normalizePoolOptions(input: unknown): NormalizedPoolOptions {
 
 const WAIT_FOR_REPLICAS_KEYS = new Set(['replicas', 'timeoutMs']);
 
-function waitForReplicasOption(value: unknown): NormalizedPoolOptions['waitForReplicas'] {
+function waitForReplicasOption(value: unknown): WaitForReplicas | undefined {
   if (value === undefined) return undefined;
   if (!isPlainObject(value)) {
     throw new SentinelConfigError(
@@ -237,7 +264,7 @@ export function normalizeSessionOptions(input: unknown): {
   timeoutMs: number;
   after: unknown;
   fallbackToMaster: boolean;
-  waitForReplicas: NormalizedPoolOptions['waitForReplicas'];
+  waitForReplicas: WaitForReplicas | undefined;
 } {
   const options = checkObject(input, 'session options');
   checkKeys(options, SESSION_OPTIONS, 'session option');

@@ -72,8 +72,8 @@ export interface SentinelOptions {
   commandTimeout?: number;
 }
 
-/** Options of `masterFor()` and `replicaFor()`. */
-export interface PoolOptions {
+/** Options both `masterFor()` and `replicaFor()` take. */
+export interface CommonPoolOptions {
   /** Connections shared by ordinary commands. More rarely helps: one connection pipelines. @default 1 */
   poolSize?: number;
   /**
@@ -93,17 +93,54 @@ export interface PoolOptions {
    * @default false
    */
   coalesceWrites?: boolean;
-  /** replicaFor only: how to spread reads over healthy replicas. @default 'round-robin' */
-  balance?: BalanceStrategy;
-  /** replicaFor only: read from the master when no replica is usable (as redis-py does). @default true */
-  fallbackToMaster?: boolean;
+}
+
+/**
+ * Options of `masterFor()`. `balance` and `fallbackToMaster` are {@link ReplicaPoolOptions}: the
+ * types refuse them here, and so does `masterFor()`.
+ * @example
+ * ```ts
+ * sentinel.masterFor('mymaster', { poolSize: 2, waitForReplicas: { replicas: 1, timeoutMs: 100 } });
+ * ```
+ */
+export interface MasterPoolOptions extends CommonPoolOptions {
   /**
-   * masterFor only: a write resolves only once `WAIT` confirms it on `replicas` replicas within
-   * `timeoutMs` (else ReplicationTimeoutError; the write is on the master). Writes of one tick
-   * share one WAIT.
+   * A write resolves only once `WAIT` confirms it on `replicas` replicas within `timeoutMs`
+   * (else ReplicationTimeoutError; the write is on the master). Writes of one tick share one
+   * WAIT.
    * @default undefined (writes resolve when the master acknowledges them)
    */
-  waitForReplicas?: { replicas: number; timeoutMs: number };
+  waitForReplicas?: WaitForReplicas;
+}
+
+/**
+ * Options of `replicaFor()`. `waitForReplicas` is a {@link MasterPoolOptions} option: the types
+ * refuse it here, and so does `replicaFor()`.
+ * @example
+ * ```ts
+ * sentinel.replicaFor('mymaster', { balance: 'least-latency', fallbackToMaster: false });
+ * ```
+ */
+export interface ReplicaPoolOptions extends CommonPoolOptions {
+  /** How to spread reads over healthy replicas. @default 'round-robin' */
+  balance?: BalanceStrategy;
+  /** Read from the master when no replica is usable (as redis-py does). @default true */
+  fallbackToMaster?: boolean;
+}
+
+/**
+ * Every pool option at once.
+ * @deprecated Use {@link MasterPoolOptions} for `masterFor()` and {@link ReplicaPoolOptions} for
+ *   `replicaFor()`: each refuses the options of the other.
+ */
+export interface PoolOptions extends MasterPoolOptions, ReplicaPoolOptions {}
+
+/** `waitForReplicas`: how many replicas must confirm a write, and how long to wait for them. */
+export interface WaitForReplicas {
+  /** Replicas that must have the write (an integer >= 1). */
+  replicas: number;
+  /** How long WAIT waits for them, in milliseconds (an integer >= 1: `WAIT … 0` blocks forever). */
+  timeoutMs: number;
 }
 
 /** Options of `sentinel.session(name, options)`. */
@@ -121,7 +158,7 @@ export interface SessionOptions {
   /** After `timeoutMs`, read from the master instead of failing with ConsistencyTimeoutError. @default true */
   fallbackToMaster?: boolean;
   /** Make the session's writes durable, as the masterFor() option of the same name. */
-  waitForReplicas?: { replicas: number; timeoutMs: number };
+  waitForReplicas?: WaitForReplicas;
 }
 
 /** How a replica pool picks a replica for a read. */
@@ -195,7 +232,7 @@ export interface NormalizedSentinelOptions {
   commandTimeout: number;
 }
 
-/** Pool options after validation. */
-export type NormalizedPoolOptions = Required<Omit<PoolOptions, 'waitForReplicas'>> & {
-  waitForReplicas: { replicas: number; timeoutMs: number } | undefined;
+/** Pool options after validation (a master pool's `balance` and `fallbackToMaster` are defaults). */
+export type NormalizedPoolOptions = Required<ReplicaPoolOptions> & {
+  waitForReplicas: WaitForReplicas | undefined;
 };

@@ -3,7 +3,6 @@
  * sentinel connections (shared by every master group), one discovery per master group, and the
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
-import { EventEmitter } from 'node:events';
 import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
 import { translateAddress } from './address-policy.js';
 import type { ConnectionFactory } from './connector/connection-spec.js';
@@ -18,14 +17,16 @@ import { MasterDiscovery } from './discovery/master-discovery.js';
 import { parseSentinelEvent } from './discovery/sentinel-replies.js';
 import { SentinelSet } from './discovery/sentinel-set.js';
 import { ClosedError, SentinelConfigError } from './errors.js';
-import type { SentinelEventMap } from './events.js';
+import { type SentinelEventMap, TypedEventEmitter } from './events.js';
 import { normalizeOptions, normalizePoolOptions, normalizeSessionOptions } from './option-checks.js';
 import {
+  type MasterPoolOptions,
   type NormalizedSentinelOptions,
-  type PoolOptions,
+  type ReplicaPoolOptions,
   type SentinelOptions,
   type SessionOptions,
   TIMINGS,
+  type WaitForReplicas,
 } from './options.js';
 import { MasterPool } from './pool/master-pool.js';
 import { ReplicaPool } from './pool/replica-pool.js';
@@ -69,7 +70,7 @@ export function checkMasterName(name: unknown): string {
  * await sentinel.quit();
  * ```
  */
-export class Sentinel extends EventEmitter<SentinelEventMap> {
+export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   /** The options after validation, with defaults filled in. */
   readonly options: Readonly<NormalizedSentinelOptions>;
   private readonly seeds: Address[];
@@ -107,19 +108,21 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
   }
 
   /**
-   * A pool of connections to the current master of `name`, with every ioredis command method.
+   * A pool of connections to the current master of `name`, with the ioredis command methods
+   * (`MasterPoolCommands`: all but those that need a connection of their own).
    * Returns at once; its data connections open on first use (the sentinel connections open
    * now, to follow failovers from the start). Follows failovers by itself. The same name and
    * options give the same pool, until it is closed: then a new one.
+   * @throws SentinelConfigError for a bad option, or one of replicaFor() (`balance`, `fallbackToMaster`).
    * @example
    * ```ts
    * const master = sentinel.masterFor('mymaster');
    * await master.set('foo', 'bar');
    * ```
    */
-  masterFor(name: string, options?: PoolOptions): MasterPool {
+  masterFor(name: string, options?: MasterPoolOptions): MasterPool {
     checkMasterName(name);
-    const poolOptions = normalizePoolOptions(options);
+    const poolOptions = normalizePoolOptions(options, 'master');
     const key = `master ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
     if (existing) return existing as MasterPool;
@@ -139,21 +142,20 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
   }
 
   /**
-   * A pool of connections to the healthy replicas of `name`, for reads. Commands flagged
-   * `write` reject with WriteOnReplicaError. With no usable replica, reads go to the master
-   * (`fallbackToMaster`, default true).
+   * A pool of connections to the healthy replicas of `name`, for reads: the read-only command
+   * methods (`ReplicaPoolCommands`). Commands flagged `write` (through `call()`) reject with
+   * WriteOnReplicaError. With no usable replica, reads go to the master (`fallbackToMaster`,
+   * default true).
+   * @throws SentinelConfigError for a bad option, or `waitForReplicas` (a masterFor() option).
    * @example
    * ```ts
    * const replica = sentinel.replicaFor('mymaster', { balance: 'round-robin' });
    * await replica.get('foo');
    * ```
    */
-  replicaFor(name: string, options?: PoolOptions): ReplicaPool {
+  replicaFor(name: string, options?: ReplicaPoolOptions): ReplicaPool {
     checkMasterName(name);
-    const poolOptions = normalizePoolOptions(options);
-    if (poolOptions.waitForReplicas) {
-      throw new SentinelConfigError('option waitForReplicas is for masterFor(): replicas take no writes');
-    }
+    const poolOptions = normalizePoolOptions(options, 'replica');
     const key = `replica ${name} ${JSON.stringify(poolOptions)}`;
     const existing = this.pools.get(key);
     if (existing) return existing as ReplicaPool;
@@ -201,7 +203,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     return new Session(this.sessionContext(name, settings.waitForReplicas), settings, after);
   }
 
-  private sessionContext(name: string, waitForReplicas: PoolOptions['waitForReplicas']): SessionContext {
+  private sessionContext(name: string, waitForReplicas: WaitForReplicas | undefined): SessionContext {
     const key = `${name} ${JSON.stringify(waitForReplicas ?? null)}`;
     let context = this.sessionContexts.get(key);
     if (!context) {

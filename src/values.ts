@@ -16,7 +16,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * be long, a symbol's description anything).
  */
 export function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';

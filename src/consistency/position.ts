@@ -9,15 +9,47 @@
  * no replica and reads go to the master instead: comparing offsets across histories once let a
  * replica "pass" an offset whose write had been lost.
  */
+import type { Address } from '../address.js';
 import type { ExpectedRole, ServerRole } from '../connector/role.js';
 import { InvalidTokenError } from '../errors.js';
 
-/** Where the session's last write is in the master's replication stream. */
+/**
+ * Where a session's last write is in the master's replication stream (`session.position`).
+ * @example
+ * ```ts
+ * await session.master.set('foo', 'bar');
+ * session.position; // { master: { host: '10.0.0.1', port: 6379 }, offset: 73311 }
+ * ```
+ */
 export interface ReplicationPosition {
+  /** The master that took the write. */
+  master: Address;
+  /** Its replication offset right after the write. */
+  offset: number;
+}
+
+/**
+ * A position as sessions keep it and tokens carry it: the master as `host:port` (IPv6 in
+ * brackets), as formatAddress writes it and ROLE replies are compared with.
+ */
+export interface TokenPosition {
   /** The master that took the write, `host:port`. */
   master: string;
   /** Its replication offset right after the write. */
   offset: number;
+}
+
+/** The public form of a position: `'[::1]:6379'` → `{ host: '::1', port: 6379 }`. */
+export function publicPosition(position: TokenPosition): ReplicationPosition {
+  const colon = position.master.lastIndexOf(':');
+  const host = position.master.slice(0, colon);
+  return {
+    master: {
+      host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
+      port: Number(position.master.slice(colon + 1)),
+    },
+    offset: position.offset,
+  };
 }
 
 /** Tokens start with a version, so that their format can change without misreading old ones. */
@@ -34,14 +66,14 @@ const MASTER_PATTERN = /^\S+:(\d{1,5})$/;
 const CORRUPT = 'the session token is corrupt: pass session.token on unchanged';
 
 /** Encodes a position as an opaque string (for an HTTP header, a cookie, a job payload). */
-export function encodeToken(position: ReplicationPosition | undefined): string {
+export function encodeToken(position: TokenPosition | undefined): string {
   if (!position) return `${TOKEN_VERSION}.${EMPTY}`;
   const json = JSON.stringify({ m: position.master, o: position.offset });
   return `${TOKEN_VERSION}.${Buffer.from(json).toString('base64url')}`;
 }
 
 /** Decodes a token (undefined: no writes yet); throws InvalidTokenError saying what is wrong. */
-export function parseToken(token: unknown): ReplicationPosition | undefined {
+export function parseToken(token: unknown): TokenPosition | undefined {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
     throw new InvalidTokenError(
       `a session token must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters (session.token), got ${
@@ -69,10 +101,7 @@ export function parseToken(token: unknown): ReplicationPosition | undefined {
 }
 
 /** The position after both: the larger offset on the same master, else the newer one (`next`). */
-export function laterPosition(
-  current: ReplicationPosition | undefined,
-  next: ReplicationPosition,
-): ReplicationPosition {
+export function laterPosition(current: TokenPosition | undefined, next: TokenPosition): TokenPosition {
   if (current && current.master === next.master && current.offset > next.offset) return current;
   return next;
 }
@@ -84,7 +113,7 @@ export function laterPosition(
  * `masterAddress` turns the master a replica names into the address the client uses (natMap).
  */
 export function isCaughtUp(
-  position: ReplicationPosition,
+  position: TokenPosition,
   role: ServerRole,
   masterAddress: (host: string, port: number) => string = (host, port) => `${host}:${port}`,
 ): boolean {

@@ -11,7 +11,7 @@ import { formatAddress } from '../address.js';
 import type { Batch, BatchResult } from '../commands/command-batch.js';
 import { CommandBatch } from '../commands/command-batch.js';
 import { installCommandMethods } from '../commands/command-methods.js';
-import type { PoolCommands } from '../commands/pool-commands.js';
+import type { MasterPoolCommands, ReplicaPoolCommands } from '../commands/pool-commands.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { parseRole, type ServerRole } from '../connector/role.js';
 import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
@@ -19,7 +19,15 @@ import type { Invoker, InvokerWrap } from '../pool/job.js';
 import type { MasterPool } from '../pool/master-pool.js';
 import type { ReplicaPool } from '../pool/replica-pool.js';
 import type { FollowUp } from './follow-up.js';
-import { encodeToken, isCaughtUp, laterPosition, mayServe, type ReplicationPosition } from './position.js';
+import {
+  encodeToken,
+  isCaughtUp,
+  laterPosition,
+  mayServe,
+  publicPosition,
+  type ReplicationPosition,
+  type TokenPosition,
+} from './position.js';
 
 /** What every session of one master group shares. */
 export interface SessionContext {
@@ -41,7 +49,7 @@ export interface SessionContext {
  * A position no replica matches: the session wrote, but its offset could not be learned (the
  * connection died right after the write). Its reads go to the master until it writes again.
  */
-const UNKNOWN_POSITION: ReplicationPosition = { master: '?:0', offset: Number.MAX_SAFE_INTEGER };
+const UNKNOWN_POSITION: TokenPosition = { master: '?:0', offset: Number.MAX_SAFE_INTEGER };
 
 /** Settings of one session. */
 export interface SessionSettings {
@@ -86,21 +94,24 @@ export class Session {
   readonly master: SessionMaster;
   /** Reads that see every write of this session (and of the token it started from). */
   readonly replica: SessionReplica;
-  private positionValue: ReplicationPosition | undefined;
+  private positionValue: TokenPosition | undefined;
 
   constructor(
     readonly context: SessionContext,
     readonly settings: SessionSettings,
-    after: ReplicationPosition | undefined,
+    after: TokenPosition | undefined,
   ) {
     this.positionValue = after;
     this.master = new SessionMaster(this);
     this.replica = new SessionReplica(this);
   }
 
-  /** Where the session's last write is, or undefined before any. */
+  /**
+   * Where the session's last write is, or undefined before any. After a write whose offset could
+   * not be learned (its connection died), a position no replica reaches: `{ host: '?', port: 0 }`.
+   */
   get position(): ReplicationPosition | undefined {
-    return this.positionValue && { ...this.positionValue };
+    return this.positionValue && publicPosition(this.positionValue);
   }
 
   /**
@@ -112,7 +123,7 @@ export class Session {
   }
 
   /** @internal */
-  advance(position: ReplicationPosition): void {
+  advance(position: TokenPosition): void {
     this.positionValue = laterPosition(this.positionValue, position);
   }
 
@@ -143,7 +154,7 @@ export class Session {
   };
 
   /** Whether a server may serve the session's reads, with the replica's master as we reach it. */
-  private isCaughtUp(position: ReplicationPosition, role: ServerRole): boolean {
+  private isCaughtUp(position: TokenPosition, role: ServerRole): boolean {
     return isCaughtUp(position, role, this.context.translate);
   }
 
@@ -159,7 +170,7 @@ export class Session {
    * sent once the caller stopped waiting for it, and never by the master (where the replica pool
    * falls back to it) when the session may not read there.
    */
-  private readWrap(position: ReplicationPosition | undefined, read: PendingRead): InvokerWrap {
+  private readWrap(position: TokenPosition | undefined, read: PendingRead): InvokerWrap {
     const wrap = (invoke: Invoker): Invoker => {
       return (redis, connection) => {
         if (read.isAbandoned || !mayServe(connection.role, this.settings.fallbackToMaster)) {
@@ -177,7 +188,7 @@ export class Session {
     invoke: Invoker,
     redis: Redis,
     connection: PoolConnection,
-    position: ReplicationPosition,
+    position: TokenPosition,
   ): Promise<unknown> {
     if (this.isKnownCaughtUp(redis)) return invoke(redis, connection);
     // ROLE first, then the read, on the same connection: the read sees at least that offset.
@@ -288,7 +299,7 @@ export class SessionMaster {
     return this.session.context.master.withConnection(fn);
   }
 }
-export interface SessionMaster extends PoolCommands {}
+export interface SessionMaster extends MasterPoolCommands {}
 
 /** `session.replica`: the replica pool's commands, served only by caught-up servers. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the command methods exist at run time
@@ -323,7 +334,7 @@ export class SessionReplica {
     return this.session.context.replica.withConnection(fn);
   }
 }
-export interface SessionReplica extends PoolCommands {}
+export interface SessionReplica extends ReplicaPoolCommands {}
 
 installCommandMethods(
   SessionMaster.prototype,

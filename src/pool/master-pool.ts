@@ -15,7 +15,7 @@
  */
 import type { Address } from '../address.js';
 import { sameAddress } from '../address.js';
-import type { PoolCommands } from '../commands/pool-commands.js';
+import type { MasterPoolCommands } from '../commands/pool-commands.js';
 import type { ConnectionFactory } from '../connector/connection-spec.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, FailoverTimeoutError } from '../errors.js';
@@ -35,8 +35,8 @@ export interface MasterPoolSettings {
   wrap?: InvokerWrap | undefined;
 }
 
-// Declaration merging: the class has every ioredis command method (installed on PoolBase).
-export interface MasterPool extends PoolCommands {}
+// Declaration merging: the command methods of the type (every one is installed on PoolBase).
+export interface MasterPool extends MasterPoolCommands {}
 
 /** A pool of connections to the current master of one group. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods exist at run time

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { isFlaggedWrite } from '../commands/command-info.js';
-import type { PoolCommands } from '../commands/pool-commands.js';
+import type { ReplicaPoolCommands } from '../commands/pool-commands.js';
 import type { ConnectionFactory } from '../connector/connection-spec.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ReplicaNotFoundError, WriteOnReplicaError } from '../errors.js';
@@ -21,8 +21,8 @@ import { PoolBase } from './pool-base.js';
 import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
 
-// Declaration merging: the class has every ioredis command method (installed on PoolBase).
-export interface ReplicaPool extends PoolCommands {}
+// Declaration merging: the command methods of the type (every one is installed on PoolBase).
+export interface ReplicaPool extends ReplicaPoolCommands {}
 
 /** A pool of connections to the healthy replicas of one group. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the methods exist at run time

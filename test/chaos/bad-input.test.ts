@@ -303,9 +303,9 @@ describe('bad input: options', () => {
     await checkAsync(
       fc.asyncProperty(optionsFor(POOL_OPTION_RULES, unknownKey), fc.boolean(), async (options, replica) => {
         const invalid = judgeOptions(options, POOL_OPTION_RULES);
-        if (replica && options.waitForReplicas !== undefined) {
-          invalid.push('waitForReplicas');
-        }
+        // Each pool refuses the options of the other (set ones: undefined means the default).
+        const elsewhere = replica ? ['waitForReplicas'] : ['balance', 'fallbackToMaster'];
+        for (const key of elsewhere) if (options[key] !== undefined) invalid.push(key);
         const sentinel = new Sentinel(NOWHERE);
         try {
           const outcome = await settle(() =>

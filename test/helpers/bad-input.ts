@@ -119,7 +119,9 @@ function isValidAllowedHosts(v: unknown): boolean {
  * What a session token means: `rsp1.-` (no writes yet: undefined), or `rsp1.` and base64url
  * JSON `{ m: 'host:port', o: offset }`; `null` if it is no token.
  */
-export function expectedPosition(token: unknown): { master: string; offset: number } | undefined | null {
+export function expectedPosition(
+  token: unknown,
+): { master: { host: string; port: number }; offset: number } | undefined | null {
   if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
   const parts = token.split('.');
   if (parts.length !== 2 || parts[0] !== 'rsp1' || !parts[1]) return null;
@@ -131,10 +133,12 @@ export function expectedPosition(token: unknown): { master: string; offset: numb
     return null;
   }
   const { m, o } = (decoded ?? {}) as { m?: unknown; o?: unknown };
-  const port = typeof m === 'string' ? /^\S+:([0-9]{1,5})$/.exec(m)?.[1] : undefined;
-  if (port === undefined || !isValidPort(Number(port))) return null;
+  const [, host, port] = (typeof m === 'string' && /^(\S+):([0-9]{1,5})$/.exec(m)) || [];
+  if (host === undefined || port === undefined || !isValidPort(Number(port))) return null;
   if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) return null;
-  return { master: m as string, offset: o };
+  // session.position gives the master as { host, port }, an IPv6 host without its brackets.
+  const bracketed = host.startsWith('[') && host.endsWith(']');
+  return { master: { host: bracketed ? host.slice(1, -1) : host, port: Number(port) }, offset: o };
 }
 
 type Rules = Readonly<Record<string, (value: unknown) => boolean>>;
@@ -159,7 +163,7 @@ export const SENTINEL_OPTION_RULES: Rules = {
   commandTimeout: isMs,
 };
 
-/** Every option of PoolOptions (for masterFor; replicaFor refuses waitForReplicas outright). */
+/** Every pool option (masterFor refuses balance and fallbackToMaster, replicaFor waitForReplicas). */
 export const POOL_OPTION_RULES: Rules = {
   poolSize: isInteger(1, 1000),
   retryWrites: isBoolean,

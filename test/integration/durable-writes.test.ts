@@ -355,6 +355,7 @@ describe('durable writes', () => {
       }
     }
     assert.throws(
+      // @ts-expect-error: waitForReplicas is not a ReplicaPoolOptions option
       () => sentinel.replicaFor(name, { waitForReplicas: { replicas: 1, timeoutMs: 100 } }),
       (error: unknown) => error instanceof SentinelConfigError && /masterFor/.test(error.message),
     );

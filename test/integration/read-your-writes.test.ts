@@ -403,10 +403,8 @@ describe('read-your-writes', () => {
     const before = sentinel.session(name);
     await before.master.set('ryw:failover:before', 'v1');
     const positionBefore = before.position!;
-    assert.equal(
-      positionBefore.master,
-      `${fixture.topology.masterAddress().host}:${fixture.topology.masterAddress().port}`,
-    );
+    const { host, port } = fixture.topology.masterAddress();
+    assert.deepEqual(positionBefore.master, { host, port });
     const token = before.token;
 
     // Sessions write and read all through the failover; none may read stale data.
@@ -452,7 +450,7 @@ describe('read-your-writes', () => {
     assert.equal(await sentinel.session(name, { after: token }).replica.get('ryw:failover:before'), 'v1');
     // Written after, read after: the position moves to the new master.
     await before.master.set('ryw:failover:after', 'v2');
-    assert.equal(before.position!.master, `${to.host}:${to.port}`);
+    assert.deepEqual(before.position!.master, { host: to.host, port: to.port });
     assert.equal(await before.replica.get('ryw:failover:after'), 'v2');
   });
 });

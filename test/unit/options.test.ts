@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SentinelConfigError } from '../../src/errors.js';
 import { classifyReplyError } from '../../src/failure-classification.js';
-import { normalizeOptions } from '../../src/option-checks.js';
+import { normalizeOptions, normalizePoolOptions } from '../../src/option-checks.js';
 import { DEFAULTS } from '../../src/options.js';
 import { Sentinel } from '../../src/sentinel.js';
 
@@ -70,6 +70,38 @@ describe('options', () => {
     await assert.rejects(sentinel.discover(42 as never), SentinelConfigError);
     await sentinel.quit();
     await assert.rejects(sentinel.discover('mymaster'), { name: 'ClosedError', code: 'ERR_CLOSED' });
+  });
+
+  it('refuses an option of the other kind of pool, saying where it belongs', () => {
+    const refused: Array<[Parameters<typeof normalizePoolOptions>[1], Record<string, unknown>, RegExp]> = [
+      ['master', { balance: 'random' }, /option balance is for replicaFor\(\), not masterFor\(\)/],
+      ['master', { fallbackToMaster: false }, /option fallbackToMaster is for replicaFor\(\), not masterFor/],
+      [
+        'replica',
+        { waitForReplicas: { replicas: 1, timeoutMs: 10 } },
+        /option waitForReplicas is for masterFor\(\)/,
+      ],
+    ];
+    for (const [kind, options, message] of refused) {
+      assert.throws(() => normalizePoolOptions(options, kind), SentinelConfigError);
+      assert.throws(() => normalizePoolOptions(options, kind), message);
+    }
+    // Unset, it means the default: a shared options object may carry it.
+    assert.equal(normalizePoolOptions({ balance: undefined }, 'master').poolSize, DEFAULTS.poolSize);
+    assert.equal(normalizePoolOptions({ balance: 'random' }, 'replica').balance, 'random');
+    assert.throws(() => normalizePoolOptions({ balanse: 'random' }, 'replica'), /did you mean "balance"/);
+  });
+
+  it('says what to pass when the sentinel list is missing', () => {
+    for (const missing of [[], [undefined], [null]]) {
+      assert.throws(
+        () => new (Sentinel as unknown as new (...args: unknown[]) => Sentinel)(...missing),
+        (error: unknown) =>
+          error instanceof SentinelConfigError &&
+          /new Sentinel\(sentinels, options\?\) needs the sentinels/.test(error.message) &&
+          !/undefined undefined/.test(error.message),
+      );
+    }
   });
 
   it('classifies server errors', () => {

@@ -11,11 +11,12 @@ import {
   laterPosition,
   mayServe,
   parseToken,
-  type ReplicationPosition,
+  publicPosition,
+  type TokenPosition,
 } from '../../src/consistency/position.js';
 import { InvalidTokenError } from '../../src/errors.js';
 
-const position: ReplicationPosition = { master: '127.0.0.1:7001', offset: 1000 };
+const position: TokenPosition = { master: '127.0.0.1:7001', offset: 1000 };
 
 /** A replica's ROLE reply as Redis 7.0 sends it. */
 function replicaRole(master: string, state: string, offset: number): ServerRole {
@@ -33,6 +34,20 @@ function tokenWith(payload: unknown): string {
 }
 
 describe('session tokens', () => {
+  it('gives a position as { host, port } in public, as every other address', () => {
+    const cases: Array<[string, { host: string; port: number }]> = [
+      ['127.0.0.1:7001', { host: '127.0.0.1', port: 7001 }],
+      ['[::1]:6380', { host: '::1', port: 6380 }],
+      [
+        'redis-0.redis.default.svc.cluster.local:6379',
+        { host: 'redis-0.redis.default.svc.cluster.local', port: 6379 },
+      ],
+    ];
+    for (const [master, address] of cases) {
+      assert.deepEqual(publicPosition({ master, offset: 7 }), { master: address, offset: 7 });
+    }
+  });
+
   it('round-trips a position', () => {
     for (const p of [
       position,
