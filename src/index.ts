@@ -15,7 +15,8 @@ export {
 export type { Batch, BatchResult } from './commands/command-batch.js';
 export type { MasterPoolCommands, PoolCommands, ReplicaPoolCommands } from './commands/pool-commands.js';
 export type { ReplicationPosition } from './consistency/position.js';
-export type { Session, SessionMaster, SessionReplica } from './consistency/session.js';
+export type { Session } from './consistency/session.js';
+export type { SessionMaster, SessionReplica } from './consistency/session-commands.js';
 export * from './errors.js';
 export type * from './events.js';
 export { classifyReplyError, type ReplyErrorAction } from './failure-classification.js';
