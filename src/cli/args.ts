@@ -147,7 +147,8 @@ export function parseArgs<O extends Readonly<Record<string, OptionSpec>>>(
     values[name] = value;
   }
   if (!isHelp) {
-    if (positionals.length > maxPositionals) throw unexpectedArgument(spec, args, positionals[maxPositionals]!);
+    if (positionals.length > maxPositionals)
+      throw unexpectedArgument(spec, args, positionals[maxPositionals]!);
     for (const [name, option] of Object.entries(spec.options)) {
       if (option.required && values[name] === undefined) {
         throw new UsageError(`missing --${name} ${option.placeholder ?? 'value'}`, spec.name);

@@ -22,7 +22,7 @@ export interface Diagnosis {
   readonly problem: SentinelProblem;
   /** Two or three words for a table cell: `unreachable`, `not a sentinel`, … */
   readonly label: string;
-  /** What happened, in a sentence without the address: `nothing listens there (ECONNREFUSED)`. */
+  /** What happened, to follow `sentinel <address> `: `is unreachable: nothing listens there (ECONNREFUSED)`. */
   readonly message: string;
   /** What to check: `check --sentinels: …`. */
   readonly hint: string;
@@ -109,16 +109,20 @@ function notResp(error: ErrorFacts, isTls: boolean): Diagnosis {
   };
 }
 
-function unreachable(error: ErrorFacts, timeoutMs: number): Diagnosis | undefined {
+function unreachable(error: ErrorFacts, isTls: boolean, timeoutMs: number): Diagnosis | undefined {
   const code = error.code ?? /\b(E[A-Z_]+)\b/.exec(error.message)?.[1];
   const why = code === undefined ? undefined : UNREACHABLE[code];
   if (why === undefined) return undefined;
-  const detail = code === 'ETIMEDOUT' ? `no TCP connection within ${timeoutMs} ms` : why;
+  const isTimeout = code === 'ETIMEDOUT';
+  const detail = isTimeout ? `no connection${isTls ? ' and TLS handshake' : ''} within ${timeoutMs} ms` : why;
   return {
     problem: 'unreachable',
     label: 'unreachable',
-    message: `${detail} (${code})`,
-    hint: 'check --sentinels (host and port), and that the sentinel runs',
+    message: `is unreachable: ${detail} (${code})`,
+    hint:
+      isTimeout && isTls
+        ? 'check --sentinels, and that the port speaks TLS (a plain port never answers a TLS handshake)'
+        : 'check --sentinels (host and port), and that the sentinel runs',
   };
 }
 
@@ -143,7 +147,7 @@ export function diagnoseSentinel(
     return {
       problem: 'not-a-sentinel',
       label: 'not a sentinel',
-      message: 'a Redis server that is not a sentinel (a master or replica?): it has no SENTINEL command',
+      message: 'is a Redis server but not a sentinel (a master or replica?): it has no SENTINEL command',
       hint: CHECK_SENTINELS,
     };
   }
@@ -151,7 +155,7 @@ export function diagnoseSentinel(
     return {
       problem: 'tls',
       label: 'TLS failed',
-      message: `TLS failed: ${message}${error.code ? ` (${error.code})` : ''}`,
+      message: `failed TLS: ${message}${error.code ? ` (${error.code})` : ''}`,
       hint: isTls
         ? 'is the port a TLS port, and its certificate trusted (NODE_EXTRA_CA_CERTS)?'
         : 'a TLS port? add --tls',
@@ -167,10 +171,10 @@ export function diagnoseSentinel(
     };
   }
   return (
-    unreachable(error, timeoutMs) ?? {
+    unreachable(error, isTls, timeoutMs) ?? {
       problem: 'failed',
       label: 'failed',
-      message: `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${message}`,
+      message: `failed: ${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${message}`,
       hint: 'check --sentinels',
     }
   );
