@@ -217,6 +217,13 @@ export function renderFailover(f: FailoverOutcome, sentinelCount: number, paint:
     `  writes/s   ${perSecond(f.writesPerSecond)}`,
     `  reads/s    ${perSecond(f.readsPerSecond)}`,
     paint.dim(`${NOTE_INDENT}seconds from ${zero}: 0s starts with it, -1s is the second before`),
+    ...(f.kind === 'sigkill' && f.announcedMs !== undefined
+      ? wrap(
+          `no master from the SIGKILL to the promotion at ${formatOffset(f.announcedMs)}: Sentinel first ` +
+            'waits down-after-milliseconds, then elects a leader, which promotes a replica',
+          NOTE_INDENT,
+        ).map(paint.dim)
+      : []),
     ...(errors.length === 0
       ? [`  errors     ${paint.green('none')}`]
       : labelled('errors', errors.map(([k, n]) => `${k} x${n}`).join(', '))),

@@ -18,15 +18,24 @@ export async function withClient<T>(
   fn: (client: Redis) => Promise<T>,
 ): Promise<T> {
   const client = new Redis(clientOptions(target, address, auth));
-  let lastError: unknown;
+  // The first error event says why; later ones (EPIPE on a closed socket) are its consequences.
+  let firstError: unknown;
   client.on('error', (error: unknown) => {
-    lastError = error; // ioredis rejects connect() with "Connection is closed."; this says why
+    firstError ??= error;
   });
+  // ioredis rejects with "Connection is closed." what was queued when the connection died, and
+  // says why only in an 'error' event (a parser error, a reset): throw that instead.
+  const why = (error: unknown) =>
+    firstError !== undefined && error instanceof Error && error.message === 'Connection is closed.'
+      ? firstError
+      : error;
   try {
     await client.connect().catch((error: unknown) => {
-      throw lastError ?? error;
+      throw firstError ?? error;
     });
-    return await fn(client);
+    return await fn(client).catch((error: unknown) => {
+      throw why(error);
+    });
   } finally {
     client.disconnect();
   }

@@ -67,6 +67,7 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
   ENETUNREACH: 'no route to the network',
   ETIMEDOUT: 'no TCP connection within the timeout',
   ECONNRESET: 'the connection was reset',
+  EPIPE: 'it closed the connection',
 };
 
 const CHECK_SENTINELS = 'check --sentinels: sentinels listen on their own port, 26379 by default';

@@ -56,12 +56,14 @@ type Answers = Omit<SentinelView, 'address' | 'error'>;
 
 async function askAbout(client: Redis, name: string, target: Target): Promise<Answers> {
   const ask = (...args: string[]) => client.call('SENTINEL', args);
-  const [master, replicas, sentinels, quorum] = await Promise.allSettled([
-    ask('MASTER', name),
-    ask('REPLICAS', name),
-    ask('SENTINELS', name),
-    ask('CKQUORUM', name),
-  ]);
+  // One question first: a server that is no sentinel (an HTTP server closes after its reply)
+  // then fails on it alone, with its own error, not on a write that followed it.
+  const [master] = await Promise.allSettled([ask('MASTER', name)]);
+  const [replicas, sentinels, quorum] = await Promise.allSettled(
+    master.status === 'fulfilled'
+      ? [ask('REPLICAS', name), ask('SENTINELS', name), ask('CKQUORUM', name)]
+      : [],
+  );
   if (master.status === 'rejected') {
     const diagnosis = diagnoseError(master.reason, target, name);
     // Not answering, not a sentinel, refused …: it could not be asked, like one that is down.
@@ -77,9 +79,9 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
       quorumCheck: undefined,
     };
   }
-  const quorumResult = settled(quorum);
-  const list = (r: PromiseSettledResult<unknown>) =>
-    r.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
+  const quorumResult = settled(quorum!);
+  const list = (r: PromiseSettledResult<unknown> | undefined) =>
+    r?.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
   return {
     master: pairsToObject(master.value),
     masterError: undefined,

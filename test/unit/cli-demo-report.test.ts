@@ -72,6 +72,7 @@ describe('demo report', () => {
     const text = renderFailover(outcome(), 3, plain).join('\n');
     assert.match(text, /writes\/s {3}-1s 1643 \| 0s 4 \| 1s 0/);
     assert.match(text, /seconds from the SIGKILL: 0s starts with it, -1s is the second before/);
+    assert.match(text, /no master from the SIGKILL to the promotion at \+2\.7 s: Sentinel first waits/);
   });
 
   it('explains NOREPLICAS in plain words', () => {
