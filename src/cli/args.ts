@@ -3,6 +3,7 @@
  * positionals, checked against a command's spec, plus the help text made from the same spec.
  * No dependency: the CLI needs a dozen options, not a framework.
  */
+import { closestName } from '../did-you-mean.js';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -57,6 +58,31 @@ export class UsageError extends Error {
 /** At most this many arguments are read: a bound, and no command needs more. */
 const MAX_ARGS = 200;
 
+/** ` (did you mean "x"?)` when `key` looks like a typo of one of `known`, else ''. */
+export function didYouMean(key: string, known: Iterable<string>): string {
+  const guess = closestName(key, new Set(known));
+  return guess === undefined ? '' : ` (did you mean ${guess}?)`;
+}
+
+function unknownOption(spec: CommandSpec, name: string): UsageError {
+  const known = [...Object.keys(spec.options), 'help'].map((n) => `--${n}`);
+  return new UsageError(`unknown option --${name}${didYouMean(`--${name}`, known)}`, spec.name);
+}
+
+/**
+ * The usage error of a stray argument. Right after a string option's value it is most likely a
+ * second value written with a space (`--sentinels a:1 b:2`), so the message says so.
+ */
+function unexpectedArgument(spec: CommandSpec, args: readonly string[], arg: string): UsageError {
+  const at = args.indexOf(arg);
+  const option = at >= 2 && args[at - 2]!.startsWith('--') ? args[at - 2]!.slice(2) : undefined;
+  const hint =
+    option !== undefined && spec.options[option]?.type === 'string'
+      ? ` after --${option} ${args[at - 1]} (an option takes one value: separate a list with commas, no spaces)`
+      : '';
+  return new UsageError(`unexpected argument "${arg}"${hint}`, spec.name);
+}
+
 function findShort(spec: CommandSpec, letter: string): string | undefined {
   return Object.keys(spec.options).find((name) => spec.options[name]?.short === letter);
 }
@@ -108,7 +134,7 @@ export function parseArgs<O extends Readonly<Record<string, OptionSpec>>>(
     }
     const { name, inline } = optionOf(spec, arg);
     const option = spec.options[name];
-    if (option === undefined) throw new UsageError(`unknown option --${name}`, spec.name);
+    if (option === undefined) throw unknownOption(spec, name);
     if (option.type === 'boolean') {
       if (inline !== undefined) throw new UsageError(`option --${name} takes no value`, spec.name);
       values[name] = true;
@@ -121,9 +147,8 @@ export function parseArgs<O extends Readonly<Record<string, OptionSpec>>>(
     values[name] = value;
   }
   if (!isHelp) {
-    if (positionals.length > maxPositionals) {
-      throw new UsageError(`unexpected argument "${positionals[maxPositionals]}"`, spec.name);
-    }
+    if (positionals.length > maxPositionals)
+      throw unexpectedArgument(spec, args, positionals[maxPositionals]!);
     for (const [name, option] of Object.entries(spec.options)) {
       if (option.required && values[name] === undefined) {
         throw new UsageError(`missing --${name} ${option.placeholder ?? 'value'}`, spec.name);

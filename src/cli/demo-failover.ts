@@ -47,6 +47,13 @@ export interface FailoverOutcome {
   /** ms after the trigger: the first sentinel's `+switch-master`. */
   readonly switchAnnouncedMs: number | undefined;
   readonly announcedBy: string[];
+  /**
+   * The first announcement of the new master: the failover leader's `+promoted-slave` (it comes
+   * first, and the client moves on it) or, if none was heard, the first `+switch-master`.
+   */
+  readonly reactionFrom: '+promoted-slave' | '+switch-master' | undefined;
+  /** ms after the trigger: {@link reactionFrom}. */
+  readonly announcedMs: number | undefined;
   /** ms after the trigger: the client's `masterChanged` to the new master. */
   readonly masterChangedMs: number | undefined;
   /**
@@ -57,12 +64,13 @@ export interface FailoverOutcome {
   /** ms after the trigger: the first write the new master acknowledged. */
   readonly firstWriteMs: number | undefined;
   /**
-   * First write acknowledged by the new master minus the first `+switch-master` (negative: the
-   * client was there first). With min-replicas-to-write 1 this includes the wait for a replica
-   * to attach to the new master (NOREPLICAS until then).
+   * First write acknowledged by the new master minus {@link announcedMs}. With
+   * min-replicas-to-write 1 (and durable writes) this includes the wait for a replica to attach
+   * to the new master. Negative only if the client found the new master before any sentinel
+   * announced it (by asking one).
    */
   readonly reactionMs: number | undefined;
-  /** First write the new master answered minus the first `+switch-master`: the client's own move. */
+  /** First write the new master answered minus {@link announcedMs}: the client's own move. */
   readonly answerReactionMs: number | undefined;
   /** Per second, from one second before the trigger. */
   readonly writesPerSecond: number[];
@@ -87,8 +95,13 @@ const round = (ms: number | undefined) => (ms === undefined ? undefined : Math.r
 
 function describeStep(heard: HeardMessage): string {
   const parts = heard.message.split(' ');
-  const detail = heard.channel === '+switch-master' ? parts.slice(1).join(' ') : parts.slice(0, 4).join(' ');
-  return `${heard.channel} ${detail} (from ${heard.sentinel})`;
+  if (heard.channel === '+switch-master') {
+    // `<name> <old ip> <old port> <new ip> <new port>`; who said it is added by the report.
+    return `${heard.channel} ${parts[1]}:${parts[2]} -> ${parts[3]}:${parts[4]}`;
+  }
+  // `master <name> <ip> <port>` or `slave <ip:port> <ip> <port> …`: the instance, once.
+  const instance = parts[0] === 'master' ? `master ${parts[2]}:${parts[3]}` : parts.slice(0, 2).join(' ');
+  return `${heard.channel} ${instance} (from ${heard.sentinel})`;
 }
 
 /** Runs the trigger, narrating Sentinel's steps on the progress line. */
@@ -198,10 +211,13 @@ async function measure(
   const announcedBy = switchHeard
     ? witness.every('+switch-master', switchHeard.message, t0).map((m) => m.sentinel)
     : [];
+  const promoted = witness.first('+promoted-slave', t0);
+  const announced = promoted && (!switchHeard || promoted.at <= switchHeard.at) ? promoted : switchHeard;
   const moved = witness.clientSwitchTo(toText, t0);
   const firstAnswer = load.firstAnswerFrom(to.port, t0);
   const firstAck = load.firstAckFrom(to.port, t0)!;
-  const { writes, reads } = load.perSecond(t0 - 1000, Math.ceil((performance.now() - t0) / 1000) + 1);
+  // Whole seconds only: the load stopped during the last, partial one.
+  const { writes, reads } = load.perSecond(t0 - 1000, Math.floor((performance.now() - t0) / 1000) + 1);
   const { lost, duplicates } = await checkWrites(master, key, load);
   return {
     kind,
@@ -212,11 +228,13 @@ async function measure(
     steps: timelineOf(witness, t0).map((s) => ({ ...s, atMs: round(s.atMs)! })),
     switchAnnouncedMs: round(switchHeard && switchHeard.at - t0),
     announcedBy,
+    reactionFrom: announced?.channel as FailoverOutcome['reactionFrom'],
+    announcedMs: round(announced && announced.at - t0),
     masterChangedMs: round(moved && moved.at - t0),
     firstAnswerMs: round(firstAnswer && firstAnswer.at - t0),
     firstWriteMs: round(firstAck.at - t0),
-    reactionMs: round(switchHeard && firstAck.at - switchHeard.at),
-    answerReactionMs: round(switchHeard && firstAnswer && firstAnswer.at - switchHeard.at),
+    reactionMs: round(announced && firstAck.at - announced.at),
+    answerReactionMs: round(announced && firstAnswer && firstAnswer.at - announced.at),
     writesPerSecond: writes,
     readsPerSecond: reads,
     errors: Object.fromEntries(load.errors),

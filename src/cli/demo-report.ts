@@ -3,8 +3,8 @@
  * summary (`--json`). Pure: takes the measured outcomes, returns lines or an object.
  */
 import type { ConsistencyOutcome } from './demo-consistency.js';
-import { DURABLE, type FailoverOutcome } from './demo-failover.js';
-import { formatMs, formatOffset, type Painter } from './output.js';
+import { DURABLE, type FailoverKind, type FailoverOutcome } from './demo-failover.js';
+import { formatMs, formatOffset, type Painter, wrap } from './output.js';
 
 /** The topology as the summary shows it. */
 export interface TopologyFacts {
@@ -108,30 +108,58 @@ export function renderConsistency(outcome: ConsistencyOutcome, paint: Painter): 
 const ERROR_NOTES: readonly [string, string][] = [
   [
     'NOREPLICAS',
-    "the new master refuses writes until a replica has connected to it (min-replicas-to-write 1); the pool resends single commands meanwhile, but not a pipeline (the demo pipelines INFO with its first writer's writes); not acknowledged, so not lost",
+    'the new master refused writes until a replica had connected to it (min-replicas-to-write 1). ' +
+      "The pool sends such a write again by itself; the demo's first writer sends each write together " +
+      'with INFO (to see which server answered), and such a batch gets the refusal instead. ' +
+      'Refused, so not applied: nothing lost.',
   ],
   [
     'ConnectionLostError',
     'in flight when the connection died: maybe applied, and not resent, so never applied twice',
   ],
-  ['ReplicationTimeoutError', 'on the master, but no replica confirmed it in time: not acknowledged'],
+  [
+    'ReplicationTimeoutError',
+    'applied on the new master, but no replica confirmed it within the durable-write timeout, so not ' +
+      'acknowledged (the replica was still catching up with the new master)',
+  ],
   ['FailoverTimeoutError', 'no master was reachable within failoverTimeout'],
 ];
 
+const NOTE_INDENT = ' '.repeat(13);
+
+/** `text` wrapped, its first line starting with `label` in the column of the section's labels. */
+function labelled(label: string, text: string): string[] {
+  const [first = '', ...rest] = wrap(text, NOTE_INDENT);
+  return [`  ${label.padEnd(NOTE_INDENT.length - 2)}${first.slice(NOTE_INDENT.length)}`, ...rest];
+}
+
 function errorNotes(kinds: string[], paint: Painter): string[] {
-  return ERROR_NOTES.filter(([key]) => kinds.some((k) => k.includes(key))).map(([key, note]) =>
-    paint.dim(`             ${key}: ${note}`),
+  return ERROR_NOTES.filter(([key]) => kinds.some((k) => k.includes(key))).flatMap(([key, note]) =>
+    wrap(`${key}: ${note}`, NOTE_INDENT).map(paint.dim),
   );
 }
 
 function renderReaction(f: FailoverOutcome, paint: Painter): string[] {
   const ms = (value: number | undefined) => (value === undefined ? '?' : formatMs(value));
-  const lines = [
-    `  reaction   ${paint.bold(ms(f.reactionMs))} from the first +switch-master to the first write acknowledged by the new master`,
-  ];
+  const from =
+    f.reactionFrom === '+promoted-slave'
+      ? "the first announcement of the new master (the leader's +promoted-slave; the client moves on it)"
+      : 'the first +switch-master';
+  const reaction = ms(f.reactionMs);
+  const lines = labelled('reaction', `${reaction} from ${from} to the first write it acknowledged`);
+  lines[0] = lines[0]!.replace(reaction, paint.bold(reaction));
+  if (f.reactionMs !== undefined && f.reactionMs < 0) {
+    lines.push(
+      ...wrap('negative: the client found the new master before any sentinel announced it', NOTE_INDENT),
+    );
+  }
   if (f.answerReactionMs !== undefined && f.answerReactionMs !== f.reactionMs) {
     lines.push(
-      `             ${ms(f.answerReactionMs)} to the first write it answered; the difference is the wait for a replica (min-replicas-to-write 1)`,
+      ...wrap(
+        `${ms(f.answerReactionMs)} to its first answer; the rest is the wait for a replica to attach to ` +
+          'the new master (min-replicas-to-write 1)',
+        NOTE_INDENT,
+      ),
     );
   }
   return lines;
@@ -141,22 +169,28 @@ function perSecond(values: number[]): string {
   return values.map((v, i) => `${i === 0 ? '-1s' : `${i - 1}s`} ${v}`).join(' | ');
 }
 
-/** One failover section. */
-export function renderFailover(
-  index: number,
-  f: FailoverOutcome,
-  sentinelCount: number,
-  paint: Painter,
-): string[] {
+/** The heading of a failover section, printed before it runs (its progress goes to stderr). */
+export function renderFailoverHeading(index: number, kind: FailoverKind, paint: Painter): string[] {
   const title =
-    f.kind === 'graceful'
+    kind === 'graceful'
       ? 'graceful failover (SENTINEL FAILOVER), plain writes'
       : `SIGKILL of the master, durable writes (waitForReplicas: ${DURABLE.replicas} replica, ${DURABLE.timeoutMs} ms)`;
-  const at = (ms: number | undefined) => paint.dim((ms === undefined ? '?' : formatOffset(ms)).padStart(9));
+  return [
+    paint.bold(`${index}. Under load: ${title}`),
+    paint.dim(
+      '  load: 4 writers (RPUSH with sequence numbers through masterFor), 2 readers (GET, replicaFor)',
+    ),
+    ...(kind === 'sigkill'
+      ? [paint.dim('  first, the previous master rejoins as a replica: the master has both replicas again')]
+      : []),
+  ];
+}
+
+function timelineRows(f: FailoverOutcome, sentinelCount: number, paint: Painter): [number, string][] {
   const rows: [number, string][] = [[0, `${f.trigger}`]];
   for (const step of f.steps) {
     const text = step.what.startsWith('+switch-master')
-      ? paint.magenta(`${step.what}; announced by ${f.announcedBy.length} of ${sentinelCount} sentinels`)
+      ? paint.magenta(`${step.what}, by ${f.announcedBy.length} of ${sentinelCount} sentinels`)
       : step.what;
     rows.push([step.atMs, text]);
   }
@@ -167,20 +201,32 @@ export function renderFailover(
   }
   if (f.firstWriteMs !== undefined)
     rows.push([f.firstWriteMs, paint.cyan(`client: first write acknowledged by ${f.to}`)]);
-  rows.sort((a, b) => a[0] - b[0]);
+  return rows.sort((a, b) => a[0] - b[0]);
+}
+
+/** The body of one failover section, once it ran (after {@link renderFailoverHeading}). */
+export function renderFailover(f: FailoverOutcome, sentinelCount: number, paint: Painter): string[] {
+  const at = (ms: number | undefined) => paint.dim((ms === undefined ? '?' : formatOffset(ms)).padStart(9));
   const errors = Object.entries(f.errors);
   const lost = f.lostWrites === 0 ? paint.green('0 lost') : paint.red(`${f.lostWrites} lost`);
+  const zero = f.kind === 'graceful' ? 'SENTINEL FAILOVER' : 'the SIGKILL';
   return [
-    paint.bold(`${index}. Under load: ${title}`),
-    paint.dim(
-      '  load: 4 writers (RPUSH with sequence numbers through masterFor), 2 readers (GET through replicaFor)',
-    ),
     `  master     ${f.from} -> ${paint.bold(f.to)}`,
-    ...rows.map(([ms, text]) => `  ${at(ms)}  ${text}`),
+    ...timelineRows(f, sentinelCount, paint).map(([ms, text]) => `  ${at(ms)}  ${text}`),
     ...renderReaction(f, paint),
     `  writes/s   ${perSecond(f.writesPerSecond)}`,
     `  reads/s    ${perSecond(f.readsPerSecond)}`,
-    `  errors     ${errors.length === 0 ? paint.green('none') : errors.map(([k, n]) => `${k} x${n}`).join(', ')}`,
+    paint.dim(`${NOTE_INDENT}seconds from ${zero}: 0s starts with it, -1s is the second before`),
+    ...(f.kind === 'sigkill' && f.announcedMs !== undefined
+      ? wrap(
+          `no master from the SIGKILL to the promotion at ${formatOffset(f.announcedMs)}: Sentinel first ` +
+            'waits down-after-milliseconds, then elects a leader, which promotes a replica',
+          NOTE_INDENT,
+        ).map(paint.dim)
+      : []),
+    ...(errors.length === 0
+      ? [`  errors     ${paint.green('none')}`]
+      : labelled('errors', errors.map(([k, n]) => `${k} x${n}`).join(', '))),
     ...errorNotes(
       errors.map(([k]) => k),
       paint,
@@ -200,7 +246,7 @@ export function renderSummary(summary: DemoSummary, paint: Painter): string[] {
   return [
     paint.bold('Summary'),
     `  stale reads     plain ${percent(summary.stalePlainReads, samples)}, session ${summary.staleSessionReads} of ${samples}`,
-    `  reaction        ${reactions}`,
+    `  reaction        ${reactions} ${paint.dim('(first announcement -> first acknowledged write)')}`,
     `  writes lost     ${summary.lostWrites === 0 ? paint.green('0') : paint.red(String(summary.lostWrites))} acknowledged writes`,
     `  took            ${formatMs(summary.durationMs)}`,
   ];

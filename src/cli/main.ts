@@ -4,10 +4,11 @@
  * its outcome into an exit code: usage errors print one line with a hint and exit 2.
  */
 import { basename, relative } from 'node:path';
-import { type CommandSpec, formatCommandList, formatHelp, UsageError } from './args.js';
+import { type CommandSpec, didYouMean, formatCommandList, formatHelp, UsageError } from './args.js';
 import { DEMO_SPEC, runDemo } from './demo.js';
 import { describeError, type Io, writeLine } from './output.js';
 import { runStatus, STATUS_SPEC } from './status.js';
+import { packageVersion } from './version.js';
 import { runWatch, WATCH_SPEC } from './watch.js';
 
 interface Command {
@@ -39,10 +40,22 @@ function wantsHelp(args: readonly string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
+const VERSION_FLAGS = ['--version', '-V', 'version'];
+
+function unknownCommand(name: string): UsageError {
+  const names = COMMANDS.map((c) => c.spec.name);
+  const guess = didYouMean(name, [...names, 'help', '--help', '--version']);
+  return new UsageError(`unknown command "${name}"${guess}; commands: ${names.join(', ')}`);
+}
+
 async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined)
     throw new UsageError(`missing command (${COMMANDS.map((c) => c.spec.name).join(', ')})`);
+  if (VERSION_FLAGS.includes(name)) {
+    writeLine(io.stdout, packageVersion(process.argv[1]));
+    return 0;
+  }
   if (name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.spec.name === args[0]) : undefined;
     io.stdout.write(
@@ -57,10 +70,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
-  if (!command)
-    throw new UsageError(
-      `unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`,
-    );
+  if (!command) throw unknownCommand(name);
   if (wantsHelp(args)) {
     io.stdout.write(formatHelp(io.program, command.spec));
     return 0;

@@ -85,6 +85,28 @@ export function formatOffset(ms: number): string {
   return ms < 0 ? text : `+${text}`;
 }
 
+/** The width our text output keeps to, so that it does not wrap in a terminal. */
+export const MAX_LINE_WIDTH = 100;
+
+/**
+ * Breaks `text` at spaces into lines of at most `width` characters, each starting with `indent`
+ * (a word longer than a line gets a line of its own).
+ */
+export function wrap(text: string, indent: string, width = MAX_LINE_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(indent + line);
+  return lines;
+}
+
 /** `1536` → `1.5 KiB`. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

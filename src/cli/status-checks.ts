@@ -22,18 +22,12 @@ import {
 /** A replica lagging more than this many bytes behind the master is reported. */
 export const LAG_WARNING_BYTES = 1024 * 1024;
 
-type Warn = (code: string, message: string) => void;
+type Warn = (code: string, message: string, hint?: string) => void;
 
-function checkSentinels(name: string, views: readonly SentinelView[], warn: Warn): void {
-  for (const view of views) {
-    if (view.error !== undefined) {
-      warn('sentinel-unreachable', `sentinel ${view.address} did not answer: ${view.error}`);
-    } else if (!view.master) {
-      warn(
-        'sentinel-unknown-master',
-        `sentinel ${view.address} does not monitor "${name}": ${view.masterError}`,
-      );
-    }
+function checkSentinels(views: readonly SentinelView[], warn: Warn): void {
+  for (const { address, diagnosis } of views) {
+    if (diagnosis)
+      warn(`sentinel-${diagnosis.problem}`, `sentinel ${address} ${diagnosis.message}`, diagnosis.hint);
   }
   const knowing = views.filter((v) => v.master);
   if (new Set(knowing.map(masterAddressOf)).size > 1) {
@@ -63,7 +57,8 @@ function checkMaster(
   if (probe?.minReplicasToWrite === 0) {
     warn(
       'no-min-replicas-to-write',
-      `master ${address} has min-replicas-to-write 0: in a split brain, an isolated master keeps accepting writes that the failover then discards`,
+      `master ${address} has min-replicas-to-write 0 (Redis's default): in a split brain, an isolated master keeps accepting writes that the failover then discards`,
+      "advice for production: set min-replicas-to-write 1 on every data node. Harmless on a test topology (the testing kit's default is 0); this warning alone makes the exit code 1",
     );
   } else if (probe?.minReplicasToWrite === undefined) {
     const why = probe?.configError ?? 'no master';
@@ -146,6 +141,20 @@ function checkQuorum(
   return { quorum, sentinelCount, majority, isReachable: failed.length === 0 };
 }
 
+/**
+ * The one line `status` adds on stderr when it has nothing to report on (exit code 2): why no
+ * named sentinel could tell about `name`, and what to check.
+ */
+export function nothingToReport(name: string, views: readonly SentinelView[]): string {
+  const answered = views.filter((v) => v.error === undefined);
+  if (answered.length > 0) {
+    const guess = answered.map((v) => v.diagnosis?.hint).find((h) => h?.includes('did you mean'));
+    return `no sentinel monitors "${name}" (${guess ?? 'check --name'})`;
+  }
+  const hints = [...new Set(views.map((v) => v.diagnosis?.hint ?? 'check --sentinels'))];
+  return `no sentinel could be asked: ${hints.join('; ')}`;
+}
+
 /** Builds the report; `probe` is what the master said (undefined when no master is known). */
 export function analyzeStatus(
   name: string,
@@ -154,10 +163,11 @@ export function analyzeStatus(
 ): StatusReport {
   const warnings: Finding[] = [];
   const notes: Finding[] = [];
-  const warn: Warn = (code, message) => warnings.push({ code, message });
+  const warn: Warn = (code, message, hint) =>
+    warnings.push(hint ? { code, message, hint } : { code, message });
   const reference = referenceView(views);
   const sentinels = sentinelReports(views, reference);
-  checkSentinels(name, views, warn);
+  checkSentinels(views, warn);
   if (!reference) {
     return {
       name,

@@ -4,22 +4,26 @@
  * guard. Connects only to the sentinels the user named and to the master they name; replicas
  * and other sentinels are described from what those say.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { formatAddress } from '../address.js';
 import type { Address } from '../index.js';
 import { describeError } from './output.js';
+import { diagnoseError, masterNames, withClient } from './sentinel-check.js';
+import { type Diagnosis, unknownMaster } from './sentinel-diagnosis.js';
 import { pairsToObject } from './sentinel-messages.js';
-import { type Credentials, clientOptions, type Target } from './target.js';
+import type { Target } from './target.js';
 
 /** What one named sentinel said about the group. */
 export interface SentinelView {
   readonly address: string;
-  /** Why it could not be asked at all (connection, AUTH), if so. */
+  /** Why it could not be asked at all (unreachable, not a sentinel, AUTH …), if so. */
   readonly error: string | undefined;
   /** `SENTINEL MASTER <name>` as key/value pairs, undefined when it failed. */
   readonly master: Record<string, string> | undefined;
-  /** Why `SENTINEL MASTER` failed (e.g. `ERR No such master with that name`). */
+  /** Why `SENTINEL MASTER` failed: it does not monitor the name (and which it does). */
   readonly masterError: string | undefined;
+  /** What is wrong with this sentinel, when {@link error} or {@link masterError} is set. */
+  readonly diagnosis: Diagnosis | undefined;
   readonly replicas: readonly Record<string, string>[];
   readonly sentinels: readonly Record<string, string>[];
   /** `SENTINEL CKQUORUM <name>`: its reply or error text. */
@@ -41,77 +45,72 @@ export interface MasterProbe {
   readonly configError: string | undefined;
 }
 
-async function withClient<T>(
-  address: Address,
-  auth: Credentials,
-  target: Target,
-  fn: (client: Redis) => Promise<T>,
-): Promise<T> {
-  const client = new Redis(clientOptions(target, address, auth));
-  let lastError: unknown;
-  client.on('error', (error: unknown) => {
-    lastError = error; // ioredis rejects connect() with "Connection is closed."; this says why
-  });
-  try {
-    await client.connect().catch((error: unknown) => {
-      throw lastError ?? error;
-    });
-    return await fn(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
 function settled<T>(result: PromiseSettledResult<T>): { value: T | undefined; error: string | undefined } {
   return result.status === 'fulfilled'
     ? { value: result.value, error: undefined }
     : { value: undefined, error: describeError(result.reason) };
 }
 
-const AUTH_ERROR = /^(NOAUTH|WRONGPASS|NOPERM)\b/;
+/** The rest of a view: the sentinel was asked, and the group is unknown or these are its answers. */
+type Answers = Omit<SentinelView, 'address' | 'error'>;
+
+async function askAbout(client: Redis, name: string, target: Target): Promise<Answers> {
+  const ask = (...args: string[]) => client.call('SENTINEL', args);
+  // One question first: a server that is no sentinel (an HTTP server closes after its reply)
+  // then fails on it alone, with its own error, not on a write that followed it.
+  const [master] = await Promise.allSettled([ask('MASTER', name)]);
+  const [replicas, sentinels, quorum] = await Promise.allSettled(
+    master.status === 'fulfilled'
+      ? [ask('REPLICAS', name), ask('SENTINELS', name), ask('CKQUORUM', name)]
+      : [],
+  );
+  if (master.status === 'rejected') {
+    const diagnosis = diagnoseError(master.reason, target, name);
+    // Not answering, not a sentinel, refused …: it could not be asked, like one that is down.
+    if (diagnosis.problem !== 'unknown-master') throw master.reason;
+    const known = masterNames(await ask('MASTERS').catch(() => []));
+    const unknown = unknownMaster(name, known);
+    return {
+      master: undefined,
+      masterError: unknown.message,
+      diagnosis: unknown,
+      replicas: [],
+      sentinels: [],
+      quorumCheck: undefined,
+    };
+  }
+  const quorumResult = settled(quorum!);
+  const list = (r: PromiseSettledResult<unknown> | undefined) =>
+    r?.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
+  return {
+    master: pairsToObject(master.value),
+    masterError: undefined,
+    diagnosis: undefined,
+    replicas: list(replicas),
+    sentinels: list(sentinels),
+    quorumCheck: {
+      isOk: quorumResult.error === undefined,
+      message: quorumResult.error ?? String(quorumResult.value),
+    },
+  };
+}
 
 /** Asks one sentinel everything `status` needs; never rejects. */
 export async function askSentinel(address: Address, name: string, target: Target): Promise<SentinelView> {
   const where = formatAddress(address);
   try {
-    return await withClient(address, target.sentinelAuth, target, async (client) => {
-      const ask = (...args: string[]) => client.call('SENTINEL', args);
-      const [master, replicas, sentinels, quorum] = await Promise.allSettled([
-        ask('MASTER', name),
-        ask('REPLICAS', name),
-        ask('SENTINELS', name),
-        ask('CKQUORUM', name),
-      ]);
-      // Refused for want of credentials: the sentinel could not be asked, like one that is down.
-      if (master.status === 'rejected' && AUTH_ERROR.test(String(master.reason?.message)))
-        throw master.reason;
-      const masterResult = settled(master);
-      const quorumResult = settled(quorum);
-      const list = (r: PromiseSettledResult<unknown>) =>
-        r.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
-      return {
-        address: where,
-        error: undefined,
-        master: masterResult.value === undefined ? undefined : pairsToObject(masterResult.value),
-        masterError: masterResult.error,
-        replicas: list(replicas),
-        sentinels: list(sentinels),
-        quorumCheck:
-          masterResult.error === undefined
-            ? {
-                isOk: quorumResult.error === undefined,
-                message: quorumResult.error ?? String(quorumResult.value),
-              }
-            : undefined,
-      };
-    });
+    const answers = await withClient(address, target.sentinelAuth, target, (client) =>
+      askAbout(client, name, target),
+    );
+    return { address: where, error: undefined, ...answers };
   } catch (error) {
-    const reason = describeError(error);
+    const diagnosis = diagnoseError(error, target, name);
     return {
       address: where,
-      error: reason,
+      error: diagnosis.message,
       master: undefined,
       masterError: undefined,
+      diagnosis,
       replicas: [],
       sentinels: [],
       quorumCheck: undefined,

@@ -48,9 +48,11 @@ function sentinelRow(sentinel: SentinelReport, paint: Painter): string[] {
       paint.dim(`flags ${sentinel.flags.join(',') || '-'}`),
     ];
   }
-  if (!sentinel.isReachable) return [sentinel.address, paint.red('no answer'), sentinel.error ?? '', ''];
-  if (sentinel.master === undefined)
-    return [sentinel.address, paint.yellow('answered'), sentinel.error ?? '', ''];
+  if (sentinel.master === undefined) {
+    const label = sentinel.diagnosis?.label ?? (sentinel.isReachable ? 'answered' : 'no answer');
+    const color = sentinel.isReachable ? paint.yellow : paint.red;
+    return [sentinel.address, color(label), sentinel.error ?? '', ''];
+  }
   return [
     sentinel.address,
     paint.green('answered'),
@@ -95,8 +97,10 @@ export function renderStatus(report: StatusReport, paint: Painter): string[] {
     lines.push(paint.green('healthy: no warning'));
   } else {
     lines.push(paint.bold(report.exitCode === 2 ? 'problems' : `warnings (${report.warnings.length})`));
-    for (const w of report.warnings)
+    for (const w of report.warnings) {
       lines.push(`  ${paint.yellow('!')} ${w.message} ${paint.dim(`[${w.code}]`)}`);
+      if (w.hint) lines.push(`    ${paint.dim(w.hint)}`);
+    }
   }
   return lines;
 }

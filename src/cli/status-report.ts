@@ -2,13 +2,15 @@
  * What `status` reports (pure): the report's types, and the master, replicas and sentinels as
  * the sentinels' answers and the master's ROLE describe them. The warnings are status-checks'.
  */
+import type { Diagnosis } from './sentinel-diagnosis.js';
 import { flagsOf } from './sentinel-messages.js';
 import type { MasterProbe, SentinelView } from './status-gather.js';
 
-/** One finding: a stable code for scripts, a sentence for people. */
+/** One finding: a stable code for scripts, a sentence for people, and what to check, if known. */
 export interface Finding {
   readonly code: string;
   readonly message: string;
+  readonly hint?: string;
 }
 
 /** One replica, as the reference sentinel and the master's ROLE describe it. */
@@ -35,6 +37,8 @@ export interface SentinelReport {
   readonly master: string | undefined;
   readonly flags: string[];
   readonly error: string | undefined;
+  /** What is wrong with a named sentinel that could not tell about the group. */
+  readonly diagnosis: Diagnosis | undefined;
   readonly quorumCheck: string | undefined;
 }
 
@@ -102,6 +106,7 @@ export function sentinelReports(
     master: masterAddressOf(view),
     flags: [],
     error: view.error ?? view.masterError,
+    diagnosis: view.diagnosis,
     quorumCheck: view.quorumCheck?.message,
   }));
   const listed = [...(reference?.sentinels ?? []), ...views.flatMap((v) => v.sentinels)];
@@ -121,6 +126,7 @@ export function sentinelReports(
       master: undefined,
       flags: flagsOf(fields.flags),
       error: undefined,
+      diagnosis: undefined,
       quorumCheck: undefined,
     });
   }

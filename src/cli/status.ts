@@ -4,7 +4,7 @@
  */
 import { type CommandSpec, parseArgs } from './args.js';
 import { type Io, painterFor, writeJson, writeLine } from './output.js';
-import { analyzeStatus, LAG_WARNING_BYTES } from './status-checks.js';
+import { analyzeStatus, LAG_WARNING_BYTES, nothingToReport } from './status-checks.js';
 import { askSentinel, probeMaster } from './status-gather.js';
 import { renderStatus } from './status-render.js';
 import { masterAddressOf, referenceView } from './status-report.js';
@@ -50,14 +50,7 @@ export async function runStatus(args: readonly string[], io: Io): Promise<number
   const report = analyzeStatus(name, views, probe);
   if (values.json) writeJson(io.stdout, report);
   else for (const line of renderStatus(report, painterFor(io.stdout, io.env))) writeLine(io.stdout, line);
-  if (report.exitCode === 2 && !values.json) {
-    const reachable = views.some((v) => v.error === undefined);
-    writeLine(
-      io.stderr,
-      reachable
-        ? `${io.program} status: no sentinel monitors "${name}" (check --name)`
-        : `${io.program} status: no sentinel answered (check --sentinels, --sentinel-password, --tls)`,
-    );
-  }
+  if (report.exitCode === 2 && !values.json)
+    writeLine(io.stderr, `${io.program} status: ${nothingToReport(name, views)}`);
   return report.exitCode;
 }

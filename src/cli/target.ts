@@ -20,7 +20,7 @@ const TARGET_OPTIONS = {
     type: 'string',
     placeholder: 'h:p,h:p',
     required: true,
-    description: `Sentinel addresses, comma-separated (port defaults to ${DEFAULT_SENTINEL_PORT}; IPv6 as [::1]:26379)`,
+    description: `Sentinel addresses, separated by commas or spaces (port defaults to ${DEFAULT_SENTINEL_PORT}; IPv6 as [::1]:26379)`,
   },
   password: {
     type: 'string',
@@ -88,7 +88,10 @@ export function targetFrom(
 ): Target {
   let sentinels: Address[];
   try {
-    sentinels = new Sentinel(values.sentinels ?? '').sentinels();
+    // Spaces separate addresses as well as commas (`--sentinels "a:1 b:2"`): no address has one,
+    // and the library would read "a:1 b:2" as one IPv6 address without its brackets.
+    const list = (values.sentinels ?? '').split(/[\s,]+/).filter((a) => a !== '');
+    sentinels = new Sentinel(list.join(',')).sentinels();
   } catch (error) {
     if (!(error instanceof SentinelConfigError)) throw error;
     throw new UsageError(`--sentinels: ${error.message}`, command);

@@ -8,9 +8,11 @@ import { formatAddress } from '../address.js';
 import { type CommandSpec, parseArgs } from './args.js';
 import { waitForInterrupt } from './interrupt.js';
 import { describeError, formatClock, type Io, type Painter, painterFor, writeLine } from './output.js';
+import { checkSentinel } from './sentinel-check.js';
 import { HELLO_CHANNEL, masterNameOf, toneOf } from './sentinel-messages.js';
 import { clientOptions, type Target, targetCommandOptions, targetFrom } from './target.js';
 import { EventMerger, type MergedEvent } from './watch-events.js';
+import { planWatch } from './watch-plan.js';
 
 /** Sentinels publish the same event up to ~1 s apart (the failover leader last). */
 const GATHER_MS = 1000;
@@ -28,7 +30,8 @@ export const WATCH_SPEC = {
   name: 'watch',
   summary: 'Print live events from every sentinel (switch-master, sdown/odown, failover steps), until Ctrl-C',
   details: [
-    `Subscribes to every channel of every sentinel named in --sentinels. An event that several sentinels publish is printed once, about ${GATHER_MS / 1000} s after the first, with the sentinels that said it. Events that name no master (+new-epoch …) are shown even with --name.`,
+    'First asks every sentinel named in --sentinels which master groups it monitors (SENTINEL MASTERS): exits 2 when none answers or none monitors --name, and ignores one that is not a sentinel or does not monitor --name.',
+    `Subscribes to every channel of every remaining sentinel. An event that several sentinels publish is printed once, about ${GATHER_MS / 1000} s after the first, with the sentinels that said it. Events that name no master (+new-epoch …) are shown even with --name.`,
   ],
   options: OPTIONS,
   examples: ['watch --sentinels 127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381 --name mymaster'],
@@ -107,7 +110,18 @@ function subscribe(
 /** Runs `watch` until SIGINT or SIGTERM; resolves with the exit code. */
 export async function runWatch(args: readonly string[], io: Io): Promise<number> {
   const { values } = parseArgs(args, WATCH_SPEC);
-  const target = targetFrom(WATCH_SPEC.name, values, values.name, io.env);
+  const named = targetFrom(WATCH_SPEC.name, values, values.name, io.env);
+  const plan = planWatch(named.name, await Promise.all(named.sentinels.map((s) => checkSentinel(s, named))));
+  if (plan.fatal) {
+    writeLine(io.stderr, `${io.program} watch: ${plan.fatal[0]}`);
+    for (const line of plan.fatal.slice(1)) writeLine(io.stderr, line);
+    return 2;
+  }
+  for (const note of plan.notes) writeLine(io.stderr, note);
+  const target = {
+    ...named,
+    sentinels: named.sentinels.filter((s) => plan.subscribeTo.includes(formatAddress(s))),
+  };
   const paint = painterFor(io.stdout, io.env);
   let count = 0;
   const merger = new EventMerger({ gatherMs: GATHER_MS, dedupMs: DEDUP_MS }, (event) => {
@@ -138,7 +152,7 @@ export async function runWatch(args: readonly string[], io: Io): Promise<number>
     const about = target.name === undefined ? 'every master' : `"${target.name}"`;
     writeLine(
       io.stderr,
-      `watching ${subscribers.length - failures.length} of ${subscribers.length} sentinels for ${about}; Ctrl-C to stop`,
+      `watching ${subscribers.length - failures.length} of ${named.sentinels.length} sentinels for ${about}; Ctrl-C to stop`,
     );
     await interrupted.promise;
     merger.flush();

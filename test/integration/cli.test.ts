@@ -2,10 +2,17 @@
  * The built command line, run as a child process (`node dist/esm/cli/main.js …`; `npm test`
  * builds first): `status` and its exit codes on a real topology (healthy, a replica killed,
  * `min-replicas-to-write 0`), `status --json` against the topology, `watch` printing a
- * failover, `demo --json` on a topology of its own, and usage errors.
+ * failover, `demo --json` on a topology of its own, and usage errors. Then the diagnosis of
+ * what is not a sentinel: a socket that never answers, a data node, an HTTP server on loopback,
+ * a closed port, and a master group name no sentinel monitors, for `status` and `watch`.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { runCli, startCli } from '../helpers/cli-process.js';
 import { withNode } from '../helpers/node-client.js';
@@ -125,7 +132,11 @@ describe('sentinel-pool CLI', () => {
       );
       const text = await status();
       assert.equal(text.code, 1);
-      assert.match(text.stdout, /min-replicas-to-write 0: in a split brain/);
+      assert.match(text.stdout, /min-replicas-to-write 0 \(Redis's default\): in a split brain/);
+      assert.match(
+        text.stdout,
+        /advice for production: set min-replicas-to-write 1 .*Harmless on a test topology/,
+      );
     } finally {
       await withNode(master, (c) => c.config('SET', 'min-replicas-to-write', '1'));
     }
@@ -203,5 +214,176 @@ describe('sentinel-pool CLI', () => {
     console.log(
       `# demo --json: ${(result.ms / 1000).toFixed(1)} s; stale plain ${summary.stalePlainReads}/${summary.readYourWrites.samples}; reaction ${summary.failovers.map((f: { reactionMs: number }) => f.reactionMs).join(' / ')} ms; lost ${summary.lostWrites}`,
     );
+  });
+
+  describe('diagnosis of what is not a sentinel', () => {
+    // Loopback servers the tests start: not Redis, so plain node servers.
+    const silentSockets = new Set<Socket>();
+    let silent: Server;
+    let http: HttpServer;
+    let closedPort: number;
+    const portOf = (server: Server | HttpServer) => (server.address() as { port: number }).port;
+
+    before(async () => {
+      silent = createServer((socket) => {
+        silentSockets.add(socket); // accepts, reads, never answers
+        socket.on('close', () => silentSockets.delete(socket));
+      }).listen(0, '127.0.0.1');
+      http = createHttpServer((_request, response) => response.end('hello')).listen(0, '127.0.0.1');
+      const closed = createServer().listen(0, '127.0.0.1');
+      await Promise.all([once(silent, 'listening'), once(http, 'listening'), once(closed, 'listening')]);
+      closedPort = portOf(closed);
+      closed.close();
+      await once(closed, 'close');
+    });
+
+    after(async () => {
+      for (const socket of silentSockets) socket.destroy();
+      silent.close();
+      http.close();
+      http.closeAllConnections();
+    });
+
+    const statusOf = (sentinelList: string, ...extra: string[]) =>
+      runCli(
+        ['status', '--sentinels', sentinelList, '--name', fixture.topology.masterName, ...extra],
+        30_000,
+      );
+
+    it('status: a socket that never answers is "not answering", not a wrong --name', async () => {
+      const result = await statusOf(`127.0.0.1:${portOf(silent)}`, '--timeout', '500');
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stdout, /no answer +accepted the connection but did not answer within 500 ms/);
+      assert.match(result.stdout, /\[sentinel-not-answering\]/);
+      assert.match(result.stderr, /no sentinel could be asked: .*--timeout waits longer/);
+      assert.doesNotMatch(result.stdout + result.stderr, /--name|does not monitor|answered {2}/);
+    });
+
+    it('status: a data node given as a sentinel is "not a sentinel"', async () => {
+      const result = await statusOf(address(fixture.topology.masterAddress()));
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stdout, /not a sentinel +is a Redis server but not a sentinel/);
+      assert.match(
+        result.stderr,
+        /no sentinel could be asked: check --sentinels: sentinels listen on their own port/,
+      );
+      assert.doesNotMatch(result.stdout + result.stderr, /--name/);
+    });
+
+    it('status: an HTTP server is "not RESP", without ioredis\'s "please report this"', async () => {
+      const result = await statusOf(`127.0.0.1:${portOf(http)}`);
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(
+        result.stdout,
+        /not RESP +answered, but not in the Redis protocol \(first byte "H"\): an HTTP server/,
+      );
+      assert.doesNotMatch(result.stdout + result.stderr, /--name|Please report this/);
+    });
+
+    it('status: a closed port is "unreachable"; the other sentinels still report', async () => {
+      const result = await statusOf(`${sentinels},127.0.0.1:${closedPort}`, '--json');
+      assert.equal(result.code, 1, result.stdout);
+      const report = JSON.parse(result.stdout) as StatusJson;
+      const closed = report.warnings.find((w) => w.code === 'sentinel-unreachable');
+      assert.match(closed?.message ?? '', /is unreachable: nothing listens there \(ECONNREFUSED\)/);
+      assert.equal(report.master.address, address(fixture.topology.masterAddress()));
+    });
+
+    it('status: a name no sentinel monitors says which they do, and did you mean', async () => {
+      const name = fixture.topology.masterName;
+      const typo = name.slice(0, -2) + name.slice(-1);
+      const result = await runCli(['status', '--sentinels', sentinels, '--name', typo], 30_000);
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stdout, new RegExp(`does not monitor "${typo}": it monitors "${name}"`));
+      assert.match(
+        result.stderr,
+        new RegExp(`no sentinel monitors "${typo}" \\(check --name: did you mean "${name}"\\?\\)`),
+      );
+    });
+
+    it('watch: a name no sentinel monitors exits 2 at once, with did you mean', async () => {
+      const name = fixture.topology.masterName;
+      const typo = name.slice(0, -2) + name.slice(-1);
+      const result = await runCli(['watch', '--sentinels', sentinels, '--name', typo], 30_000);
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stderr, new RegExp(`no sentinel monitors "${typo}": did you mean "${name}"\\?`));
+      for (const sentinel of fixture.topology.sentinelAddresses())
+        assert.match(result.stderr, new RegExp(`sentinel ${address(sentinel)} monitors "${name}"`));
+    });
+
+    it('watch: ignores a data node and an HTTP server, watches the sentinel', async () => {
+      const [sentinel] = fixture.topology.sentinelAddresses();
+      const list = [
+        address(sentinel!),
+        address(fixture.topology.masterAddress()),
+        `127.0.0.1:${portOf(http)}`,
+      ];
+      const watch = startCli(['watch', '--sentinels', list.join(','), '--name', fixture.topology.masterName]);
+      try {
+        await watch.waitForLine('stderr', (l) => l.startsWith('watching 1 of 3 sentinels'), 30_000);
+        assert.match(
+          watch.stderr,
+          /ignoring sentinel 127\.0\.0\.1:\d+, which is a Redis server but not a sentinel/,
+        );
+        assert.match(
+          watch.stderr,
+          /ignoring sentinel 127\.0\.0\.1:\d+, which answered, but not in the Redis protocol/,
+        );
+        const result = await watch.stop('SIGINT', 10_000);
+        assert.equal(result.code, 0, watch.describe());
+      } finally {
+        await watch.stop('SIGKILL', 5000);
+      }
+    });
+
+    it('watch: no sentinel answering exits 2 with each diagnosis', async () => {
+      const list = `127.0.0.1:${portOf(silent)},127.0.0.1:${closedPort}`;
+      const result = await runCli(['watch', '--sentinels', list, '--timeout', '500'], 30_000);
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stderr, /no sentinel answered:/);
+      assert.match(result.stderr, /accepted the connection but did not answer within 500 ms/);
+      assert.match(result.stderr, /is unreachable: nothing listens there/);
+    });
+  });
+
+  describe('command line manners', () => {
+    it('suggests the option or command a typo meant', async () => {
+      const option = await runCli(['status', '--sentinels', sentinels, '--nmae', 'mymaster']);
+      assert.equal(option.code, 2);
+      assert.match(option.stderr, /unknown option --nmae \(did you mean --name\?\)/);
+      const command = await runCli(['stauts', '--sentinels', sentinels]);
+      assert.equal(command.code, 2);
+      assert.match(command.stderr, /unknown command "stauts" \(did you mean status\?\)/);
+    });
+
+    it('prints the version with --version', async () => {
+      const root = join(import.meta.dirname, '..', '..');
+      const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+      for (const flag of ['--version', '-V']) {
+        const result = await runCli([flag]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout, `${version}\n`);
+      }
+    });
+
+    it('takes a space-separated sentinel list, and explains one split by the shell', async () => {
+      const spaced = sentinels.split(',').join(' ');
+      const result = await status_(spaced);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      const [first, second] = sentinels.split(',');
+      const split = await runCli([
+        'status',
+        '--sentinels',
+        first!,
+        second!,
+        '--name',
+        fixture.topology.masterName,
+      ]);
+      assert.equal(split.code, 2);
+      assert.match(split.stderr, /unexpected argument ".*" after --sentinels .*separate a list with commas/);
+    });
+
+    const status_ = (list: string) =>
+      runCli(['status', '--sentinels', list, '--name', fixture.topology.masterName], 30_000);
   });
 });

@@ -96,7 +96,23 @@ describe('cli args: parseArgs', () => {
   });
 
   it('rejects unexpected positionals', () => {
-    usageError(() => parseArgs(['--sentinels', 'a', 'extra'], SPEC), /unexpected argument "extra"/);
+    usageError(() => parseArgs(['--json', 'extra'], SPEC), /unexpected argument "extra"$/);
+  });
+
+  it('says a second value after a string option is one value too many (a list takes commas)', () => {
+    usageError(
+      () => parseArgs(['--sentinels', 'a:1', 'b:2'], SPEC),
+      /unexpected argument "b:2" after --sentinels a:1 \(an option takes one value: separate a list with commas/,
+    );
+  });
+
+  it('suggests the option a typo meant', () => {
+    usageError(
+      () => parseArgs(['--sentinels', 'a', '--nmae', 'x'], SPEC),
+      /unknown option --nmae \(did you mean --name\?\)/,
+    );
+    usageError(() => parseArgs(['--sentinels', 'a', '--jsno'], SPEC), /did you mean --json\?/);
+    usageError(() => parseArgs(['--sentinels', 'a', '--bogus'], SPEC), /unknown option --bogus$/);
   });
 
   it('bounds the number of arguments', () => {
