@@ -290,7 +290,7 @@ export abstract class PoolBase {
 
   /**
    * Subclasses call it when a connection of theirs failed to connect. A failure that waiting does
-   * not fix (see connect-failure.ts) fails the commands waiting since before that attempt, with
+   * not fix (see failure-classification.ts) fails the commands waiting since before that attempt, with
    * a typed error (so do acquire() calls); later ones wait for the next attempt, which they
    * hasten. The connection keeps trying in the background (ioredis's backoff), so a fixed
    * configuration is picked up.

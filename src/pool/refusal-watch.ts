@@ -1,6 +1,6 @@
 /**
  * What a pool knows of a refusal that waiting does not fix (a wrong password, an unknown master
- * name…; see connect-failure.ts): the verdict of the last failed connect attempt, cleared when a
+ * name…; see failure-classification.ts): the verdict of the last failed connect attempt, cleared when a
  * connection opens, and the borrowers in `acquire()` that such a verdict fails at once instead of
  * after `acquireTimeout`.
  */
