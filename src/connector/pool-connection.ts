@@ -1,27 +1,26 @@
 /**
  * One ioredis connection of a pool, and the only place that knows its state (the diagram is in
  * connection-state.ts). The pool sends commands on it only while `open`. When the socket dies,
- * or its stream can no longer be parsed, it rejects every unanswered command with a ConnectionLostError: ioredis 6
- * would resend them (`autoResendUnfulfilledCommands`), applying a write twice, or, with that
- * off, leave their promises pending forever (or, on a parser error, reject them with a plain
- * Error). The pool decides what to retry.
+ * or its stream can no longer be parsed, every unanswered command fails with a
+ * ConnectionLostError (lost-commands.ts), and the pool decides what to retry.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { type Redis, ReplyError } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
-import { ConnectionLostError } from '../command-errors.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
 import { typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
-import { disconnectNow, onFatalError, reconnectNow, takeUnanswered } from './ioredis-internals.js';
+import { disconnectNow, reconnectNow } from './ioredis-internals.js';
+import { failCorruptStreamsAsLost, failUnansweredAsLost } from './lost-commands.js';
 import { createClient } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
 import { typeUnblockedReplies } from './unblocked-replies.js';
 import { WatchGuard } from './watch-guard.js';
+import { WriteCoalescer } from './write-coalescing.js';
 
 const log = debugFor('connection');
 
@@ -49,7 +48,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private stateValue: ConnectionState = 'connecting';
   private addressValue: Address | undefined;
   private socket: Socket | undefined;
-  private corked = false;
+  private readonly coalescer = new WriteCoalescer();
   private mismatches = 0;
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
@@ -101,7 +100,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         if (wasOpen) this.emit('lost', 'command timed out');
       },
     });
-    this.failCorruptStreamsAsLost();
+    this.watchForCorruptStreams();
     if (options.isDedicated) {
       this.watchGuard = new WatchGuard(this.redis, () => this.addressLabel);
       typeUnblockedReplies(this.redis, () => this.addressLabel);
@@ -120,25 +119,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.redis.on('close', () => this.onSocketClosed());
   }
 
-  /**
-   * A reply ioredis cannot parse (bytes that are not RESP: a broken proxy or network device) is
-   * fatal for the stream. ioredis 6 then rejects every unanswered command with its parser's
-   * plain `Error('Unknown RESP type …. Please report this.')`, which the pool would pass to the
-   * application untyped, and ends the socket gracefully. Those commands are as ambiguous as on a
-   * dropped connection (the server may have run them), so they fail the same way, with a
-   * ConnectionLostError the pool acts on (reads are retried), and the socket is destroyed at
-   * once: nothing more is read from a stream that cannot be trusted.
-   *
-   * ioredis reports more than parser errors through `recoverFromFatalError`: a server that
-   * refuses the handshake (AUTH, HELLO, SELECT) answers with a ReplyError, which keeps ioredis's
-   * own handling. Anything else means the connection cannot be used, as here. Commands waiting
-   * in the offline queue (dedicated connections) were never sent: they stay for the reconnect.
-   */
-  private failCorruptStreamsAsLost(): void {
-    onFatalError(this.redis, (error, ioredisDefault) => {
-      if (error instanceof ReplyError) return ioredisDefault();
+  /** A stream ioredis cannot parse fails its unanswered commands as lost (lost-commands.ts). */
+  private watchForCorruptStreams(): void {
+    failCorruptStreamsAsLost(this.redis, (error) => {
       log('%s %s: unusable stream: %s', this.options.label, this.addressLabel, error.message);
-      this.failUnanswered(error);
+      failUnansweredAsLost(this.redis, this.addressLabel, error);
       this.moveOff('unusable stream');
     });
   }
@@ -258,19 +243,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   }
 
   /**
-   * Call before handing commands to `redis` from the pool: coalesces the socket writes of one
-   * event-loop tick into one syscall (cork now, uncork on the next tick). ioredis writes each
-   * command separately; under concurrency that is most of its CPU cost.
+   * Call before handing commands to `redis` from the pool: with `coalesceWrites`, the socket
+   * writes of this event-loop tick leave in one syscall (see write-coalescing.ts).
    */
   beforeWrite(): void {
-    const socket = this.socket;
-    if (this.corked || !socket || !this.options.coalesceWrites) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
+    if (this.socket && this.options.coalesceWrites) this.coalescer.cork(this.socket);
   }
 
   /**
@@ -289,19 +266,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   }
 
   /** Rejects every command written and not answered with a ConnectionLostError. */
-  private failUnanswered(cause?: Error): void {
-    const where = this.addressLabel;
-    for (const command of takeUnanswered(this.redis)) {
-      const name = String(command.name ?? 'command');
-      command.reject(
-        new ConnectionLostError(
-          name,
-          true,
-          `Connection to ${where} lost while "${name}" was in flight: it may or may not have been applied`,
-          cause ? { cause } : undefined,
-        ),
-      );
-    }
+  private failUnanswered(): void {
+    failUnansweredAsLost(this.redis, this.addressLabel);
   }
 
   /** Drops the socket now so that the connection reconnects (and re-resolves its address). */
