@@ -4,8 +4,12 @@
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
 import { EventEmitter } from 'node:events';
+import type { Redis, RedisOptions } from 'ioredis';
 import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
 import { translateAddress } from './address-policy.js';
+import { ManagedClients } from './client/managed-clients.js';
+import { checkManagedOptions, type ManagedClientOptions } from './client/managed-options.js';
+import { manageRedis } from './client/managed-redis.js';
 import type { ConnectionFactory } from './connector/connection-spec.js';
 import { checkIoredisInternals } from './connector/ioredis-internals.js';
 import { PoolConnection } from './connector/pool-connection.js';
@@ -77,6 +81,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
   private readonly discoveries = new Map<string, MasterDiscovery>();
   private readonly pools = new Map<string, MasterPool | ReplicaPool>();
   private readonly sessionContexts = new Map<string, SessionContext>();
+  private readonly managedClients = new Map<string, ManagedClients>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -126,7 +131,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     const durable = poolOptions.waitForReplicas && new DurableWrites(poolOptions.waitForReplicas);
     const pool = new MasterPool(
       this.discoveryFor(name),
-      this.connectionFactory(poolOptions.coalesceWrites),
+      this.connectionFactory(name, poolOptions.coalesceWrites),
       poolOptions,
       {
         failoverTimeout: this.options.failoverTimeout,
@@ -159,7 +164,7 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     if (existing) return existing as ReplicaPool;
     const pool = new ReplicaPool(
       this.discoveryFor(name),
-      this.connectionFactory(poolOptions.coalesceWrites),
+      this.connectionFactory(name, poolOptions.coalesceWrites),
       poolOptions,
       this.options.db,
       () => this.masterFor(name),
@@ -206,14 +211,62 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     return context;
   }
 
-  private connectionFactory(coalesceWrites: boolean): ConnectionFactory {
+  /**
+   * A genuine ioredis client (`instanceof Redis`) whose connection this Sentinel manages, for
+   * libraries that want an ioredis client (BullMQ, the socket.io adapter, connect-redis 7,
+   * rate-limiter-flexible). It connects where the sentinels say, checks ROLE on every connect,
+   * and follows failovers: a master client drops its socket when a failover starts and connects
+   * to the new master as soon as it is known. A command in flight when the socket dies fails with
+   * ConnectionLostError (`maybeApplied`); none is ever resent. `duplicate()` gives another
+   * managed client of the same group and role. `quit()` closes every one.
+   * @param options - per-client ioredis options (`maxRetriesPerRequest`, `keyPrefix`,
+   *   `connectionName`, `enableOfflineQueue`, `commandTimeout`, `db`, …) and `role`
+   *   (`'master'`, the default, or `'replica'`). Unlike ioredis, `maxRetriesPerRequest`
+   *   defaults to `null` (commands wait for the new master, bounded by `commandTimeout`).
+   * @throws SentinelConfigError for an option the Sentinel owns (host, port, sentinels, name,
+   *   credentials, TLS, Connector, retryStrategy, …), naming it.
+   * @example
+   * ```ts
+   * const connection = sentinel.redisFor('mymaster');
+   * const queue = new Queue('mail', { connection });
+   * const worker = new Worker('mail', job, { connection: sentinel.redisFor('mymaster', { maxRetriesPerRequest: null }) });
+   * ```
+   */
+  redisFor(name: string, options?: ManagedClientOptions): Redis {
+    checkMasterName(name);
+    const { role, clientOptions } = checkManagedOptions(options);
+    let clients = this.managedClients.get(name);
+    if (!clients) {
+      const factory = (clientOptions: RedisOptions) => this.connectionFactory(name, false, clientOptions);
+      clients = new ManagedClients(
+        this.discoveryFor(name),
+        (spec, clientOptions) => factory(clientOptions)(spec),
+        this.options.failoverTimeout,
+      );
+      this.managedClients.set(name, clients);
+    }
+    return clients.create(role, clientOptions);
+  }
+
+  private connectionFactory(
+    name: string,
+    coalesceWrites: boolean,
+    clientOptions?: RedisOptions,
+  ): ConnectionFactory {
     const { username, password, db, tls, commandTimeout, connectTimeout } = this.options;
-    return (spec) =>
-      new PoolConnection({
+    return (spec) => {
+      const connection = new PoolConnection({
         ...spec,
         coalesceWrites,
         redisOptions: { username, password, db, tls, commandTimeout, connectTimeout },
+        clientOptions,
       });
+      // No path gives an unmanaged copy: ioredis's duplicate() would share this connector.
+      manageRedis(connection.redis, (override) =>
+        this.redisFor(name, { ...clientOptions, role: spec.role, ...override } as ManagedClientOptions),
+      );
+      return connection;
+    };
   }
 
   /** The sentinels in the order they are asked (seeds first, then those learned). */
@@ -290,14 +343,17 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     const pools = [...this.pools.values()];
     this.pools.clear();
     this.sessionContexts.clear();
-    this.closing = Promise.all(pools.map((pool) => (graceful ? pool.quit() : pool.disconnect()))).then(
-      async () => {
-        for (const discovery of this.discoveries.values()) discovery.close();
-        this.discoveries.clear();
-        await this.sentinelSet?.close();
-        this.sentinelSet = undefined;
-      },
-    );
+    const managed = [...this.managedClients.values()];
+    this.managedClients.clear();
+    this.closing = Promise.all([
+      ...pools.map((pool) => (graceful ? pool.quit() : pool.disconnect())),
+      ...managed.map((clients) => clients.close(graceful)),
+    ]).then(async () => {
+      for (const discovery of this.discoveries.values()) discovery.close();
+      this.discoveries.clear();
+      await this.sentinelSet?.close();
+      this.sentinelSet = undefined;
+    });
     return this.closing;
   }
 }

@@ -12,6 +12,7 @@ import {
   installCommandMethods,
   isCommandMethod,
 } from '../commands/command-methods.js';
+import { isSameScript, type ScriptDefinition } from '../commands/script-definition.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, DedicatedConnectionRequiredError, SentinelConfigError } from '../errors.js';
 import type { NormalizedPoolOptions } from '../options.js';
@@ -20,13 +21,6 @@ import { DedicatedConnections } from './dedicated-connections.js';
 import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
 import type { RetryRules } from './retry-policy.js';
-
-/** A Lua command for defineCommand(), as ioredis takes it. */
-export interface ScriptDefinition {
-  lua: string;
-  numberOfKeys?: number;
-  readOnly?: boolean;
-}
 
 /** The shared machinery of MasterPool and ReplicaPool. */
 export abstract class PoolBase {
@@ -76,7 +70,8 @@ export abstract class PoolBase {
 
   /**
    * Defines a Lua command on every connection of the pool (as ioredis's `defineCommand`), and
-   * a method of that name on the pool. It counts as a write unless `readOnly` is set.
+   * a method of that name on the pool. It counts as a write unless `readOnly` is set. The same
+   * script under the same name again is a no-op; another script under a taken name throws.
    * @example
    * ```ts
    * master.defineCommand('getset2', { numberOfKeys: 1, lua: 'return redis.call("GETSET", KEYS[1], ARGV[1])' });
@@ -84,6 +79,8 @@ export abstract class PoolBase {
    * ```
    */
   defineCommand(name: string, definition: ScriptDefinition): void {
+    const defined = this.scripts.get(name);
+    if (defined && typeof definition?.lua === 'string' && isSameScript(defined, definition)) return;
     if (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name) || name in this) {
       throw new SentinelConfigError(`defineCommand: "${String(name)}" is not a free method name of the pool`);
     }
