@@ -20,6 +20,7 @@ import { batchInvoker } from './batch-invoker.js';
 import { DedicatedConnections } from './dedicated-connections.js';
 import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
+import { notAClient } from './not-a-client.js';
 import type { RetryRules } from './retry-policy.js';
 
 /** The shared machinery of MasterPool and ReplicaPool. */
@@ -154,6 +155,33 @@ export abstract class PoolBase {
   /** Gives back a connection from {@link acquire}. */
   release(connection: Redis): void {
     this.dedicated.release(connection);
+  }
+
+  /**
+   * Throws: a pool is not an ioredis client. Libraries that want one (BullMQ, the socket.io
+   * adapter) get a managed client from `sentinel.redisFor(name)`.
+   * @throws SentinelConfigError always.
+   */
+  duplicate(): never {
+    throw notAClient(this.label, this.name, 'duplicate()');
+  }
+
+  /**
+   * Throws: a pool connects by itself. Present so that duck-typing libraries (BullMQ) never
+   * take a pool for an options object; see {@link duplicate}.
+   * @throws SentinelConfigError always.
+   */
+  connect(): never {
+    throw notAClient(this.label, this.name, 'connect()');
+  }
+
+  /**
+   * Throws: a pool has no ioredis `options` (a library reading them took the pool for a
+   * client); see {@link duplicate}. The pool's own settings are not public.
+   * @throws SentinelConfigError always.
+   */
+  get options(): never {
+    throw notAClient(this.label, this.name, 'options');
   }
 
   /**
