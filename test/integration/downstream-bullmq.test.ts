@@ -6,40 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { SentinelConfigError } from '../../src/index.js';
 import { eventually } from '../../src/testing/index.js';
+import { BoundedLoop } from '../helpers/bounded-loop.js';
 import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
-
-/** Adds jobs one after another, recording those whose add() resolved; bounded in count and time. */
-class Producer {
-  readonly added: number[] = [];
-  readonly errors: Error[] = [];
-  private isStopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(queue: Queue, maxJobs: number, maxMs: number) {
-    const deadline = performance.now() + maxMs;
-    this.done = (async () => {
-      for (let n = 0; n < maxJobs && !this.isStopped && performance.now() < deadline; n++) {
-        try {
-          await queue.add('job', { n }, { jobId: `job-${n}` });
-          this.added.push(n);
-        } catch (error) {
-          this.errors.push(error as Error);
-        }
-        await sleep(5);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.isStopped = true;
-    await this.done;
-  }
-}
 
 describe('BullMQ on managed clients', () => {
   const fixture = topologyFixture();
@@ -82,22 +54,29 @@ describe('BullMQ on managed clients', () => {
     );
     const workerErrors: Error[] = [];
     worker.on('error', (error) => workerErrors.push(error));
-    const producer = new Producer(queue, 5000, 60_000);
+    // Adds jobs one after another; `resolved` holds the numbers whose add() resolved.
+    const producer = new BoundedLoop((n) => queue.add('job', { n }, { jobId: `job-${n}` }), {
+      maxSteps: 5000,
+      pauseMs: 5,
+    });
     fixture.track(producer);
     fixture.undo(async () => {
       await worker.close();
       await queue.close();
     });
     try {
-      await eventually(() => producer.added.length >= 100, { timeoutMs: 15_000, message: '100 jobs added' });
+      await eventually(() => producer.resolved.length >= 100, {
+        timeoutMs: 15_000,
+        message: '100 jobs added',
+      });
       const { from, to } = await fixture.topology.failover();
-      const afterSwitch = producer.added.length;
-      await eventually(() => producer.added.length >= afterSwitch + 100, {
+      const afterSwitch = producer.resolved.length;
+      await eventually(() => producer.resolved.length >= afterSwitch + 100, {
         timeoutMs: 20_000,
         message: '100 jobs added after the failover',
       });
       await producer.stop();
-      await eventually(() => producer.added.every((n) => processed.has(n)), {
+      await eventually(() => producer.resolved.every((n) => processed.has(n)), {
         timeoutMs: 60_000,
         intervalMs: 200,
         message: 'every job whose add() resolved is processed',
@@ -109,7 +88,7 @@ describe('BullMQ on managed clients', () => {
       );
       assert.equal(fixture.topology.masterAddress().port, to.port, 'no second failover');
       const completed = new Set(await withNode(to, (c) => c.zrange(`bull:${queueName}:completed`, 0, -1)));
-      const missing = producer.added.filter((n) => !completed.has(`job-${n}`));
+      const missing = producer.resolved.filter((n) => !completed.has(`job-${n}`));
       assert.deepEqual(missing, [], 'added, and not completed on the final master');
       // The worker keeps processing after the failover.
       const late = await queue.add('job', { n: -1 }, { jobId: 'job-late' });
@@ -120,7 +99,7 @@ describe('BullMQ on managed clients', () => {
       assert.equal(await late.getState(), 'completed');
       const twice = [...processed.values()].filter((count) => count > 1).length;
       console.log(
-        `# BullMQ: ${producer.added.length} added, ${producer.errors.length} add() failed, ${twice} processed twice, ${workerErrors.length} worker errors (${workerErrors.map((e) => e.name)}), ${queueErrors.length} queue errors`,
+        `# BullMQ: ${producer.resolved.length} added, ${producer.errors.length} add() failed, ${twice} processed twice, ${workerErrors.length} worker errors (${workerErrors.map((e) => e.name)}), ${queueErrors.length} queue errors`,
       );
     } finally {
       await producer.stop();

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import RedisStore from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { eventually } from '../../src/testing/index.js';
+import { BoundedLoop } from '../helpers/bounded-loop.js';
 import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
 
@@ -26,30 +26,21 @@ describe('connect-redis 7 on a managed client', () => {
       client: sentinel.redisFor(fixture.topology.masterName),
       prefix: 'sess-cr:',
     });
-    const saved: number[] = [];
-    const failed: Error[] = [];
-    let isStopped = false;
-    const writer = (async () => {
-      const deadline = performance.now() + 60_000;
-      for (let n = 0; n < 100_000 && !isStopped && performance.now() < deadline; n++) {
-        const error = await new Promise<unknown>((resolve) => store.set(`s${n}`, sessionOf(n), resolve));
-        if (error) failed.push(error as Error);
-        else saved.push(n);
-        await sleep(1);
-      }
-    })();
-    fixture.track({
-      stop: () => {
-        isStopped = true;
-        return writer;
-      },
-    });
+    const writer = fixture.track(
+      new BoundedLoop(
+        (n) =>
+          new Promise<void>((resolve, reject) =>
+            store.set(`s${n}`, sessionOf(n), (error?: unknown) => (error ? reject(error) : resolve())),
+          ),
+      ),
+    );
+    const saved = writer.resolved;
+    const failed = writer.errors;
     await eventually(() => saved.length >= 100, { timeoutMs: 15_000, message: '100 sessions saved' });
     const { from, to } = await fixture.topology.failover();
     const after = saved.length;
     await eventually(() => saved.length >= after + 100, { timeoutMs: 20_000, message: '100 more sessions' });
-    isStopped = true;
-    await writer;
+    await writer.stop();
     await eventually(
       async () => ((await withNode(from, (c) => c.call('ROLE'))) as unknown[])[0] === 'slave',
       {

@@ -6,39 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
+import { BoundedLoop } from '../helpers/bounded-loop.js';
 import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
-
-/** Consumes one point at a time, counting resolved and failed consumes; bounded. */
-class Consumer {
-  resolved = 0;
-  readonly errors: Error[] = [];
-  private isStopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(limiter: RateLimiterRedis, key: string) {
-    const deadline = performance.now() + 60_000;
-    this.done = (async () => {
-      for (let i = 0; i < 100_000 && !this.isStopped && performance.now() < deadline; i++) {
-        try {
-          await limiter.consume(key, 1);
-          this.resolved += 1;
-        } catch (error) {
-          this.errors.push(error instanceof Error ? error : new Error(`rejected: ${JSON.stringify(error)}`));
-        }
-        await sleep(1);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.isStopped = true;
-    await this.done;
-  }
-}
 
 describe('rate-limiter-flexible on managed clients and pools', () => {
   const fixture = topologyFixture();
@@ -66,11 +38,13 @@ describe('rate-limiter-flexible on managed clients and pools', () => {
             duration: 600,
           }),
       );
-      const consumers = limiters.map((limiter) => fixture.track(new Consumer(limiter, 'user')));
-      const enough = (count: number) => consumers.every((c) => c.resolved >= count);
+      const consumers = limiters.map((limiter) =>
+        fixture.track(new BoundedLoop(() => limiter.consume('user', 1))),
+      );
+      const enough = (count: number) => consumers.every((c) => c.resolved.length >= count);
       await eventually(() => enough(100), { timeoutMs: 15_000, message: '100 points each' });
       const { from, to } = await fixture.topology.failover();
-      const after = Math.max(...consumers.map((c) => c.resolved));
+      const after = Math.max(...consumers.map((c) => c.resolved.length));
       await eventually(() => enough(after + 100), { timeoutMs: 20_000, message: '100 more points each' });
       await Promise.all(consumers.map((c) => c.stop()));
       await demoted(from);
@@ -79,10 +53,10 @@ describe('rate-limiter-flexible on managed clients and pools', () => {
         const consumer = consumers[i]!;
         const stored = Number(await withNode(to, (c) => c.get(`${prefix}-${id}:user`)));
         console.log(
-          `# ${target} limiter ${id}: ${consumer.resolved} consumed, ${stored} counted on the final master, ${consumer.errors.length} failed (${consumer.errors.map((e) => e.name)})`,
+          `# ${target} limiter ${id}: ${consumer.resolved.length} consumed, ${stored} counted on the final master, ${consumer.errors.length} failed (${consumer.errors.map((e) => e.name)})`,
         );
-        assert.ok(stored >= consumer.resolved, `points lost: ${consumer.resolved - stored}`);
-        assert.ok(stored <= consumer.resolved + consumer.errors.length, 'points counted twice');
+        assert.ok(stored >= consumer.resolved.length, `points lost: ${consumer.resolved.length - stored}`);
+        assert.ok(stored <= consumer.resolved.length + consumer.errors.length, 'points counted twice');
       }
     });
   }
