@@ -213,6 +213,31 @@ describe('managed clients', () => {
     await eventually(() => messages.includes('after'), { timeoutMs: 5000 });
   });
 
+  it('moves a replica client off a promoted replica, and leaves a client its user quit closed', async () => {
+    const sentinel = fixture.open();
+    const replica = sentinel.redisFor(name(), { role: 'replica', connectionName: 'mc-follow-replica' });
+    const quitter = sentinel.redisFor(name(), { connectionName: 'mc-follow-quit' });
+    assert.equal(((await replica.call('ROLE')) as unknown[])[0], 'slave');
+    await quitter.ping();
+    await quitter.quit();
+    const { to } = await fixture.topology.failover();
+    await eventually(
+      async () => {
+        const role = (await replica.call('ROLE').catch(() => ['lost'])) as unknown[];
+        return role[0] === 'slave';
+      },
+      { timeoutMs: 10_000, intervalMs: 100, message: 'the replica client reads from a replica' },
+    );
+    assert.ok(!(await clientNames(to)).includes('mc-follow-replica'), 'not on the new master');
+    assert.equal(quitter.status, 'end');
+    for (const node of fixture.topology.dataAddresses()) {
+      assert.ok(
+        !(await clientNames(node)).includes('mc-follow-quit'),
+        `the quit client is back on ${node.port}`,
+      );
+    }
+  });
+
   it('treats defineCommand of the same script again as a no-op, and refuses another script', async () => {
     const sentinel = fixture.open();
     const redis = sentinel.redisFor(name());
