@@ -12,7 +12,7 @@ import { SentinelConfigError } from '../errors.js';
  * credentials and TLS, reconnects at once after a failover and never resends a command that may
  * have been applied.
  */
-const OWNED_OPTIONS: Readonly<Record<string, string>> = {
+const OWNED_OPTIONS = {
   host: 'the address comes from the sentinels',
   port: 'the address comes from the sentinels',
   path: 'the address comes from the sentinels',
@@ -43,7 +43,10 @@ const OWNED_OPTIONS: Readonly<Record<string, string>> = {
   enableReadyCheck: 'the client checks ROLE on every connect instead',
   maintNotifications: 'where the client connects is for the sentinels to say',
   readOnly: 'use role: "replica"',
-};
+} as const satisfies Readonly<Record<string, string>>;
+
+/** The ioredis options a managed client refuses (see {@link OWNED_OPTIONS}). */
+export type SentinelOwnedOption = keyof typeof OWNED_OPTIONS;
 
 /** The role of a managed client. */
 export type ManagedRole = 'master' | 'replica';
@@ -54,8 +57,7 @@ export type ManagedRole = 'master' | 'replica';
  * `commandTimeout`, `db`, …), and the role. The Sentinel owns the others (host, port,
  * sentinels, credentials, TLS, reconnecting): passing one throws a SentinelConfigError.
  */
-export interface ManagedClientOptions
-  extends Omit<RedisOptions, 'host' | 'port' | 'path' | 'sentinels' | 'name' | 'role' | 'tls' | 'Connector'> {
+export interface ManagedClientOptions extends Omit<RedisOptions, SentinelOwnedOption | 'role'> {
   /**
    * Follow the master, or connect to one of the healthy replicas (for reads).
    * @default 'master'
@@ -88,7 +90,7 @@ export function checkManagedOptions(options: unknown): CheckedManagedOptions {
   for (const [key, value] of Object.entries(rest)) {
     // ioredis's own monitor() duplicates with some keys set to undefined: those mean "unset".
     if (value === undefined) continue;
-    const reason = OWNED_OPTIONS[key];
+    const reason = (OWNED_OPTIONS as Readonly<Record<string, string>>)[key];
     if (reason !== undefined) {
       throw new SentinelConfigError(`redisFor(): option ${key} belongs to the Sentinel (${reason})`);
     }
