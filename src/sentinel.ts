@@ -237,10 +237,9 @@ export class Sentinel extends EventEmitter<SentinelEventMap> {
     const { role, clientOptions } = checkManagedOptions(options);
     let clients = this.managedClients.get(name);
     if (!clients) {
-      const factory = (clientOptions: RedisOptions) => this.connectionFactory(name, false, clientOptions);
       clients = new ManagedClients(
         this.discoveryFor(name),
-        (spec, clientOptions) => factory(clientOptions)(spec),
+        (spec, clientOptions) => this.connectionFactory(name, false, clientOptions)(spec),
         this.options.failoverTimeout,
       );
       this.managedClients.set(name, clients);
