@@ -91,6 +91,18 @@ describe('managed clients', () => {
     );
     assert.ok((await clientNames(fixture.topology.masterAddress())).includes('mc-basic-master'));
     assert.equal(master.status, 'ready');
+    assert.deepEqual(await master.pipeline().set('pipe', '1').get('pipe').exec(), [
+      [null, 'OK'],
+      [null, '1'],
+    ]);
+    assert.deepEqual(await master.multi().incr('pipe').get('pipe').exec(), [
+      [null, 2],
+      [null, '2'],
+    ]);
+    const events: string[] = [];
+    for (const event of ['close', 'end']) replica.once(event, () => events.push(event));
+    replica.disconnect();
+    await eventually(() => replica.status === 'end' && events.includes('end'), { timeoutMs: 5000 });
   });
 
   it('refuses the options the Sentinel owns with a SentinelConfigError naming them', () => {
