@@ -11,23 +11,16 @@ describe('managed client options', () => {
   });
 
   it('passes per-client ioredis options through, and drops those set to undefined', () => {
-    const { clientOptions } = checkManagedOptions({
+    const perClient = {
       maxRetriesPerRequest: null,
       keyPrefix: 'app:',
       connectionName: 'worker',
       enableOfflineQueue: false,
       commandTimeout: 250,
       monitor: true,
-      lazyConnect: undefined,
-    });
-    assert.deepEqual(clientOptions, {
-      maxRetriesPerRequest: null,
-      keyPrefix: 'app:',
-      connectionName: 'worker',
-      enableOfflineQueue: false,
-      commandTimeout: 250,
-      monitor: true,
-    });
+    };
+    const { clientOptions } = checkManagedOptions({ ...perClient, lazyConnect: undefined });
+    assert.deepEqual(clientOptions, perClient);
   });
 
   for (const option of [
