@@ -6,6 +6,7 @@
 export type { Address, SentinelAddressInput } from './address.js';
 export { DEFAULT_SENTINEL_PORT } from './address.js';
 export type { AllowedHosts, NatMap } from './address-policy.js';
+export type { ManagedClientOptions, ManagedRole } from './client/managed-options.js';
 export {
   CommandTimeoutError,
   ConnectionLostError,

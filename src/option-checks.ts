@@ -275,3 +275,23 @@ export function normalizeSessionOptions(input: unknown): {
     waitForReplicas: waitForReplicasOption(options.waitForReplicas),
   };
 }
+
+/**
+ * One token of `sentinel monitor <name> …`: no white space, no control characters, and no lone
+ * surrogate (it cannot be sent as UTF-8, so the sentinel would be asked about another name).
+ */
+const NAME_PATTERN = /^[^\s\p{Cc}\p{Cs}]{1,200}$/u;
+
+/** Checks a master group name (`sentinel monitor <name> …`). */
+export function checkMasterName(name: unknown): string {
+  if (typeof name !== 'string' || name.length > 200 || !NAME_PATTERN.test(name)) {
+    throw new SentinelConfigError(
+      `master name must be a non-empty string without spaces or control characters, of at most 200 characters, as in "sentinel monitor <name> …", got ${
+        typeof name === 'string'
+          ? JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)
+          : typeof name
+      }`,
+    );
+  }
+  return name;
+}

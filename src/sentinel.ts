@@ -3,22 +3,29 @@
  * sentinel connections (shared by every master group), one discovery per master group, and the
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
-import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
-import { translateAddress } from './address-policy.js';
+import type { Redis, RedisOptions } from 'ioredis';
+import { type Address, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
+import { ManagedClients } from './client/managed-clients.js';
+import { checkManagedOptions, type ManagedClientOptions } from './client/managed-options.js';
+import { managedConnectionFactory } from './client/managed-redis.js';
 import type { ConnectionFactory } from './connector/connection-spec.js';
 import { checkIoredisInternals } from './connector/ioredis-internals.js';
-import { PoolConnection } from './connector/pool-connection.js';
 import { DurableWrites } from './consistency/durable-writes.js';
-import { FollowUp } from './consistency/follow-up.js';
 import { parseToken } from './consistency/position.js';
 import { Session, type SessionContext } from './consistency/session.js';
+import { sessionContextFor } from './consistency/session-context.js';
 import { debugFor, registerSecret } from './debug.js';
 import { MasterDiscovery } from './discovery/master-discovery.js';
 import { parseSentinelEvent } from './discovery/sentinel-replies.js';
 import { SentinelSet } from './discovery/sentinel-set.js';
-import { ClosedError, SentinelConfigError } from './errors.js';
+import { ClosedError } from './errors.js';
 import { type SentinelEventMap, TypedEventEmitter } from './events.js';
-import { normalizeOptions, normalizePoolOptions, normalizeSessionOptions } from './option-checks.js';
+import {
+  checkMasterName,
+  normalizeOptions,
+  normalizePoolOptions,
+  normalizeSessionOptions,
+} from './option-checks.js';
 import {
   type MasterPoolOptions,
   type NormalizedSentinelOptions,
@@ -33,26 +40,6 @@ import { ReplicaPool } from './pool/replica-pool.js';
 import type { Topology } from './topology.js';
 
 const log = debugFor('sentinel');
-
-/**
- * One token of `sentinel monitor <name> …`: no white space, no control characters, and no lone
- * surrogate (it cannot be sent as UTF-8, so the sentinel would be asked about another name).
- */
-const NAME_PATTERN = /^[^\s\p{Cc}\p{Cs}]{1,200}$/u;
-
-/** Checks a master group name (`sentinel monitor <name> …`). */
-export function checkMasterName(name: unknown): string {
-  if (typeof name !== 'string' || name.length > 200 || !NAME_PATTERN.test(name)) {
-    throw new SentinelConfigError(
-      `master name must be a non-empty string without spaces or control characters, of at most 200 characters, as in "sentinel monitor <name> …", got ${
-        typeof name === 'string'
-          ? JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)
-          : typeof name
-      }`,
-    );
-  }
-  return name;
-}
 
 /**
  * A client of a Redis Sentinel deployment: finds the master and replicas of each master group
@@ -78,6 +65,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   private readonly discoveries = new Map<string, MasterDiscovery>();
   private readonly pools = new Map<string, MasterPool | ReplicaPool>();
   private readonly sessionContexts = new Map<string, SessionContext>();
+  private readonly managedClients = new Map<string, ManagedClients>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -129,7 +117,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
     const durable = poolOptions.waitForReplicas && new DurableWrites(poolOptions.waitForReplicas);
     const pool = new MasterPool(
       this.discoveryFor(name),
-      this.connectionFactory(poolOptions.coalesceWrites),
+      this.connectionFactory(name, poolOptions.coalesceWrites),
       poolOptions,
       {
         failoverTimeout: this.options.failoverTimeout,
@@ -161,7 +149,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
     if (existing) return existing as ReplicaPool;
     const pool = new ReplicaPool(
       this.discoveryFor(name),
-      this.connectionFactory(poolOptions.coalesceWrites),
+      this.connectionFactory(name, poolOptions.coalesceWrites),
       poolOptions,
       this.options.db,
       () => this.masterFor(name),
@@ -207,29 +195,63 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
     const key = `${name} ${JSON.stringify(waitForReplicas ?? null)}`;
     let context = this.sessionContexts.get(key);
     if (!context) {
-      const discovery = this.discoveryFor(name);
-      context = {
-        master: this.masterFor(name, waitForReplicas ? { waitForReplicas } : undefined),
-        replica: this.replicaFor(name),
-        role: new FollowUp(['ROLE']),
-        replicaRoles: new WeakMap(),
-        currentMaster: () => (discovery.currentMaster ? formatAddress(discovery.currentMaster) : undefined),
-        resolveMaster: async () => formatAddress(await discovery.resolveMaster()),
-        translate: (host, port) => formatAddress(translateAddress({ host, port }, this.options.natMap)),
-      };
+      context = sessionContextFor(
+        this.masterFor(name, waitForReplicas ? { waitForReplicas } : undefined),
+        this.replicaFor(name),
+        this.discoveryFor(name),
+        this.options.natMap,
+      );
       this.sessionContexts.set(key, context);
     }
     return context;
   }
 
-  private connectionFactory(coalesceWrites: boolean): ConnectionFactory {
+  /**
+   * A genuine ioredis client (`instanceof Redis`) whose connection this Sentinel manages, for
+   * libraries that want an ioredis client (BullMQ, the socket.io adapter, connect-redis 7,
+   * rate-limiter-flexible). It connects where the sentinels say, checks ROLE on every connect,
+   * and follows failovers: a master client drops its socket when a failover starts and connects
+   * to the new master as soon as it is known. A command in flight when the socket dies fails with
+   * ConnectionLostError (`maybeApplied`); none is ever resent. `duplicate()` gives another
+   * managed client of the same group and role. `quit()` closes every one.
+   * @param options - per-client ioredis options (`maxRetriesPerRequest`, `keyPrefix`,
+   *   `connectionName`, `enableOfflineQueue`, `commandTimeout`, `db`, …) and `role`
+   *   (`'master'`, the default, or `'replica'`). Unlike ioredis, `maxRetriesPerRequest`
+   *   defaults to `null` (commands wait for the new master, bounded by `commandTimeout`).
+   * @throws SentinelConfigError for an option the Sentinel owns (host, port, sentinels, name,
+   *   credentials, TLS, Connector, retryStrategy, …), naming it.
+   * @example
+   * ```ts
+   * const connection = sentinel.redisFor('mymaster');
+   * const queue = new Queue('mail', { connection });
+   * const worker = new Worker('mail', job, { connection: sentinel.redisFor('mymaster', { maxRetriesPerRequest: null }) });
+   * ```
+   */
+  redisFor(name: string, options?: ManagedClientOptions): Redis {
+    checkMasterName(name);
+    const { role, clientOptions } = checkManagedOptions(options);
+    let clients = this.managedClients.get(name);
+    if (!clients) {
+      clients = new ManagedClients(
+        this.discoveryFor(name),
+        (spec, clientOptions) => this.connectionFactory(name, false, clientOptions)(spec),
+        this.options.failoverTimeout,
+      );
+      this.managedClients.set(name, clients);
+    }
+    return clients.create(role, clientOptions);
+  }
+
+  private connectionFactory(
+    name: string,
+    coalesceWrites: boolean,
+    clientOptions?: RedisOptions,
+  ): ConnectionFactory {
     const { username, password, db, tls, commandTimeout, connectTimeout } = this.options;
-    return (spec) =>
-      new PoolConnection({
-        ...spec,
-        coalesceWrites,
-        redisOptions: { username, password, db, tls, commandTimeout, connectTimeout },
-      });
+    const owned = { username, password, db, tls, commandTimeout, connectTimeout };
+    return managedConnectionFactory(owned, coalesceWrites, clientOptions, (role, override) =>
+      this.redisFor(name, { ...clientOptions, role, ...override } as ManagedClientOptions),
+    );
   }
 
   /** The sentinels in the order they are asked (seeds first, then those learned). */
@@ -307,14 +329,17 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
     const pools = [...this.pools.values()];
     this.pools.clear();
     this.sessionContexts.clear();
-    this.closing = Promise.all(pools.map((pool) => (graceful ? pool.quit() : pool.disconnect()))).then(
-      async () => {
-        for (const discovery of this.discoveries.values()) discovery.close();
-        this.discoveries.clear();
-        await this.sentinelSet?.close();
-        this.sentinelSet = undefined;
-      },
-    );
+    const managed = [...this.managedClients.values()];
+    this.managedClients.clear();
+    this.closing = Promise.all([
+      ...pools.map((pool) => (graceful ? pool.quit() : pool.disconnect())),
+      ...managed.map((clients) => clients.close(graceful)),
+    ]).then(async () => {
+      for (const discovery of this.discoveries.values()) discovery.close();
+      this.discoveries.clear();
+      await this.sentinelSet?.close();
+      this.sentinelSet = undefined;
+    });
     return this.closing;
   }
 }

@@ -1,4 +1,6 @@
 /** What a pool asks of the connections it is given, and how the composition root makes them. */
+
+import type { RedisOptions } from 'ioredis';
 import type { PoolConnection } from './pool-connection.js';
 import type { AddressResolver, PoolRedisOptions } from './pool-connector.js';
 import type { ExpectedRole } from './role.js';
@@ -21,6 +23,8 @@ export interface PoolConnectionOptions {
   coalesceWrites: boolean;
   /** A label for logs: `master mymaster`. */
   label: string;
+  /** A managed client's own ioredis options (`sentinel.redisFor()`), applied over the pool's. */
+  clientOptions?: RedisOptions | undefined;
 }
 
 /** What a pool asks of the factory that builds its connections. */

@@ -78,6 +78,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       },
       options.redisOptions,
       options.isDedicated,
+      options.clientOptions,
     );
     typeCommandTimeouts(this.redis, {
       isDedicated: options.isDedicated,

@@ -105,21 +105,26 @@ function retryDelay(attempt: number): number {
  * The ioredis client of one pool connection: dialed through `hooks`, it reconnects for ever
  * (the pool decides when to give up), never resends an unanswered command (the connection fails
  * them instead: resending could apply a write twice) and, unless dedicated, refuses commands
- * while it is not connected (the pool queues them itself).
+ * while it is not connected (the pool queues them itself). `clientOptions` are a managed
+ * client's per-client ioredis options (`keyPrefix`, `maxRetriesPerRequest`, …).
  */
 export function createClient(
   hooks: ConnectorHooks,
   redisOptions: PoolRedisOptions,
   isDedicated: boolean,
+  clientOptions: RedisOptions = {},
 ): Redis {
   return new Redis({
     ...redisOptions,
     ...NO_CLIENT_HANDOFF,
-    Connector: connectorFor(hooks, redisOptions.tls),
     lazyConnect: false,
     enableReadyCheck: false,
     enableOfflineQueue: isDedicated,
     maxRetriesPerRequest: null,
+    // A managed client's own choices (checked by client/managed-options.ts: never where or how
+    // to connect, nor whether to resend).
+    ...clientOptions,
+    Connector: connectorFor(hooks, redisOptions.tls),
     autoResendUnfulfilledCommands: false,
     retryStrategy: retryDelay,
   });

@@ -59,10 +59,10 @@ export class MasterPool extends PoolBase {
   }
 
   protected override start(): void {
-    for (let i = 0; i < this.poolOptions.poolSize; i++) this.connections.push(this.connect(false));
+    for (let i = 0; i < this.poolOptions.poolSize; i++) this.connections.push(this.newConnection(false));
   }
 
-  private connect(dedicated: boolean): PoolConnection {
+  private newConnection(dedicated: boolean): PoolConnection {
     const connection = this.prepare(
       this.createConnection({
         role: 'master',
@@ -84,7 +84,7 @@ export class MasterPool extends PoolBase {
   }
 
   protected override createDedicated(): PoolConnection {
-    return this.connect(true);
+    return this.newConnection(true);
   }
 
   protected override sharedConnections(): PoolConnection[] {

@@ -7,11 +7,8 @@
 import type { Redis } from 'ioredis';
 import { type Batch, type BatchResult, CommandBatch } from '../commands/command-batch.js';
 import { classifyCommand, commandOf, isScriptCommand } from '../commands/command-info.js';
-import {
-  checkCommandArguments,
-  installCommandMethods,
-  isCommandMethod,
-} from '../commands/command-methods.js';
+import { installCommandMethods } from '../commands/command-methods.js';
+import type { ScriptDefinition } from '../commands/script-definition.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, DedicatedConnectionRequiredError, SentinelConfigError } from '../errors.js';
 import type { NormalizedPoolOptions } from '../options.js';
@@ -19,15 +16,10 @@ import { batchInvoker } from './batch-invoker.js';
 import { DedicatedConnections } from './dedicated-connections.js';
 import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
+import { notAClient } from './not-a-client.js';
+import { installScriptMethods, PoolScripts } from './pool-scripts.js';
 import { RefusalWatch } from './refusal-watch.js';
 import type { RetryRules } from './retry-policy.js';
-
-/** A Lua command for defineCommand(), as ioredis takes it. */
-export interface ScriptDefinition {
-  lua: string;
-  numberOfKeys?: number;
-  readOnly?: boolean;
-}
 
 /** The shared machinery of MasterPool and ReplicaPool. */
 export abstract class PoolBase {
@@ -42,7 +34,7 @@ export abstract class PoolBase {
   /** Connections lent by withConnection()/acquire(). */
   protected readonly dedicated: DedicatedConnections;
   /** Lua commands from defineCommand(), defined on every connection, present and future. */
-  private readonly scripts = new Map<string, ScriptDefinition>();
+  private readonly scripts = new PoolScripts();
   private readonly runner: JobRunner;
   /** Refusals that waiting does not fix (a wrong password, an unknown master name…). */
   private readonly refusals: RefusalWatch;
@@ -80,7 +72,8 @@ export abstract class PoolBase {
 
   /**
    * Defines a Lua command on every connection of the pool (as ioredis's `defineCommand`), and
-   * a method of that name on the pool. It counts as a write unless `readOnly` is set.
+   * a method of that name on the pool. It counts as a write unless `readOnly` is set. The same
+   * script under the same name again is a no-op; another script under a taken name throws.
    * @example
    * ```ts
    * master.defineCommand('getset2', { numberOfKeys: 1, lua: 'return redis.call("GETSET", KEYS[1], ARGV[1])' });
@@ -88,34 +81,16 @@ export abstract class PoolBase {
    * ```
    */
   defineCommand(name: string, definition: ScriptDefinition): void {
-    if (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name) || name in this) {
-      throw new SentinelConfigError(`defineCommand: "${String(name)}" is not a free method name of the pool`);
-    }
-    if (typeof definition?.lua !== 'string')
-      throw new SentinelConfigError('defineCommand: definition.lua must be a string');
-    this.scripts.set(name, { ...definition });
+    if (!this.scripts.add(name, definition, (taken) => taken in this)) return;
     for (const connection of [...this.sharedConnections(), ...this.dedicated.all()]) {
       connection.redis.defineCommand(name, definition);
     }
-    for (const method of [name, `${name}Buffer`]) {
-      Object.defineProperty(this, method, {
-        value: (...args: unknown[]) => {
-          // A trailing callback is ioredis's to handle, not an argument.
-          const sent = typeof args.at(-1) === 'function' ? args.slice(0, -1) : args;
-          const refused = checkCommandArguments(method, sent);
-          return refused ? Promise.reject(refused) : this.sendCommand(method, args);
-        },
-      });
-    }
+    installScriptMethods(this, name, (method, args) => this.sendCommand(method, args));
   }
-
-  /** A method name a batch given as an array may use: a command, or a script of defineCommand(). */
-  private readonly isBatchMethod = (name: string): boolean =>
-    isCommandMethod(name) || this.scripts.has(name.endsWith('Buffer') ? name.slice(0, -6) : name);
 
   /** Gives a new connection the commands of defineCommand(). Subclasses call it on each. */
   protected prepare(connection: PoolConnection): PoolConnection {
-    for (const [name, definition] of this.scripts) connection.redis.defineCommand(name, definition);
+    this.scripts.defineOn(connection);
     return connection;
   }
 
@@ -124,7 +99,7 @@ export abstract class PoolBase {
    * @example `const [[, a], [, b]] = await pool.pipeline().get('a').get('b').exec();`
    */
   pipeline(commands?: unknown[][]): Batch {
-    return new CommandBatch(this, false, commands, this.isBatchMethod) as unknown as Batch;
+    return new CommandBatch(this, false, commands, this.scripts.isBatchMethod) as unknown as Batch;
   }
 
   /**
@@ -132,7 +107,7 @@ export abstract class PoolBase {
    * @example `await pool.multi().incr('n').expire('n', 60).exec();`
    */
   multi(commands?: unknown[][]): Batch {
-    return new CommandBatch(this, true, commands, this.isBatchMethod) as unknown as Batch;
+    return new CommandBatch(this, true, commands, this.scripts.isBatchMethod) as unknown as Batch;
   }
 
   /**
@@ -163,6 +138,33 @@ export abstract class PoolBase {
   /** Gives back a connection from {@link acquire}. */
   release(connection: Redis): void {
     this.dedicated.release(connection);
+  }
+
+  /**
+   * Throws: a pool is not an ioredis client. Libraries that want one (BullMQ, the socket.io
+   * adapter) get a managed client from `sentinel.redisFor(name)`.
+   * @throws SentinelConfigError always.
+   */
+  duplicate(): never {
+    throw notAClient(this.label, this.name, 'duplicate()');
+  }
+
+  /**
+   * Throws: a pool connects by itself. Present so that duck-typing libraries (BullMQ) never
+   * take a pool for an options object; see {@link duplicate}.
+   * @throws SentinelConfigError always.
+   */
+  connect(): never {
+    throw notAClient(this.label, this.name, 'connect()');
+  }
+
+  /**
+   * Throws: a pool has no ioredis `options` (a library reading them took the pool for a
+   * client); see {@link duplicate}. The pool's own settings are not public.
+   * @throws SentinelConfigError always.
+   */
+  get options(): never {
+    throw notAClient(this.label, this.name, 'options');
   }
 
   /**

@@ -1,0 +1,163 @@
+/**
+ * The managed ioredis clients of one master group (`sentinel.redisFor(name)`): genuine ioredis
+ * `Redis` instances, each the client of a dedicated {@link PoolConnection} (ROLE checked on every
+ * connect, commands in flight on a lost socket failed with ConnectionLostError, never resent),
+ * whose address comes from discovery on every (re)connect.
+ *
+ * A master client follows failovers as a pool's dedicated connections do: from `failoverStarted`
+ * until the new master is known it is held (its socket dropped, its address lookup refused, so
+ * nothing reaches the old master, which would still accept writes the failover then loses); on
+ * `masterChanged` it connects to the new master at once. A replica client takes a healthy
+ * replica on each connect, and leaves one reported down or promoted.
+ */
+import type { Redis, RedisOptions } from 'ioredis';
+import { type Address, formatAddress, sameAddress } from '../address.js';
+import type { ConnectionSpec } from '../connector/connection-spec.js';
+import type { PoolConnection } from '../connector/pool-connection.js';
+import { debugFor } from '../debug.js';
+import { ClosedError, ReplicaNotFoundError } from '../errors.js';
+import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
+import type { TopologySource } from '../pool/topology-source.js';
+import type { ManagedRole } from './managed-options.js';
+
+const log = debugFor('managed');
+
+/** Makes the connection of a managed client (the composition root owns the ioredis options). */
+export type ManagedConnectionFactory = (spec: ConnectionSpec, clientOptions: RedisOptions) => PoolConnection;
+
+/** One managed client and its role. */
+interface Managed {
+  connection: PoolConnection;
+  role: ManagedRole;
+}
+
+/** The managed clients of one master group; see the module comment. */
+export class ManagedClients {
+  private readonly clients = new Map<Redis, Managed>();
+  private holdTimer: NodeJS.Timeout | undefined;
+  private isClosed = false;
+
+  constructor(
+    private readonly source: TopologySource,
+    private readonly createConnection: ManagedConnectionFactory,
+    /** The longest hold: past it, a master client connects to the master it knows. */
+    private readonly failoverTimeout: number,
+  ) {
+    source.on('failoverStarted', this.onFailoverStarted);
+    source.on('failoverEnded', this.endHold);
+    source.on('masterChanged', this.onMasterChanged);
+    source.on('replicaDown', this.onReplicaDown);
+  }
+
+  /** How many clients are open (not quit). */
+  get count(): number {
+    return this.clients.size;
+  }
+
+  /** A new managed client; it connects at once (unless `lazyConnect`). */
+  create(role: ManagedRole, clientOptions: RedisOptions): Redis {
+    if (this.isClosed) throw new ClosedError(`redisFor("${this.source.name}")`);
+    const isMaster = role === 'master';
+    const connection = this.createConnection(
+      {
+        role,
+        resolve: isMaster ? () => this.resolveUnlessHeld() : () => this.resolveReplica(),
+        isDedicated: true,
+        label: `managed ${role} ${this.source.name}`,
+      },
+      clientOptions,
+    );
+    const redis = connection.redis;
+    const managed: Managed = { connection, role };
+    this.clients.set(redis, managed);
+    // Closed by its user: no longer followed (until connect() is called on it again).
+    redis.on('end', () => this.clients.delete(redis));
+    redis.on('connect', () => {
+      if (!this.isClosed) this.clients.set(redis, managed);
+    });
+    if (isMaster) {
+      connection.on('open', (address) => this.source.confirmMaster(address));
+      connection.on('lost', (reason) => {
+        if (redis.status !== 'end') this.source.suspectMaster(`managed client: ${reason}`);
+      });
+      connection.on('roleMismatch', () =>
+        this.source.suspectMaster('a managed client found no master at the address'),
+      );
+    }
+    return redis;
+  }
+
+  /** The master, refused while a failover is under way (ioredis retries the connect). */
+  private async resolveUnlessHeld(): Promise<Address> {
+    const held = () =>
+      new Error(`a failover of "${this.source.name}" is under way: waiting for the new master`);
+    if (this.holdTimer) throw held();
+    const master = await this.source.resolveMaster();
+    if (this.holdTimer) throw held();
+    return master;
+  }
+
+  /** A healthy replica at random; discovery runs first if it has not yet. */
+  private async resolveReplica(): Promise<Address> {
+    if (this.source.currentMaster === undefined) await this.source.resolveMaster();
+    const replicas = this.source.currentReplicas;
+    const replica = replicas[Math.floor(Math.random() * replicas.length)];
+    if (!replica) throw new ReplicaNotFoundError(this.source.name);
+    return { host: replica.host, port: replica.port };
+  }
+
+  private each(role: ManagedRole, fn: (connection: PoolConnection) => void): void {
+    for (const managed of this.clients.values()) {
+      if (managed.role === role && managed.connection.state !== 'closed') fn(managed.connection);
+    }
+  }
+
+  private readonly onFailoverStarted = (): void => {
+    if (this.isClosed || this.holdTimer) return;
+    log('%s: failover started: master clients held', this.source.name);
+    this.holdTimer = setTimeout(this.endHold, this.failoverTimeout);
+    this.each('master', (connection) => connection.moveOff('failover started'));
+  };
+
+  private readonly endHold = (): void => {
+    if (!this.holdTimer) return;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    // Those refused meanwhile wait in ioredis's backoff: connect now.
+    this.each('master', (connection) => {
+      if (connection.state === 'connecting') connection.moveOff('hold ended');
+    });
+  };
+
+  private readonly onMasterChanged = (event: MasterChangedEvent): void => {
+    this.endHold();
+    this.each('master', (connection) => {
+      if (!sameAddress(connection.address, event.to)) connection.moveOff('master changed');
+    });
+    this.each('replica', (connection) => {
+      if (sameAddress(connection.address, event.to)) connection.moveOff('promoted to master');
+    });
+  };
+
+  private readonly onReplicaDown = (event: ReplicaEvent): void => {
+    this.each('replica', (connection) => {
+      if (sameAddress(connection.address, event.replica)) {
+        connection.moveOff(`replica ${formatAddress(event.replica)} down`);
+      }
+    });
+  };
+
+  /** Closes every client (graceful: QUIT after the answers in flight) and stops following. */
+  async close(graceful: boolean): Promise<void> {
+    this.isClosed = true;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.source.off('failoverStarted', this.onFailoverStarted);
+    this.source.off('failoverEnded', this.endHold);
+    this.source.off('masterChanged', this.onMasterChanged);
+    this.source.off('replicaDown', this.onReplicaDown);
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(all.map(({ connection }) => connection.close(graceful)));
+  }
+}
