@@ -111,22 +111,19 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   masterFor(name: string, options?: MasterPoolOptions): MasterPool {
     checkMasterName(name);
     const poolOptions = normalizePoolOptions(options, 'master');
-    const key = `master ${name} ${JSON.stringify(poolOptions)}`;
-    const existing = this.pools.get(key);
-    if (existing) return existing as MasterPool;
-    const durable = poolOptions.waitForReplicas && new DurableWrites(poolOptions.waitForReplicas);
-    const pool = new MasterPool(
-      this.discoveryFor(name),
-      this.connectionFactory(name, poolOptions.coalesceWrites),
-      poolOptions,
-      {
-        failoverTimeout: this.options.failoverTimeout,
-        db: this.options.db,
-        wrap: durable ? durable.wrap : undefined,
-      },
-    );
-    this.remember(key, pool);
-    return pool;
+    return this.cached(`master ${name} ${JSON.stringify(poolOptions)}`, () => {
+      const durable = poolOptions.waitForReplicas && new DurableWrites(poolOptions.waitForReplicas);
+      return new MasterPool(
+        this.discoveryFor(name),
+        this.connectionFactory(name, poolOptions.coalesceWrites),
+        poolOptions,
+        {
+          failoverTimeout: this.options.failoverTimeout,
+          db: this.options.db,
+          wrap: durable ? durable.wrap : undefined,
+        },
+      );
+    });
   }
 
   /**
@@ -144,25 +141,27 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   replicaFor(name: string, options?: ReplicaPoolOptions): ReplicaPool {
     checkMasterName(name);
     const poolOptions = normalizePoolOptions(options, 'replica');
-    const key = `replica ${name} ${JSON.stringify(poolOptions)}`;
-    const existing = this.pools.get(key);
-    if (existing) return existing as ReplicaPool;
-    const pool = new ReplicaPool(
-      this.discoveryFor(name),
-      this.connectionFactory(name, poolOptions.coalesceWrites),
-      poolOptions,
-      this.options.db,
-      () => this.masterFor(name),
+    return this.cached(
+      `replica ${name} ${JSON.stringify(poolOptions)}`,
+      () =>
+        new ReplicaPool(
+          this.discoveryFor(name),
+          this.connectionFactory(name, poolOptions.coalesceWrites),
+          poolOptions,
+          this.options.db,
+          () => this.masterFor(name),
+        ),
     );
-    this.remember(key, pool);
-    return pool;
   }
 
   /**
    * Caches a pool until it closes: one closed by its own quit() or disconnect() is forgotten,
    * with the session contexts built on it, so that the same name and options give a new pool.
    */
-  private remember(key: string, pool: MasterPool | ReplicaPool): void {
+  private cached<P extends MasterPool | ReplicaPool>(key: string, create: () => P): P {
+    const existing = this.pools.get(key);
+    if (existing) return existing as P;
+    const pool = create();
     this.pools.set(key, pool);
     pool.onClose(() => {
       if (this.pools.get(key) === pool) this.pools.delete(key);
@@ -170,6 +169,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
         if (context.master === pool || context.replica === pool) this.sessionContexts.delete(contextKey);
       }
     });
+    return pool;
   }
 
   /**
