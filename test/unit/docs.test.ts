@@ -14,12 +14,6 @@ const DOCS = ['README.md', ...readdirSync(join(root, 'docs')).map((file) => `doc
   file.endsWith('.md'),
 );
 
-/**
- * Files other branches are writing, linked from here before they land: a link to one of them is
- * allowed to dangle until then (and is checked as soon as the file exists).
- */
-const PENDING = new Set(['docs/ioredis.md']);
-
 /** The lines of a Markdown file outside ``` fences, with inline code blanked out. */
 function prose(source: string): { line: string; number: number }[] {
   const out: { line: string; number: number }[] = [];
@@ -67,7 +61,7 @@ describe('documentation links', () => {
           const [path = '', anchor] = target.split('#');
           const resolved = path === '' ? file : relative(root, join(root, dirname(file), path));
           if (!existsSync(join(root, resolved))) {
-            if (!PENDING.has(resolved)) broken.push(`line ${number}: ${target} (no ${resolved})`);
+            broken.push(`line ${number}: ${target} (no ${resolved})`);
             continue;
           }
           if (anchor !== undefined && resolved.endsWith('.md') && !anchors(read(resolved)).has(anchor)) {
