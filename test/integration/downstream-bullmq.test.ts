@@ -87,7 +87,9 @@ describe('BullMQ on managed clients', () => {
         { timeoutMs: 40_000, intervalMs: 200, message: 'Sentinel demotes the old master' },
       );
       assert.equal(fixture.topology.masterAddress().port, to.port, 'no second failover');
-      const completed = new Set(await withNode(to, (c) => c.zrange(`bull:${queueName}:completed`, '0', '-1')));
+      const completed = new Set(
+        await withNode(to, (c) => c.zrange(`bull:${queueName}:completed`, '0', '-1')),
+      );
       const missing = producer.resolved.filter((n) => !completed.has(`job-${n}`));
       assert.deepEqual(missing, [], 'added, and not completed on the final master');
       // The worker keeps processing after the failover.
