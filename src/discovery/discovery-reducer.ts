@@ -101,6 +101,8 @@ function applyTopology(draft: Draft, answer: TopologyAnswer, now: number): void 
     suspectMaster(draft, 'sentinels disagree', now);
     return;
   }
+  // The sentinel did not say which replicas it sees: keep those we know.
+  if (reported === undefined) return;
   const master = state.master ?? named;
   const healthy = healthyReplicas(reported, master);
   for (const change of diffReplicas(state.replicas, healthy, master)) {

@@ -37,7 +37,11 @@ export interface DiscoverySettings {
 }
 
 /** A whole-topology answer of one sentinel, already translated and checked against allowedHosts. */
-export type TopologyAnswer = SentinelAnswer<MasterAnswer & { replicas: ReplicaInfo[] }>;
+/**
+ * A discovery round's answer. `replicas` is undefined when the sentinel did not say (its
+ * `SENTINEL REPLICAS` failed or timed out): the replicas known stay, rather than all "leave".
+ */
+export type TopologyAnswer = SentinelAnswer<MasterAnswer & { replicas: ReplicaInfo[] | undefined }>;
 
 /** A message a sentinel published about this group: what it said, who said it, when it arrived. */
 export interface PublishedEvent {

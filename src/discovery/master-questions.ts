@@ -91,10 +91,10 @@ export class MasterQuestions {
 
   async askTopology(
     client: SentinelClient,
-  ): Promise<{ value: MasterAnswer & { replicas: ReplicaInfo[] } } | { refused: string }> {
+  ): Promise<{ value: MasterAnswer & { replicas: ReplicaInfo[] | undefined } } | { refused: string }> {
     const [master, replicasReply, sentinelsReply] = await Promise.all([
       this.askMaster(client),
-      this.askOptional(client, 'replicas', []),
+      this.askOptional(client, 'replicas', undefined),
       this.options.updateSentinels ? this.askOptional(client, 'sentinels', []) : Promise.resolve([]),
     ]);
     if ('refused' in master) return master;
@@ -102,7 +102,10 @@ export class MasterQuestions {
       const address = this.admit(peer, client.label);
       if (address) this.addSentinel(address);
     }
-    return { value: { ...master.value, replicas: this.admitReplicas(parseReplicas(replicasReply), client) } };
+    // A failed question is no answer: an empty list would make every replica leave the pools.
+    const replicas =
+      replicasReply === undefined ? undefined : this.admitReplicas(parseReplicas(replicasReply), client);
+    return { value: { ...master.value, replicas } };
   }
 
   private admitReplicas(replicas: ReplicaInfo[], client: SentinelClient): ReplicaInfo[] {

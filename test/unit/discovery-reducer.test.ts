@@ -140,6 +140,19 @@ describe('discovery reducer: discovery rounds and rechecks', () => {
     assert.equal(state.master, A, 'the master object is kept');
   });
 
+  it('an answer without the replicas (SENTINEL REPLICAS failed) keeps the replicas known', () => {
+    const start = known({ replicas: [replica(1), replica(2)] });
+    const answer: TopologyAnswer = { value: { master: A, epoch: 4, replicas: undefined }, sentinel: S };
+    const event: DiscoveryEvent = { kind: 'topologyAnswered', answer, now: NOW };
+    const { state, effects } = reduceDiscovery(start, event, settings);
+    assert.deepEqual(kinds(effects), [], 'no replica leaves because a question timed out');
+    assert.deepEqual(
+      state.replicas.map((r) => r.port),
+      [1, 2],
+    );
+    assert.equal(state.epoch, 4);
+  });
+
   it('a lagging sentinel naming an older master is not believed: the others are asked', () => {
     const start = known({ master: B, epoch: 3, replicas: [replica(1)] });
     const { state, effects } = reduceDiscovery(start, topology(A, 2, []), settings);
