@@ -211,3 +211,8 @@ export function isPermissionDenied(error: unknown): boolean {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : typeof error === 'string' ? error : '';
 }
+
+/** Whether `error` is Redis's `-UNBLOCKED …` reply to a blocked command it released unserved. */
+export function isUnblockedReply(error: unknown): error is Error {
+  return error instanceof Error && error.message.startsWith('UNBLOCKED ');
+}

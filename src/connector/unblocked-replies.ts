@@ -12,14 +12,7 @@
 import type { Command, Redis } from 'ioredis';
 import { UnblockedError } from '../command-errors.js';
 import { isFlaggedBlocking } from '../commands/command-info.js';
-
-/** The prefix of Redis's reply to a blocked command it released unserved. */
-const UNBLOCKED = 'UNBLOCKED ';
-
-/** Whether `error` is Redis's `-UNBLOCKED …` reply. */
-export function isUnblockedReply(error: unknown): error is Error {
-  return error instanceof Error && error.message.startsWith(UNBLOCKED);
-}
+import { isUnblockedReply } from '../failure-classification.js';
 
 /** Types the UNBLOCKED replies of blocking commands on `redis`; `where` names the server. */
 export function typeUnblockedReplies(redis: Redis, where: () => string): void {
