@@ -55,7 +55,7 @@ function targetsSection(targets: readonly TargetCheck[]): string[] {
   if (targets.length === 0) return [];
   const mark = (m: boolean | null) => (m === null ? 'n/a' : m ? 'met' : '**not met**');
   return [
-    '## Targets (issue 6; shown, not asserted)',
+    '## Targets (issues 6 and 16; shown, not asserted)',
     '',
     '| target | measured | |',
     '|---|---|---|',

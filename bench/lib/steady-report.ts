@@ -82,7 +82,10 @@ function errorLines(cells: readonly CellSummary[]): string[] {
     : ['Errors (operations that rejected; not counted as operations):', '', ...lines, ''];
 }
 
-/** The comparison as markdown; `level` is the heading level of its title (1 alone, 2 in bench.md). */
+/**
+ * The comparison as markdown; `level` is the heading level of its title: 1 alone, 2 in bench.md
+ * (which lists the targets at its top, so they are left out here).
+ */
 export function renderSteadyMarkdown(result: SteadyResult, level = 1, command?: string): string[] {
   const h = (extra: number) => '#'.repeat(level + extra);
   const { settings, host } = result;
@@ -113,12 +116,16 @@ export function renderSteadyMarkdown(result: SteadyResult, level = 1, command?: 
     '',
     ...sessionTable(cells),
     ...errorLines(cells),
-    `${h(1)} Targets (issue 16; shown, not asserted)`,
-    '',
-    '| target | measured | |',
-    '|---|---|---|',
-    ...targets.map((t) => `| ${t.target} | ${t.measured} | ${mark(t.met)} |`),
-    '',
+    ...(level === 1
+      ? [
+          `${h(1)} Targets (issue 16; shown, not asserted)`,
+          '',
+          '| target | measured | |',
+          '|---|---|---|',
+          ...targets.map((t) => `| ${t.target} | ${t.measured} | ${mark(t.met)} |`),
+          '',
+        ]
+      : []),
     'Clients:',
     '',
     ...settings.clients.map((k) => `- ${CLIENT_KIND_SHORT[k]}: ${CLIENT_KIND_LABELS[k]}`),
