@@ -18,13 +18,9 @@ import { summarizeCell } from './lib/failover-summary.js';
 import { CLIENT_NAMES, type ClientName } from './lib/peer-clients.js';
 import { Progress } from './lib/progress.js';
 import { type BenchMeta, type BenchResults, renderMarkdown } from './lib/report.js';
-import {
-  type MemorySettings,
-  runMemorySection,
-  runSteadyStateSection,
-  type SteadySettings,
-} from './lib/sections.js';
+import { type MemorySettings, runMemorySection, runSteadyStateSection } from './lib/sections.js';
 import { round } from './lib/stats.js';
+import { steadySettings } from './lib/steady-runner.js';
 import { checkTargets } from './lib/targets.js';
 
 const SECTIONS = ['failover', 'steady', 'memory'] as const;
@@ -99,13 +95,6 @@ function failoverSettings(args: Args): FailoverSettings {
   };
 }
 
-const steadySettings = (quick: boolean): SteadySettings => ({
-  roundMs: quick ? 400 : 2000,
-  rounds: quick ? 2 : 4,
-  concurrency: [1, 10, 50],
-  maxOpsPerRound: 5_000_000,
-});
-
 const memorySettings = (quick: boolean): MemorySettings => ({
   pools: quick ? 100 : 400,
   warmupPools: quick ? 20 : 50,
@@ -165,7 +154,7 @@ async function main(): Promise<void> {
   try {
     if (args.sections.includes('steady')) {
       const settings = steadySettings(args.quick);
-      partial.steadyState = { ...(await runSteadyStateSection(settings, progress.update)), settings };
+      partial.steadyState = await runSteadyStateSection(settings, progress.update);
     }
     if (args.sections.includes('failover')) {
       const settings = failoverSettings(args);

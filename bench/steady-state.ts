@@ -1,143 +1,104 @@
 /**
- * Steady-state cost (a child of bench/run.ts): GET/SET through `masterFor()` against a plain
- * ioredis client connected straight to the master, and GET through `replicaFor()` against a
- * plain ioredis client on the replica, at several concurrency levels, in interleaved rounds on
- * the parent's topology.
+ * Steady state against the peers a user would choose instead: `masterFor()` / `replicaFor()` /
+ * `session()` with their defaults beside plain ioredis, ioredis with `enableAutoPipelining` and
+ * node-redis 6, each client in its own process, in interleaved rounds on one topology; ratios to
+ * the best peer taken round by round (issue 16).
  *
- *   node --import tsx bench/steady-state.ts <json-config>
+ *   node --import tsx bench/steady-state.ts [--quick] [--rounds=N] [--round-ms=N] [--out=DIR]
+ *   npm run bench:steady [-- --quick]
+ *
+ * Writes <DIR>/steady-state.md and .json (DIR: bench/results; `--quick` writes
+ * steady-state-quick.* instead, so that a check run never replaces a measurement) and prints the
+ * markdown. Also a section of `bench/run.ts --only=steady`.
  */
-import { Redis } from 'ioredis';
-import { Sentinel } from '../src/index.js';
-import { configFromArgv, startChild, tell } from './lib/child-side.js';
-import type { Endpoint } from './lib/peer-clients.js';
-import { percentile, round } from './lib/stats.js';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killAllChildren } from './lib/bench-child.js';
+import { Progress } from './lib/progress.js';
+import { renderSteadyMarkdown } from './lib/steady-report.js';
+import { runSteady, steadySettings } from './lib/steady-runner.js';
 
-export interface SteadyStateConfig {
-  sentinels: Endpoint[];
-  masterName: string;
-  master: Endpoint;
-  replica: Endpoint;
-  roundMs: number;
-  rounds: number;
-  concurrency: number[];
-  maxOpsPerRound: number;
+const USAGE =
+  'usage: node --import tsx bench/steady-state.ts [--quick] [--rounds=N] [--round-ms=N] [--out=DIR]';
+const ROOT = join(import.meta.dirname, '..');
+
+interface Args {
+  quick: boolean;
+  rounds?: number;
+  roundMs?: number;
+  out: string;
 }
 
-/** One client's figures at one concurrency. */
-export interface SteadySummary {
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  cpuMicrosPerOp: number;
-  /** The slowest and fastest round: how noisy the machine was. */
-  roundOpsPerSec: { min: number; max: number };
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, out: join(import.meta.dirname, 'results') };
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=', 2) as [string, string?];
+    if (key === '--quick' && value === '') args.quick = true;
+    else if (key === '--rounds' && /^[1-9]\d?$/.test(value)) args.rounds = Number(value);
+    else if (key === '--round-ms' && /^[1-9]\d{1,5}$/.test(value)) args.roundMs = Number(value);
+    else if (key === '--out' && value !== '') args.out = value;
+    else throw new Error(`unknown or malformed argument "${arg}"\n${USAGE}`);
+  }
+  return args;
 }
 
-export interface SteadyResult {
-  /** client name → `c<concurrency>` → summary */
-  results: Record<string, Record<string, SteadySummary>>;
-  /** Which plain client each client is compared with. */
-  baselines: Record<string, string>;
+/** The commit measured, and whether src/ had uncommitted changes. */
+function gitState(): string {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown (not a git work tree)';
+  }
 }
 
-interface Client {
-  get(key: string): Promise<unknown>;
-  /** Replica pools have no write methods. */
-  set?(key: string, value: string): Promise<unknown>;
-}
-
-interface Sample {
-  ops: number;
-  ms: number;
-  cpuMicros: number;
-  latencies: number[];
-}
-
-async function round1(client: Client, concurrency: number, writes: boolean, config: SteadyStateConfig) {
-  const latencies: number[] = [];
-  let ops = 0;
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const until = started + config.roundMs;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      const key = `steady:${worker}`;
-      while (performance.now() < until && ops < config.maxOpsPerRound) {
-        const t = performance.now();
-        if (writes && ops % 2 === 0) await client.set?.(key, 'value');
-        else await client.get(key);
-        latencies.push(performance.now() - t);
-        ops += 1;
-      }
-    }),
-  );
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    ops,
-    ms: performance.now() - started,
-    cpuMicros: cpu.user + cpu.system,
-    latencies,
-  } satisfies Sample;
-}
-
-function summarize(samples: Sample[]): SteadySummary {
-  const ops = samples.reduce((s, x) => s + x.ops, 0);
-  const ms = samples.reduce((s, x) => s + x.ms, 0);
-  const cpu = samples.reduce((s, x) => s + x.cpuMicros, 0);
-  const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
-  return {
-    opsPerSec: Math.round((ops / ms) * 1000),
-    p50Ms: round(percentile(latencies, 50), 3),
-    p99Ms: round(percentile(latencies, 99), 3),
-    cpuMicrosPerOp: round(cpu / ops, 2),
-    roundOpsPerSec: {
-      min: Math.round(Math.min(...samples.map((s) => (s.ops / s.ms) * 1000))),
-      max: Math.round(Math.max(...samples.map((s) => (s.ops / s.ms) * 1000))),
-    },
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const settings = {
+    ...steadySettings(args.quick),
+    ...(args.rounds ? { rounds: args.rounds } : {}),
+    ...(args.roundMs ? { roundMs: args.roundMs } : {}),
   };
+  const command = `node --import tsx bench/steady-state.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const commit = gitState();
+  const progress = new Progress();
+  const result = await runSteady(settings, progress.update).finally(() => progress.done());
+  const meta = {
+    date: new Date().toISOString(),
+    command,
+    commit,
+    durationSec: Math.round(progress.elapsedSec()),
+  };
+  const markdown = [
+    ...renderSteadyMarkdown(result, 1, command),
+    `${meta.date}, ${args.quick ? 'quick mode (checks that the bench runs; its numbers mean nothing)' : 'full mode'}, ` +
+      `${meta.durationSec} s, commit ${commit}.`,
+  ].join('\n');
+  const base = args.quick ? 'steady-state-quick' : 'steady-state';
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, `${base}.json`), `${JSON.stringify({ meta, ...result }, null, 1)}\n`);
+  writeFileSync(join(args.out, `${base}.md`), `${markdown.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`);
+  process.stdout.write(`${markdown}\n`);
+  process.stderr.write(`wrote ${join(args.out, base)}.json and .md\n`);
 }
 
-startChild();
-const config = configFromArgv<SteadyStateConfig>();
-const sentinel = new Sentinel(config.sentinels);
-sentinel.on('error', () => undefined);
-const plainMaster = new Redis({ ...config.master });
-const plainReplica = new Redis({ ...config.replica });
-// name → [client, writes?]: the master side alternates SET and GET, the replica side only reads.
-const clients: Record<string, [Client, boolean]> = {
-  'ioredis → master (plain)': [plainMaster, true],
-  'masterFor()': [sentinel.masterFor(config.masterName), true],
-  'masterFor({ coalesceWrites: true })': [
-    sentinel.masterFor(config.masterName, { coalesceWrites: true }),
-    true,
-  ],
-  'ioredis → replica (plain)': [plainReplica, false],
-  'replicaFor()': [sentinel.replicaFor(config.masterName), false],
-};
-const baselines = {
-  'ioredis → master (plain)': 'ioredis → master (plain)',
-  'masterFor()': 'ioredis → master (plain)',
-  'masterFor({ coalesceWrites: true })': 'ioredis → master (plain)',
-  'ioredis → replica (plain)': 'ioredis → replica (plain)',
-  'replicaFor()': 'ioredis → replica (plain)',
-};
-for (let w = 0; w < Math.max(...config.concurrency); w++) await plainMaster.set(`steady:${w}`, 'value');
-await plainMaster.wait(1, 1000);
-for (const [client] of Object.values(clients)) await client.get('steady:0');
-const results: SteadyResult['results'] = {};
-for (const concurrency of config.concurrency) {
-  const samples: Record<string, Sample[]> = {};
-  for (let r = 0; r < config.rounds; r++) {
-    for (const [name, [client, writes]] of Object.entries(clients)) {
-      await tell({ type: 'progress', text: `c=${concurrency}, round ${r + 1}/${config.rounds}, ${name}` });
-      const sample = await round1(client, concurrency, writes, config);
-      samples[name] = [...(samples[name] ?? []), sample];
-    }
-  }
-  for (const [name, list] of Object.entries(samples)) {
-    results[name] = { ...results[name], [`c${concurrency}`]: summarize(list) };
-  }
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping every child and Redis process\n`);
+    killAllChildren();
+    process.exit(130);
+  });
 }
-await tell({ type: 'result', results, baselines } satisfies SteadyResult & { type: string });
-await Promise.all([plainMaster.quit(), plainReplica.quit(), sentinel.quit()]);
-process.exit(0);
+
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(
+    `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  killAllChildren();
+  process.exit(1);
+}

@@ -1,22 +1,18 @@
 /**
  * The parent's side of the steady-state and memory sections: each starts its own LocalTopology,
- * hands its addresses to a child, serves the child's requests (failovers), and stops everything
- * it started whatever happens.
+ * hands its addresses to children, serves the children's requests (failovers), and stops
+ * everything it started whatever happens. The steady-state one is bench/lib/steady-runner.ts.
  */
 import { join } from 'node:path';
 import { LocalTopology } from '../../src/testing/index.js';
 import type { MemoryConfig, Snapshot } from '../memory.js';
-import type { SteadyResult, SteadyStateConfig } from '../steady-state.js';
 import { BenchChild } from './bench-child.js';
+import { runSteady } from './steady-runner.js';
+import type { SteadyResult, SteadySettings } from './steady-types.js';
+
+export type { SteadySettings } from './steady-types.js';
 
 const BENCH_DIR = join(import.meta.dirname, '..');
-
-export interface SteadySettings {
-  roundMs: number;
-  rounds: number;
-  concurrency: number[];
-  maxOpsPerRound: number;
-}
 
 export interface MemorySettings {
   pools: number;
@@ -36,33 +32,11 @@ export interface MemoryResult {
   };
 }
 
-export async function runSteadyStateSection(
+export function runSteadyStateSection(
   settings: SteadySettings,
   progress: (line: string) => void,
 ): Promise<SteadyResult> {
-  const topology = await LocalTopology.start({ replicas: 1, sentinels: 1, quorum: 1 });
-  const child = (() => {
-    const config: SteadyStateConfig = {
-      ...settings,
-      sentinels: topology.sentinelAddresses(),
-      masterName: topology.masterName,
-      master: topology.masterAddress(),
-      replica: topology.replicaAddresses()[0]!,
-    };
-    return new BenchChild(join(BENCH_DIR, 'steady-state.ts'), [JSON.stringify(config)]);
-  })();
-  try {
-    const budgetMs = settings.roundMs * settings.rounds * settings.concurrency.length * 6 + 60_000;
-    const deadline = Date.now() + budgetMs;
-    for (;;) {
-      const message = await child.next(['progress', 'result'], Math.max(1, deadline - Date.now()));
-      if (message.type === 'result') return message as unknown as SteadyResult;
-      progress(`steady state: ${String(message.text)}`);
-    }
-  } finally {
-    await child.close(5000);
-    await topology.stop();
-  }
+  return runSteady(settings, progress);
 }
 
 export async function runMemorySection(

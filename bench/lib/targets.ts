@@ -1,9 +1,10 @@
 /** The issue's targets, checked against the results (shown in the report, never asserted). */
 
 import { TRIGGER_LABELS, type Trigger } from '../failover.js';
-import type { SteadyResult } from '../steady-state.js';
 import type { CellSummary } from './failover-summary.js';
 import { round } from './stats.js';
+import { steadyTargetChecks, summarizeSteady } from './steady-analysis.js';
+import type { SteadyResult } from './steady-types.js';
 
 export interface TargetCheck {
   target: string;
@@ -60,31 +61,9 @@ function failoverTargets(cells: readonly CellSummary[], triggers: readonly Trigg
   return checks;
 }
 
+/** Issue 16's steady-state targets (bench/lib/steady-analysis.ts). */
 function steadyTargets(steady: SteadyResult): TargetCheck[] {
-  const checks: TargetCheck[] = [];
-  for (const [name, plain] of [
-    ['masterFor()', 'ioredis → master (plain)'],
-    ['replicaFor()', 'ioredis → replica (plain)'],
-  ] as const) {
-    const ours = steady.results[name];
-    const base = steady.results[plain];
-    if (ours === undefined || base === undefined) continue;
-    const levels = Object.keys(ours);
-    const ratios = levels.map((c) => ours[c]!.opsPerSec / base[c]!.opsPerSec);
-    const p99s = levels.map((c) => ours[c]!.p99Ms / base[c]!.p99Ms);
-    const list = (xs: number[]) => xs.map((x, i) => `${levels[i]!.slice(1)}: ${round(x, 2)}×`).join(', ');
-    checks.push({
-      target: `${name}: throughput ≥ plain ioredis (by concurrency)`,
-      measured: list(ratios),
-      met: ratios.every((r) => r >= 1),
-    });
-    checks.push({
-      target: `${name}: p99 no worse than plain ioredis (ratio ≤ 1)`,
-      measured: list(p99s),
-      met: p99s.every((r) => r <= 1),
-    });
-  }
-  return checks;
+  return steadyTargetChecks(summarizeSteady(steady.samples, steady.settings));
 }
 
 export function checkTargets(
