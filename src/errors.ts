@@ -280,3 +280,17 @@ export class RedisServerNotFoundError extends SentinelPoolError {
     );
   }
 }
+
+/**
+ * The testing kit's network-namespace mode (`LocalTopology` option `network: 'namespaces'`) cannot
+ * run here: it needs Linux, root, and iproute2's `ip`. `missing` says which.
+ */
+export class NetworkNamespacesUnavailableError extends SentinelPoolError {
+  /** What is missing: `'linux'`, `'root'` or `'ip'`. */
+  readonly missing: 'linux' | 'root' | 'ip';
+
+  constructor(missing: 'linux' | 'root' | 'ip', detail: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_NETWORK_NAMESPACES_UNAVAILABLE', `LocalTopology network 'namespaces' ${detail}`, options);
+    this.missing = missing;
+  }
+}
