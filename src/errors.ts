@@ -294,3 +294,13 @@ export class NetworkNamespacesUnavailableError extends SentinelPoolError {
     this.missing = missing;
   }
 }
+
+/**
+ * `writeLeaseMs`: no majority of the sentinels confirmed the master within the lease, for
+ * `failoverTimeout`, so the command was held and then failed. It was **not** sent.
+ */
+export class WriteLeaseExpiredError extends SentinelPoolError {
+  constructor(masterName: string, message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_WRITE_LEASE_EXPIRED', `${message} (master group "${masterName}")`, options);
+  }
+}
