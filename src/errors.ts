@@ -280,3 +280,27 @@ export class RedisServerNotFoundError extends SentinelPoolError {
     );
   }
 }
+
+/**
+ * The testing kit's network-namespace mode (`LocalTopology` option `network: 'namespaces'`) cannot
+ * run here: it needs Linux, root, and iproute2's `ip`. `missing` says which.
+ */
+export class NetworkNamespacesUnavailableError extends SentinelPoolError {
+  /** What is missing: `'linux'`, `'root'` or `'ip'`. */
+  readonly missing: 'linux' | 'root' | 'ip';
+
+  constructor(missing: 'linux' | 'root' | 'ip', detail: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_NETWORK_NAMESPACES_UNAVAILABLE', `LocalTopology network 'namespaces' ${detail}`, options);
+    this.missing = missing;
+  }
+}
+
+/**
+ * `writeLeaseMs`: no majority of the sentinels confirmed the master within the lease, for
+ * `failoverTimeout`, so the command was held and then failed. It was **not** sent.
+ */
+export class WriteLeaseExpiredError extends SentinelPoolError {
+  constructor(masterName: string, message: string, options?: SentinelPoolErrorOptions) {
+    super('ERR_WRITE_LEASE_EXPIRED', `${message} (master group "${masterName}")`, options);
+  }
+}

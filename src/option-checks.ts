@@ -31,6 +31,7 @@ const KNOWN_OPTIONS = new Set([
   'minOtherSentinels',
   'refreshInterval',
   'failoverTimeout',
+  'writeLeaseMs',
   'natMap',
   'allowedHosts',
   'username',
@@ -148,9 +149,19 @@ export function normalizeOptions(input: unknown): NormalizedSentinelOptions {
     minOtherSentinels,
     refreshInterval: positiveNumber(options, 'refreshInterval', DEFAULTS.refreshInterval),
     failoverTimeout: positiveNumber(options, 'failoverTimeout', DEFAULTS.failoverTimeout),
+    writeLeaseMs: options.writeLeaseMs === undefined ? undefined : writeLeaseOption(options),
     natMap,
     allowedHosts,
   };
+}
+
+/** At least 30 ms: a third of it is the interval of the confirmations and their timeout. */
+function writeLeaseOption(options: Record<string, unknown>): number {
+  const value = positiveNumber(options, 'writeLeaseMs', 1);
+  if (value < 30) {
+    throw new SentinelConfigError(`Option writeLeaseMs must be at least 30 (ms), got ${value}`);
+  }
+  return value;
 }
 
 const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ['round-robin', 'random', 'least-latency'];

@@ -49,6 +49,19 @@ export interface SentinelOptions {
    * @default 30000
    */
   failoverTimeout?: number;
+  /**
+   * A write lease, in ms: the master pools send a command only while a majority of the known
+   * sentinels (⌊N/2⌋+1 distinct run ids) confirmed, within the last `writeLeaseMs`, that the
+   * address written to is the master (at the newest configuration epoch seen). They are asked
+   * every third of a lease, over the connections already held. When the lease lapses (the client
+   * is cut off from the sentinels' majority, maybe with the old master), commands are held as in
+   * a failover and fail with `WriteLeaseExpiredError` after `failoverTimeout`; commands in flight
+   * fail with `ConnectionLostError` (`maybeApplied`). Must be comfortably below Sentinel's
+   * `down-after-milliseconds` (an `error` event says when it is not). See docs/split-brain.md.
+   * @default undefined (no lease)
+   * @example `new Sentinel(sentinels, { writeLeaseMs: 500 })`
+   */
+  writeLeaseMs?: number;
   /** Translate addresses announced by Sentinel (behind NAT or Docker): `{ 'ip:port': { host, port } }` or a function. */
   natMap?: NatMap;
   /**
@@ -223,6 +236,7 @@ export interface NormalizedSentinelOptions {
   minOtherSentinels: number;
   refreshInterval: number;
   failoverTimeout: number;
+  writeLeaseMs: number | undefined;
   natMap: NatMap | undefined;
   allowedHosts: AllowedHosts | undefined;
   username: string | undefined;

@@ -4,7 +4,7 @@
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { type Address, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
+import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
 import { ManagedClients } from './client/managed-clients.js';
 import { checkManagedOptions, type ManagedClientOptions } from './client/managed-options.js';
 import { managedConnectionFactory } from './client/managed-redis.js';
@@ -15,11 +15,13 @@ import { parseToken } from './consistency/position.js';
 import { Session, type SessionContext } from './consistency/session.js';
 import { sessionContextFor } from './consistency/session-context.js';
 import { debugFor, registerSecret } from './debug.js';
+import { askLeaseConfirmations } from './discovery/lease-questions.js';
 import { MasterDiscovery } from './discovery/master-discovery.js';
 import { parseSentinelEvent } from './discovery/sentinel-replies.js';
 import { SentinelSet } from './discovery/sentinel-set.js';
-import { ClosedError } from './errors.js';
+import { ClosedError, SentinelConfigError } from './errors.js';
 import { type SentinelEventMap, TypedEventEmitter } from './events.js';
+import { WriteLease } from './lease/write-lease.js';
 import {
   checkMasterName,
   normalizeOptions,
@@ -66,6 +68,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   private readonly pools = new Map<string, MasterPool | ReplicaPool>();
   private readonly sessionContexts = new Map<string, SessionContext>();
   private readonly managedClients = new Map<string, ManagedClients>();
+  private readonly leases = new Map<string, WriteLease>();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -121,6 +124,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
           failoverTimeout: this.options.failoverTimeout,
           db: this.options.db,
           wrap: durable ? durable.wrap : undefined,
+          fence: this.leaseFor(name),
         },
       );
     });
@@ -277,6 +281,29 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
     return discovery;
   }
 
+  /** `writeLeaseMs`: the write lease of one group, shared by its master pools; undefined without. */
+  private leaseFor(name: string): WriteLease | undefined {
+    const leaseMs = this.options.writeLeaseMs;
+    if (leaseMs === undefined) return undefined;
+    let lease = this.leases.get(name);
+    if (!lease) {
+      const discovery = this.discoveryFor(name);
+      const set = this.connections();
+      lease = new WriteLease({
+        name,
+        leaseMs,
+        ask: (timeoutMs) => askLeaseConfirmations(set, name, timeoutMs),
+        currentMaster: () => {
+          const master = discovery.currentMaster;
+          return master && formatAddress(master);
+        },
+        warn: (message) => this.report(new SentinelConfigError(message)),
+      });
+      this.leases.set(name, lease);
+    }
+    return lease;
+  }
+
   private connections(): SentinelSet {
     if (this.sentinelSet) return this.sentinelSet;
     const set = new SentinelSet(this.seeds, {
@@ -335,6 +362,8 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
       ...pools.map((pool) => (graceful ? pool.quit() : pool.disconnect())),
       ...managed.map((clients) => clients.close(graceful)),
     ]).then(async () => {
+      for (const lease of this.leases.values()) lease.close();
+      this.leases.clear();
       for (const discovery of this.discoveries.values()) discovery.close();
       this.discoveries.clear();
       await this.sentinelSet?.close();

@@ -153,6 +153,11 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
     }
   }
 
+  /** The connection to every known sentinel (for questions to all at once, as the write lease's). */
+  connectedClients(): SentinelClient[] {
+    return this.closed ? [] : [...this.clients.values()];
+  }
+
   /**
    * Asks the sentinels one after the other; the first usable answer wins and its sentinel moves
    * to the front. `attempts` collects what each said, for the error the caller may throw.

@@ -14,11 +14,11 @@
  *   sent again once discovery names the new master.
  */
 import type { Address } from '../address.js';
-import { sameAddress } from '../address.js';
+import { formatAddress, sameAddress } from '../address.js';
 import type { MasterPoolCommands } from '../commands/pool-commands.js';
 import type { ConnectionFactory } from '../connector/connection-spec.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
-import { ClosedError, FailoverTimeoutError } from '../errors.js';
+import { ClosedError, FailoverTimeoutError, WriteLeaseExpiredError } from '../errors.js';
 import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
 import type { NormalizedPoolOptions } from '../options.js';
 import { fallbackJob, type InvokerWrap, type Job } from './job.js';
@@ -33,6 +33,18 @@ export interface MasterPoolSettings {
   db: number;
   /** Wraps every command (durable writes wait for WAIT), if set. */
   wrap?: InvokerWrap | undefined;
+  /** `writeLeaseMs`: commands go to the master only while its lease holds. */
+  fence?: WriteFence | undefined;
+}
+
+/**
+ * The write lease as a pool sees it (lease/write-lease.ts; pools do not import it): whether a
+ * master may be written to now, and when that changes.
+ */
+export interface WriteFence {
+  isOpenFor(master: string): boolean;
+  on(event: 'lapsed' | 'renewed', listener: () => void): unknown;
+  off(event: 'lapsed' | 'renewed', listener: () => void): unknown;
 }
 
 // Declaration merging: the command methods of the type (every one is installed on PoolBase).
@@ -56,7 +68,31 @@ export class MasterPool extends PoolBase {
     source.on('masterChanged', this.onMasterChanged);
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.onFailoverEnded);
+    settings.fence?.on('lapsed', this.onLeaseLapsed);
+    settings.fence?.on('renewed', this.onLeaseRenewed);
   }
+
+  /** Whether the write lease (if any) forbids sending to the master now. */
+  private get isFenced(): boolean {
+    const fence = this.settings.fence;
+    if (fence === undefined) return false;
+    const master = this.source.currentMaster;
+    return master === undefined || !fence.isOpenFor(formatAddress(master));
+  }
+
+  /**
+   * The lease lapsed: new commands are held (isHeld), and every socket is dropped so that a write
+   * in flight reports maybeApplied instead of being acknowledged by a master that may be cut off.
+   */
+  private readonly onLeaseLapsed = (): void => {
+    for (const connection of [...this.connections, ...this.dedicated.all()]) {
+      if (connection.state !== 'closed') connection.moveOff('write lease lapsed');
+    }
+  };
+
+  private readonly onLeaseRenewed = (): void => {
+    this.pump();
+  };
 
   protected override start(): void {
     for (let i = 0; i < this.poolOptions.poolSize; i++) this.connections.push(this.newConnection(false));
@@ -112,7 +148,7 @@ export class MasterPool extends PoolBase {
   }
 
   protected override get isHeld(): boolean {
-    return this.holdTimer !== undefined;
+    return this.holdTimer !== undefined || this.isFenced;
   }
 
   protected override get retryRules(): RetryRules {
@@ -125,6 +161,14 @@ export class MasterPool extends PoolBase {
 
   protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
     if (refusal !== undefined) return Promise.reject(refusal);
+    if (this.isFenced) {
+      return Promise.reject(
+        new WriteLeaseExpiredError(
+          this.name,
+          `"${job.command}" waited ${this.settings.failoverTimeout} ms and no majority of the sentinels confirmed the master within writeLeaseMs`,
+        ),
+      );
+    }
     const cause = this.connections.find((c) => c.lastError)?.lastError;
     return Promise.reject(
       new FailoverTimeoutError(
@@ -177,9 +221,9 @@ export class MasterPool extends PoolBase {
    */
   private async resolveUnlessHeld(): Promise<Address> {
     const held = () => new Error(`a failover of "${this.name}" is under way: waiting for the new master`);
-    if (this.holdTimer) throw held();
+    if (this.holdTimer || this.isFenced) throw held();
     const master = await this.source.resolveMaster();
-    if (this.holdTimer) throw held();
+    if (this.holdTimer || this.isFenced) throw held();
     return master;
   }
 
@@ -196,6 +240,8 @@ export class MasterPool extends PoolBase {
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('failoverStarted', this.onFailoverStarted);
     this.source.off('failoverEnded', this.onFailoverEnded);
+    this.settings.fence?.off('lapsed', this.onLeaseLapsed);
+    this.settings.fence?.off('renewed', this.onLeaseRenewed);
   }
 
   /** @internal Sends a read another pool gave up on (a replica pool falling back), afresh. */

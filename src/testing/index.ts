@@ -2,8 +2,11 @@
 export { EVENTUALLY_DEFAULTS, type EventuallyOptions, eventually } from './eventually.js';
 export {
   type FailoverResult,
+  type HostInfo,
+  type HostProcess,
   LocalTopology,
   type NodeAddress,
+  type RunOnHostOptions,
   type Signal,
   type SwitchRecord,
 } from './local-topology.js';

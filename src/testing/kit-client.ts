@@ -113,13 +113,17 @@ export function closeClient(client: Redis): Promise<void> {
   });
 }
 
-/** Opens a client to `127.0.0.1:port`, runs `fn`, and always closes the client. */
+/**
+ * Opens a client to `127.0.0.1:port` (or to the unix socket `path`, in namespace mode), runs
+ * `fn`, and always closes the client.
+ */
 export async function withClient<T>(
   port: number,
   credentials: Credentials,
   fn: (client: Redis) => Promise<T>,
+  path?: string,
 ): Promise<T> {
-  const client = new Redis(clientOptions(port, credentials));
+  const client = new Redis(clientOptions(port, credentials, path === undefined ? {} : { path }));
   client.on('error', (error: Error) => log('client :%d: %s', port, error.message));
   try {
     return await fn(client);

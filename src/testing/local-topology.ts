@@ -12,6 +12,13 @@ import { TopologyError } from '../errors.js';
 import { eventually } from './eventually.js';
 import { readClientTLS } from './kit-client.js';
 import { type FailoverResult, MasterTracker, remaining, sameAddress } from './master-tracker.js';
+import {
+  type HostInfo,
+  type HostProcess,
+  loopbackOnly,
+  type RunOnHostOptions,
+  TopologyHosts,
+} from './netns/topology-hosts.js';
 import { NodeSet } from './node-set.js';
 import type {
   LocalTopologyOptions,
@@ -26,6 +33,7 @@ import { type SwitchRecord, SwitchWatcher } from './switch-watcher.js';
 import { askMasterAddress, assertReplicaOf } from './topology-probe.js';
 
 export type { FailoverResult } from './master-tracker.js';
+export type { HostInfo, HostProcess, RunOnHostOptions } from './netns/topology-hosts.js';
 export type { NodeAddress, Signal } from './redis-process.js';
 export type { SwitchRecord } from './switch-watcher.js';
 
@@ -57,12 +65,20 @@ export class LocalTopology {
   /** Aborted by stop(): waits still running end at once instead of at their deadline. */
   readonly #stopped = new AbortController();
   readonly #tracker: MasterTracker;
+  /** Namespace mode only: the hosts, the network and the processes run on hosts. */
+  readonly #hosts: TopologyHosts | undefined;
   #stopping: Promise<void> | undefined;
 
-  private constructor(options: ResolvedTopologyOptions, binary: string, tls: TlsOptions | undefined) {
+  private constructor(
+    options: ResolvedTopologyOptions,
+    binary: string,
+    tls: TlsOptions | undefined,
+    hosts: TopologyHosts | undefined,
+  ) {
     this.options = options;
     this.masterName = options.masterName;
-    this.#nodes = new NodeSet(options, binary, tls);
+    this.#hosts = hosts;
+    this.#nodes = new NodeSet(options, binary, tls, hosts?.placement);
     const windowMs = options.downAfterMilliseconds + options.failoverTimeout;
     this.#watcher = new SwitchWatcher(options.masterName, this.#nodes.sentinelCredentials, windowMs);
     this.#tracker = new MasterTracker(this.#nodes, this.#watcher, this.#stopped.signal);
@@ -73,7 +89,9 @@ export class LocalTopology {
    * sentinel agrees on the master and sees every replica (link up) and every other sentinel.
    * Checks the binary (and the `tls` files) before spawning anything. On failure everything
    * started is stopped.
+   * With `network: 'namespaces'`, builds the hosts first (removing what dead runs left).
    * @throws RedisServerNotFoundError when the binary is missing
+   * @throws NetworkNamespacesUnavailableError in namespace mode without Linux, root or `ip`
    * @throws TopologyError when a `tls` file cannot be read, or a node fails to start (with its
    *   last log lines) or in time
    */
@@ -81,7 +99,12 @@ export class LocalTopology {
     const resolved = resolveTopologyOptions(options);
     const binary = await findRedisServer(resolved.redisServer);
     const tls = resolved.tls && (await readClientTLS(resolved.tls));
-    const topology = new LocalTopology(resolved, binary, tls);
+    const r = resolved;
+    const hosts =
+      r.network === 'namespaces'
+        ? await TopologyHosts.create(r.replicas + 1, r.sentinels, r.applicationHosts)
+        : undefined;
+    const topology = new LocalTopology(resolved, binary, tls, hosts);
     const startedAt = Date.now();
     try {
       await topology.#launch(startedAt + resolved.readyTimeoutMs);
@@ -98,7 +121,7 @@ export class LocalTopology {
     await nodes.launch(1, 'data', undefined, remaining(deadline));
     const master = nodes.data[0]!.address;
     this.#tracker.started(master);
-    await nodes.launch(this.options.replicas, 'data', master.port, remaining(deadline));
+    await nodes.launch(this.options.replicas, 'data', master, remaining(deadline));
     // Sentinels come last: one that meets a replica still syncing waits for its next INFO (10 s).
     await eventually(() => Promise.all(this.#replicas().map((r) => assertReplicaOf(r, master.port))), {
       timeoutMs: remaining(deadline),
@@ -106,8 +129,8 @@ export class LocalTopology {
       message: 'replicas in sync with the master',
       signal: this.#stopped.signal,
     });
-    await nodes.launch(this.options.sentinels, 'sentinel', master.port, remaining(deadline));
-    await Promise.all(nodes.sentinels.map((s) => this.#watcher.watch(s.port)));
+    await nodes.launch(this.options.sentinels, 'sentinel', master, remaining(deadline));
+    await Promise.all(nodes.sentinels.map((s) => this.#watcher.watch(s.port, s.socketPath)));
     await this.#tracker.waitHealthy(remaining(deadline), 'sentinels agree on the new topology');
   }
 
@@ -264,7 +287,7 @@ export class LocalTopology {
       isAccelerated && killed.length > 0 ? await this.#tracker.agreed().catch(() => undefined) : undefined;
     await Promise.all(
       killed.map(async (node) => {
-        if (master !== undefined && master.port !== node.port) await node.setReplicaOf(master.port);
+        if (master !== undefined && master.port !== node.port) await node.setReplicaOf(master);
         await node.spawn(remaining(deadline));
       }),
     );
@@ -272,13 +295,62 @@ export class LocalTopology {
     await this.#tracker.waitHealthy(remaining(deadline), 'topology restored', assist);
   }
 
+  /** Namespace mode: every host (`node-<i>` runs data node i and sentinel i; `app-<j>`). */
+  hosts(): HostInfo[] {
+    return this.#namespaces('hosts()').network.hosts();
+  }
+
+  /** Namespace mode: the name of the host a node runs on (e.g. of `masterAddress()`). */
+  hostOf(node: NodeAddress | number): string {
+    const hosts = this.#namespaces('hostOf()');
+    return hosts.hostNameOf(this.#node(node).host);
+  }
+
+  /**
+   * Namespace mode: cuts the network into `groups` of host names; hosts in no group form one more
+   * group. Nothing crosses between groups (packets are dropped: no reset, no ICMP) until
+   * {@link heal}. Replaces a partition in force. Resolves once applied (milliseconds).
+   * @example `await topology.partition([[topology.hostOf(topology.masterAddress()), 'app-0']])`
+   */
+  partition(groups: readonly (readonly string[])[]): Promise<void> {
+    return this.#namespaces('partition()').network.partition(groups);
+  }
+
+  /** Namespace mode: joins every host again (a no-op on a whole network). */
+  heal(): Promise<void> {
+    return this.#namespaces('heal()').network.heal();
+  }
+
+  /**
+   * Namespace mode: runs `node [execArgv] script ...args` on `host`, with an IPC channel; every
+   * socket it opens is on that host. `stop()` kills it if it still runs.
+   */
+  runOnHost(
+    host: string,
+    script: string,
+    args: readonly string[] = [],
+    options: RunOnHostOptions = {},
+  ): HostProcess {
+    if (this.#nodes.isClosed) throw new TopologyError(`${this} is stopped`);
+    return this.#namespaces('runOnHost()').run(host, script, args, options);
+  }
+
+  #namespaces(method: string): TopologyHosts {
+    if (this.#hosts === undefined) throw loopbackOnly(method);
+    return this.#hosts;
+  }
+
   /**
    * SIGKILLs every process it started (SIGCONT first for stopped ones), waits until each exited,
-   * and removes the temp dirs and the exit hook. Idempotent; the topology cannot be used after.
+   * and removes the temp dirs and the exit hook; in namespace mode then every process on a host
+   * and every namespace. Idempotent; the topology cannot be used after.
    */
   stop(): Promise<void> {
     this.#stopped.abort(new TopologyError(`${this} was stopped`));
-    this.#stopping ??= this.#watcher.close().then(() => this.#nodes.close());
+    this.#stopping ??= this.#watcher
+      .close()
+      .then(() => this.#nodes.close())
+      .finally(() => this.#hosts?.close());
     return this.#stopping;
   }
 

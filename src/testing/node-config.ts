@@ -62,22 +62,49 @@ function tlsLines(port: number, tls: NodeTLSConfig): string[] {
   return lines;
 }
 
-function commonLines(port: number, dir: string, tls: NodeTLSConfig | undefined): string[] {
-  return [
+/** Where a node listens: its host address, and a unix socket for the kit in namespace mode. */
+export interface NodeListen {
+  /** The address it binds to and announces. @default '127.0.0.1' */
+  host?: string | undefined;
+  /**
+   * A unix socket the kit's own clients use (namespace mode: the kit runs outside every host's
+   * namespace, and a socket file is reachable from any namespace). Protected mode is then off:
+   * the host address is not loopback, and it exists only inside the test namespaces.
+   */
+  unixSocket?: string | undefined;
+}
+
+function commonLines(
+  port: number,
+  dir: string,
+  tls: NodeTLSConfig | undefined,
+  listen: NodeListen,
+): string[] {
+  const lines = [
     ...(tls === undefined ? [line('port', port)] : tlsLines(port, tls)),
-    line('bind', '127.0.0.1'),
+    line('bind', listen.host ?? '127.0.0.1'),
     line('daemonize', 'no'),
     line('dir', dir),
     line('logfile', join(dir, 'redis.log')),
   ];
+  if (listen.unixSocket !== undefined) {
+    lines.push(
+      line('unixsocket', listen.unixSocket),
+      line('unixsocketperm', 700),
+      line('protected-mode', 'no'),
+    );
+  }
+  return lines;
 }
 
 /** What a data node's config is made of. */
-export interface DataNodeConfig {
+export interface DataNodeConfig extends NodeListen {
   port: number;
   dir: string;
-  /** Port of the master on 127.0.0.1; absent for the master itself. */
+  /** Port of the master; absent for the master itself. */
   masterPort?: number | undefined;
+  /** Host of the master. @default '127.0.0.1' */
+  masterHost?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
   minReplicasToWrite: number;
@@ -90,7 +117,7 @@ export interface DataNodeConfig {
 /** Config lines of a master or replica. */
 export function dataNodeConfig(config: DataNodeConfig): string[] {
   const lines = [
-    ...commonLines(config.port, config.dir, config.tls),
+    ...commonLines(config.port, config.dir, config.tls, config),
     line('save', ''),
     line('appendonly', 'no'),
     line('repl-diskless-sync', 'yes'),
@@ -104,16 +131,20 @@ export function dataNodeConfig(config: DataNodeConfig): string[] {
     if (config.username !== undefined) lines.push(line('masteruser', config.username));
     lines.push(line('masterauth', config.password));
   }
-  if (config.masterPort !== undefined) lines.push(line('replicaof', '127.0.0.1', config.masterPort));
+  if (config.masterPort !== undefined) {
+    lines.push(line('replicaof', config.masterHost ?? '127.0.0.1', config.masterPort));
+  }
   return [...lines, ...config.extra];
 }
 
 /** What a sentinel's config is made of. */
-export interface SentinelNodeConfig {
+export interface SentinelNodeConfig extends NodeListen {
   port: number;
   dir: string;
   masterName: string;
   masterPort: number;
+  /** Host of the master. @default '127.0.0.1' */
+  masterHost?: string | undefined;
   quorum: number;
   downAfterMilliseconds: number;
   failoverTimeout: number;
@@ -132,8 +163,8 @@ export interface SentinelNodeConfig {
 export function sentinelConfig(config: SentinelNodeConfig): string[] {
   const name = config.masterName;
   const lines = [
-    ...commonLines(config.port, config.dir, config.tls),
-    line('sentinel', 'monitor', name, '127.0.0.1', config.masterPort, config.quorum),
+    ...commonLines(config.port, config.dir, config.tls, config),
+    line('sentinel', 'monitor', name, config.masterHost ?? '127.0.0.1', config.masterPort, config.quorum),
     line('sentinel', 'down-after-milliseconds', name, config.downAfterMilliseconds),
     line('sentinel', 'failover-timeout', name, config.failoverTimeout),
     line('sentinel', 'parallel-syncs', name, 1),
@@ -154,10 +185,10 @@ export function sentinelConfig(config: SentinelNodeConfig): string[] {
 
 /**
  * Returns a config file's text with every `replicaof`/`slaveof` line replaced by one pointing at
- * `127.0.0.1:masterPort` (for restarting a node as a replica of the current master).
+ * `masterHost:masterPort` (for restarting a node as a replica of the current master).
  */
-export function withReplicaOf(text: string, masterPort: number): string {
+export function withReplicaOf(text: string, masterPort: number, masterHost = '127.0.0.1'): string {
   const kept = text.split('\n').filter((l) => !/^\s*"?(replicaof|slaveof)"?\s/i.test(l));
   while (kept.length > 0 && kept.at(-1)?.trim() === '') kept.pop();
-  return `${[...kept, line('replicaof', '127.0.0.1', masterPort)].join('\n')}\n`;
+  return `${[...kept, line('replicaof', masterHost, masterPort)].join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  * or port, and closing them all. Owns the exit hook that SIGKILLs them if the test process dies
  * before `close()`. Knows nothing about Sentinel's state; LocalTopology builds on it.
  */
+import { join } from 'node:path';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { debugFor } from '../debug.js';
 import { TopologyError } from '../errors.js';
@@ -15,6 +16,12 @@ import type { TopologyNodes } from './topology-probe.js';
 
 const log = debugFor('testing');
 
+/**
+ * Namespace mode: where node number `index` of a kind runs (data node i and sentinel i share
+ * host i): the host's address and the command prefix that runs a program there.
+ */
+export type NodePlacement = (index: number) => { host: string; runVia: [string, string[]] };
+
 /** The processes of one topology, in start order. */
 export class NodeSet implements TopologyNodes {
   readonly masterName: string;
@@ -24,14 +31,24 @@ export class NodeSet implements TopologyNodes {
   readonly sentinelCredentials: Credentials;
   readonly #options: ResolvedTopologyOptions;
   readonly #binary: string;
+  readonly #placement: NodePlacement | undefined;
   readonly #takenPorts = new Set<number>();
   readonly #exitHook = (): void => this.#killAllSync();
   #closing: Promise<void> | undefined;
 
-  /** @param tls the kit's clients' TLS options (see readClientTLS); undefined without TLS */
-  constructor(options: ResolvedTopologyOptions, binary: string, tls: TlsOptions | undefined) {
+  /**
+   * @param tls the kit's clients' TLS options (see readClientTLS); undefined without TLS
+   * @param placement namespace mode: the host of each node; undefined: all on 127.0.0.1
+   */
+  constructor(
+    options: ResolvedTopologyOptions,
+    binary: string,
+    tls: TlsOptions | undefined,
+    placement?: NodePlacement,
+  ) {
     this.#options = options;
     this.#binary = binary;
+    this.#placement = placement;
     this.masterName = options.masterName;
     this.dataCredentials = { username: options.username, password: options.password, tls };
     this.sentinelCredentials = {
@@ -60,47 +77,65 @@ export class NodeSet implements TopologyNodes {
   /** The process at an address or port; throws {@link TopologyError} for a node not ours. */
   find(node: NodeAddress | number): RedisProcess {
     const port = typeof node === 'number' ? node : node.port;
-    const host = typeof node === 'number' ? LOCALHOST : node.host;
     const found = this.all().find((p) => p.port === port);
-    if (found === undefined || host !== LOCALHOST) {
+    const host = typeof node === 'number' ? (found?.host ?? LOCALHOST) : node.host;
+    if (found === undefined || host !== found.host) {
       throw new TopologyError(`${host}:${port} is not a node of ${this}`);
     }
     return found;
   }
 
   /**
-   * Launches `count` nodes of a kind in parallel (replicas of / sentinels monitoring
-   * `127.0.0.1:masterPort`); keeps every one that started, even if another failed.
+   * Launches `count` nodes of a kind in parallel (replicas of / sentinels monitoring `master`);
+   * keeps every one that started, even if another failed.
    */
   async launch(
     count: number,
     kind: NodeKind,
-    masterPort: number | undefined,
+    master: NodeAddress | undefined,
     timeoutMs: number,
   ): Promise<void> {
     if (this.isClosed) throw new TopologyError(`${this} is stopped`);
     const o = this.#options;
+    const first = (kind === 'data' ? this.data : this.sentinels).length;
+    const masterPort = master?.port;
+    const masterHost = master?.host;
     const settled = await Promise.allSettled(
-      Array.from({ length: count }, () =>
-        RedisProcess.launch({
+      Array.from({ length: count }, (_, i) => {
+        const placed = this.#placement?.(first + i);
+        return RedisProcess.launch({
           binary: this.#binary,
           kind,
+          host: placed?.host,
+          runVia: placed?.runVia,
           takenPorts: this.#takenPorts,
           credentials: kind === 'data' ? this.dataCredentials : this.sentinelCredentials,
           secrets: [o.password, o.sentinelPassword].filter((s): s is string => s !== undefined),
           timeoutMs,
-          config: (port, dir) =>
-            kind === 'data'
-              ? dataNodeConfig({ ...o, port, dir, masterPort, extra: o.extraDataConfig })
+          config: (port, dir) => {
+            const where = placed && { host: placed.host, unixSocket: join(dir, 'redis.sock') };
+            return kind === 'data'
+              ? dataNodeConfig({
+                  ...o,
+                  ...where,
+                  port,
+                  dir,
+                  masterPort,
+                  masterHost,
+                  extra: o.extraDataConfig,
+                })
               : sentinelConfig({
                   ...o,
+                  ...where,
                   port,
                   dir,
                   masterPort: masterPort ?? 0,
+                  masterHost,
                   extra: o.extraSentinelConfig,
-                }),
-        }),
-      ),
+                });
+          },
+        });
+      }),
     );
     const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     (kind === 'data' ? this.data : this.sentinels).push(...started);

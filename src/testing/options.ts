@@ -89,6 +89,20 @@ export interface LocalTopologyOptions {
    */
   tls?: LocalTopologyTLS;
   /**
+   * Where the nodes run. `'loopback'`: every node on 127.0.0.1. `'namespaces'`: each data node and
+   * sentinel pair on a host of its own (a Linux network namespace with an address in 198.18.0.0/24,
+   * joined by a switch), plus `applicationHosts` hosts for application code (`runOnHost()`), so
+   * that `partition()` can cut real links. Needs Linux, root and iproute2's `ip`
+   * (`NetworkNamespacesUnavailableError` otherwise); no TLS. See docs/testing.md.
+   * @default 'loopback'
+   */
+  network?: 'loopback' | 'namespaces';
+  /**
+   * With `network: 'namespaces'`: how many application hosts (`app-0`, `app-1`, …) to create.
+   * @default 1 (namespaces), 0 (loopback, where it must be 0)
+   */
+  applicationHosts?: number;
+  /**
    * Extra config lines for every data node.
    * @default []
    */
@@ -188,6 +202,8 @@ export interface ResolvedTopologyOptions {
   readonly tls: ResolvedTopologyTLS | undefined;
   readonly extraDataConfig: readonly string[];
   readonly extraSentinelConfig: readonly string[];
+  readonly network: 'loopback' | 'namespaces';
+  readonly applicationHosts: number;
 }
 
 /** Every default of {@link LocalTopologyOptions}, in one place. */
@@ -202,6 +218,7 @@ export const LOCAL_TOPOLOGY_DEFAULTS = {
   minReplicasMaxLag: 10,
   redisServer: 'redis-server',
   readyTimeoutMs: 30_000,
+  network: 'loopback',
 } as const;
 
 /** Options of `failover()`. */

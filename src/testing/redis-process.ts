@@ -18,9 +18,9 @@ import { withReplicaOf } from './node-config.js';
 
 const log = debugFor('testing');
 
-/** Where a node listens. The kit only ever uses host `127.0.0.1`. */
+/** Where a node listens. */
 export interface NodeAddress {
-  /** Always `'127.0.0.1'` for nodes of a local topology. */
+  /** `'127.0.0.1'`, or in namespace mode the address of the node's host in the test subnet. */
   host: string;
   /** TCP port. */
   port: number;
@@ -68,6 +68,13 @@ export interface LaunchOptions {
   /** The config lines for a port and temp dir. */
   config: (port: number, dir: string) => string[];
   credentials: Credentials;
+  /** The address it binds to. @default '127.0.0.1' */
+  host?: string | undefined;
+  /**
+   * Namespace mode: the command and leading arguments that run it on its host
+   * (`ip netns exec NS`); the kit then reaches it through the unix socket `redis.sock` in its dir.
+   */
+  runVia?: [string, string[]] | undefined;
   /** Strings to blank out of log tails (passwords). */
   secrets: readonly string[];
   timeoutMs: number;
@@ -77,11 +84,16 @@ export interface LaunchOptions {
 export class RedisProcess {
   readonly kind: NodeKind;
   readonly port: number;
+  /** The address it binds to. */
+  readonly host: string;
   readonly dir: string;
+  /** Namespace mode: the unix socket the kit's clients use. */
+  readonly socketPath: string | undefined;
   readonly confPath: string;
   readonly logPath: string;
   readonly outputPath: string;
   readonly #binary: string;
+  readonly #runVia: [string, string[]] | undefined;
   readonly #credentials: Credentials;
   readonly #secrets: readonly string[];
   #child: ChildProcess | undefined;
@@ -93,7 +105,10 @@ export class RedisProcess {
   private constructor(options: LaunchOptions, port: number, dir: string) {
     this.kind = options.kind;
     this.port = port;
+    this.host = options.host ?? LOCALHOST;
     this.dir = dir;
+    this.#runVia = options.runVia;
+    this.socketPath = options.runVia === undefined ? undefined : join(dir, 'redis.sock');
     this.confPath = join(dir, options.kind === 'sentinel' ? 'sentinel.conf' : 'redis.conf');
     this.logPath = join(dir, 'redis.log');
     this.outputPath = join(dir, 'output.log');
@@ -130,9 +145,9 @@ export class RedisProcess {
     throw lastError;
   }
 
-  /** `127.0.0.1:port` */
+  /** `host:port` */
   get address(): NodeAddress {
-    return { host: LOCALHOST, port: this.port };
+    return { host: this.host, port: this.port };
   }
 
   /** The PID while the process runs (also while SIGSTOPped), else undefined. */
@@ -158,7 +173,10 @@ export class RedisProcess {
     const output = openSync(this.outputPath, 'a');
     try {
       const args = this.kind === 'sentinel' ? [this.confPath, '--sentinel'] : [this.confPath];
-      const child = spawn(this.#binary, args, { stdio: ['ignore', output, output], cwd: this.dir });
+      // `ip netns exec` replaces itself with redis-server: the PID is the server's.
+      const [command, prefix] = this.#runVia ?? [this.#binary, []];
+      const argv = this.#runVia === undefined ? args : [...prefix, this.#binary, ...args];
+      const child = spawn(command, argv, { stdio: ['ignore', output, output], cwd: this.dir });
       this.#child = child;
       this.#isStopped = false;
       this.#hasExited = false;
@@ -202,14 +220,15 @@ export class RedisProcess {
     );
   }
 
-  /** Rewrites the config file so that the next start is as a replica of `127.0.0.1:masterPort`. */
-  async setReplicaOf(masterPort: number): Promise<void> {
-    await writeFile(this.confPath, withReplicaOf(await readFile(this.confPath, 'utf8'), masterPort));
+  /** Rewrites the config file so that the next start is as a replica of `master`. */
+  async setReplicaOf(master: NodeAddress): Promise<void> {
+    const text = await readFile(this.confPath, 'utf8');
+    await writeFile(this.confPath, withReplicaOf(text, master.port, master.host));
   }
 
   /** Opens a short-lived client to this node (1 s connect and command timeouts). */
   ask<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
-    return withClient(this.port, this.#credentials, fn);
+    return withClient(this.port, this.#credentials, fn, this.socketPath);
   }
 
   /** Sends a signal; SIGKILL and SIGTERM resolve once the process exited. No-op when not running. */
@@ -290,6 +309,6 @@ export class RedisProcess {
   }
 
   toString(): string {
-    return `${this.kind} ${LOCALHOST}:${this.port}`;
+    return `${this.kind} ${this.host}:${this.port}`;
   }
 }

@@ -62,6 +62,25 @@ function resolveTLS(tls: LocalTopologyTLS | undefined): ResolvedTopologyTLS | un
   });
 }
 
+function resolveNetwork(
+  options: LocalTopologyOptions,
+): Pick<ResolvedTopologyOptions, 'network' | 'applicationHosts'> {
+  const network = options.network ?? LOCAL_TOPOLOGY_DEFAULTS.network;
+  if (network !== 'loopback' && network !== 'namespaces') {
+    throw new TopologyError(
+      `LocalTopology option network must be 'loopback' or 'namespaces', got ${String(network)}`,
+    );
+  }
+  const isNamespaces = network === 'namespaces';
+  const applicationHosts = integer(
+    'applicationHosts',
+    options.applicationHosts ?? (isNamespaces ? 1 : 0),
+    0,
+    isNamespaces ? 20 : 0,
+  );
+  return { network, applicationHosts };
+}
+
 /** Applies defaults and checks ranges. Throws {@link TopologyError} on a bad option. */
 export function resolveTopologyOptions(options: LocalTopologyOptions = {}): ResolvedTopologyOptions {
   const d = LOCAL_TOPOLOGY_DEFAULTS;
@@ -88,7 +107,11 @@ export function resolveTopologyOptions(options: LocalTopologyOptions = {}): Reso
     tls: resolveTLS(options.tls),
     extraDataConfig: Object.freeze([...(options.extraDataConfig ?? [])]),
     extraSentinelConfig: Object.freeze([...(options.extraSentinelConfig ?? [])]),
+    ...resolveNetwork(options),
   };
+  if (resolved.network === 'namespaces' && resolved.tls !== undefined) {
+    throw new TopologyError("LocalTopology option tls is not supported with network: 'namespaces'");
+  }
   if (resolved.username !== undefined && resolved.password === undefined) {
     throw new TopologyError('LocalTopology option username needs password');
   }

@@ -9,8 +9,7 @@
  * master.
  */
 import { debugFor } from '../debug.js';
-import { LOCALHOST } from './kit-client.js';
-import type { RedisProcess } from './redis-process.js';
+import type { NodeAddress, RedisProcess } from './redis-process.js';
 import type { HealthAssist } from './topology-probe.js';
 import { askRole } from './topology-probe.js';
 
@@ -34,7 +33,8 @@ export class RestoreAssist implements HealthAssist {
     this.#deadline = deadline;
   }
 
-  async onStrayDataNodes(stray: RedisProcess[], masterPort: number): Promise<void> {
+  async onStrayDataNodes(stray: RedisProcess[], master: NodeAddress): Promise<void> {
+    const masterPort = master.port;
     this.#laggingSince = undefined;
     await Promise.all(
       stray
@@ -49,7 +49,7 @@ export class RestoreAssist implements HealthAssist {
           await node
             .ask((client) =>
               Promise.all([
-                client.call('REPLICAOF', [LOCALHOST, masterPort]),
+                client.call('REPLICAOF', [master.host, masterPort]),
                 client.call('CONFIG', ['REWRITE']),
               ]),
             )

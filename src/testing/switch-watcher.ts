@@ -84,11 +84,15 @@ export class SwitchWatcher {
     return this.#doubleFailoverCount;
   }
 
-  /** Subscribes to one sentinel; resolves once subscribed. Resubscribes after reconnects. */
-  async watch(port: number): Promise<void> {
+  /**
+   * Subscribes to one sentinel (through the unix socket `path` in namespace mode); resolves once
+   * subscribed. Resubscribes after reconnects. Records name it `127.0.0.1:port` in either mode.
+   */
+  async watch(port: number, path?: string): Promise<void> {
     if (this.#subscribers.has(port)) return;
     const client = new Redis(
       clientOptions(port, this.#credentials, {
+        ...(path === undefined ? {} : { path }),
         retryStrategy: (times) => Math.min(times * 50, RESUBSCRIBE_MAX_DELAY_MS),
         autoResubscribe: true,
       }),

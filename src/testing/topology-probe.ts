@@ -5,7 +5,6 @@
  */
 
 import { DOWN_FLAGS } from '../topology.js';
-import { LOCALHOST } from './kit-client.js';
 import type { NodeAddress, RedisProcess } from './redis-process.js';
 
 /** A parsed ROLE reply. */
@@ -112,7 +111,7 @@ export interface SentinelExpectation {
   /** The master every sentinel should report. */
   masterPort: number;
   /** Every replica, healthy and attached to the master. */
-  replicaPorts: readonly number[];
+  replicas: readonly NodeAddress[];
   /** Every other sentinel, reachable. */
   otherSentinelPorts: readonly number[];
 }
@@ -169,8 +168,8 @@ export async function assertSentinelView(
   if (masterFlag)
     throw new SentinelViewError(sentinel, 'master', `flags master :${masterPort} ${masterFlag}`);
   const replicas = Array.isArray(replicasReply) ? replicasReply.map(parseFields) : [];
-  for (const port of expected.replicaPorts) {
-    const replica = replicas.find((r) => Number(r.port) === port && r.ip === LOCALHOST);
+  for (const { host, port } of expected.replicas) {
+    const replica = replicas.find((r) => Number(r.port) === port && r.ip === host);
     const found = replicaProblem(replica, masterPort);
     if (found) {
       const message = `sees replica :${port}: it ${found.problem}`;
@@ -219,7 +218,7 @@ export async function assertAgreedMaster(
     throw new Error(`sentinels disagree on the master (${said})`);
   }
   if (!predicate(first)) throw new Error(`sentinels report master :${first.port}, which does not match`);
-  const node = nodes.data.find((d) => d.port === first.port && first.host === LOCALHOST);
+  const node = nodes.data.find((d) => d.port === first.port && first.host === d.host);
   if (node === undefined)
     throw new Error(`sentinels report master ${first.host}:${first.port}, not one of ours`);
   await assertMaster(node);
@@ -242,8 +241,8 @@ async function isMasterCalm(nodes: TopologyNodes, masterPort: number): Promise<b
 
 /** Hooks that may help Sentinel along while {@link assertHealthy} waits (see restore()). */
 export interface HealthAssist {
-  /** Called with the data nodes that should be replicas of `masterPort` but say otherwise. */
-  onStrayDataNodes(stray: RedisProcess[], masterPort: number): Promise<void>;
+  /** Called with the data nodes that should be replicas of `master` but say otherwise. */
+  onStrayDataNodes(stray: RedisProcess[], master: NodeAddress): Promise<void>;
   /**
    * Called with the sentinels whose view of the replicas lags in a way only their next INFO (up to
    * 10 s away) clears, while every data node is fine.
@@ -267,7 +266,7 @@ export async function assertHealthy(nodes: TopologyNodes, assist?: HealthAssist)
   if (stray.length > 0) {
     // Never second-guess Sentinel while it is failing over (a double failover promotes a replica
     // of a master everyone still agrees on).
-    if (assist && (await isMasterCalm(nodes, master.port))) await assist.onStrayDataNodes(stray, master.port);
+    if (assist && (await isMasterCalm(nodes, master.port))) await assist.onStrayDataNodes(stray, master);
     throw (roles.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
   }
   const views = await Promise.allSettled(
@@ -275,7 +274,7 @@ export async function assertHealthy(nodes: TopologyNodes, assist?: HealthAssist)
       assertSentinelView(sentinel, {
         masterName: nodes.masterName,
         masterPort: master.port,
-        replicaPorts: replicas.map((r) => r.port),
+        replicas: replicas.map((r) => r.address),
         otherSentinelPorts: nodes.sentinels.filter((s) => s !== sentinel).map((s) => s.port),
       }),
     ),

@@ -73,12 +73,17 @@ describe('architecture', () => {
   it('the file tree of docs/architecture.md lists every module, and only those', () => {
     const tree = doc.slice(doc.indexOf('```\nsrc/'));
     const listed: string[] = [];
-    let folder = '';
+    // Folders nest by two spaces (src/ at 0, testing/ at 2, testing/netns/ at 4).
+    const folders: string[] = [];
     for (const line of tree.split('\n')) {
-      const folderMatch = /^ {2}([a-z-]+\/)/.exec(line);
-      if (folderMatch) folder = folderMatch[1]!;
-      const fileMatch = /^( {2,4})([a-z-]+\.ts)\b/.exec(line);
-      if (fileMatch) listed.push(fileMatch[1]!.length === 2 ? fileMatch[2]! : folder + fileMatch[2]!);
+      const folderMatch = /^( {2,})([a-z-]+\/)/.exec(line);
+      if (folderMatch) {
+        const depth = folderMatch[1]!.length / 2 - 1;
+        folders.length = depth;
+        folders.push(folderMatch[2]!);
+      }
+      const fileMatch = /^( {2,})([a-z-]+\.ts)\b/.exec(line);
+      if (fileMatch) listed.push(folders.slice(0, fileMatch[1]!.length / 2 - 1).join('') + fileMatch[2]!);
     }
     assert.deepEqual(listed.sort(), sourceFiles(src).sort());
   });

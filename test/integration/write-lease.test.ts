@@ -1,0 +1,70 @@
+/**
+ * writeLeaseMs on real servers (loopback): the master pool writes while a majority of sentinels
+ * confirms the master; with two of three sentinels stopped (the client hears only a minority, as
+ * when it is cut off with the old master) the lease lapses, commands are held and fail with
+ * WriteLeaseExpiredError after failoverTimeout, and they flow again once the majority answers.
+ * A lease too close to down-after-milliseconds is reported. The partition case itself is in
+ * test/partition/.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { SentinelConfigError, WriteLeaseExpiredError } from '../../src/errors.js';
+import { eventually } from '../../src/testing/index.js';
+import { topologyFixture } from '../helpers/topology-fixture.js';
+
+describe('write lease', () => {
+  const fixture = topologyFixture();
+
+  it('writes while a majority confirms; holds, then fails with WriteLeaseExpiredError without one', async () => {
+    const sentinel = fixture.open({ writeLeaseMs: 300, failoverTimeout: 1500 });
+    const master = sentinel.masterFor(fixture.topology.masterName);
+    await eventually(() => master.set('lease:k', '1').then((r) => r === 'OK'), { timeoutMs: 5000 });
+    const [first, second] = fixture.topology.sentinelAddresses();
+    await fixture.topology.kill(first!, 'SIGSTOP');
+    await fixture.topology.kill(second!, 'SIGSTOP');
+    const stoppedAt = performance.now();
+    // The lease lapses within a lease and a round trip; writes are then held, not sent.
+    const refused = await eventually(
+      async () => {
+        try {
+          await master.set('lease:k', '2');
+          return false;
+        } catch (error) {
+          return error;
+        }
+      },
+      { timeoutMs: 10_000, intervalMs: 10, message: 'a write is refused once the lease lapsed' },
+    );
+    assert.ok(refused instanceof WriteLeaseExpiredError, `got ${String(refused)}`);
+    assert.equal((refused as WriteLeaseExpiredError).code, 'ERR_WRITE_LEASE_EXPIRED');
+    const elapsed = performance.now() - stoppedAt;
+    assert.ok(
+      elapsed >= 1500 && elapsed < 1500 + 300 + 1500,
+      `held for failoverTimeout (${Math.round(elapsed)} ms)`,
+    );
+    await fixture.topology.kill(first!, 'SIGCONT');
+    await fixture.topology.kill(second!, 'SIGCONT');
+    await eventually(() => master.set('lease:k', '3').then((r) => r === 'OK'), {
+      timeoutMs: 5000,
+      message: 'writes flow again once the majority confirms',
+    });
+  });
+
+  it('reports a lease that is not comfortably below down-after-milliseconds', async () => {
+    const down = fixture.topology.options.downAfterMilliseconds;
+    const sentinel = fixture.open({ writeLeaseMs: down });
+    const warned = once(sentinel, 'error');
+    sentinel.masterFor(fixture.topology.masterName);
+    const [error] = (await warned) as [Error];
+    assert.ok(error instanceof SentinelConfigError);
+    assert.match(error.message, new RegExp(`not comfortably below down-after-milliseconds ${down}`));
+  });
+
+  it('refuses a lease shorter than 30 ms', () => {
+    assert.throws(() => fixture.open({ writeLeaseMs: 10 }), {
+      name: 'SentinelConfigError',
+      message: /at least 30/,
+    });
+  });
+});
