@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
+import { isDatabaseRefusal } from '../failure-classification.js';
 import { typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
@@ -56,6 +57,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   /** Dedicated connections: whether a WATCH outlived its socket. */
   private readonly watchGuard: WatchGuard | undefined;
   private attemptStartedAt = 0;
+  /** ioredis's own SELECT of this connect was refused: it goes on, on database 0. */
+  private isSelectRefused = false;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -114,6 +117,9 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         isBeforeReply: this.stateValue === 'connecting',
       });
       log('%s: %s', options.label, reason);
+      // ioredis reports a refused SELECT of its handshake (the option db, or the db a borrower
+      // chose) only here, then goes on to 'ready' on database 0: verify() must not open it.
+      if (this.stateValue === 'connecting' && isDatabaseRefusal(error)) this.isSelectRefused = true;
       if (this.stateValue !== 'closed') this.fail(new Error(reason, { cause: error }));
     });
     this.redis.on('ready', () => void this.verify());
@@ -207,6 +213,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private async verify(): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.setState('verifying', 'connected');
+    if (this.isSelectRefused) {
+      this.isSelectRefused = false;
+      return this.moveOff('SELECT refused');
+    }
     const address = this.addressValue;
     // ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
     // on, on database 0: a db the server does not have would silently get every write. Shared
