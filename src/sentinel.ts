@@ -327,6 +327,10 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
       log('sentinel %s:%d joined the list', sentinel.host, sentinel.port);
       this.emit('sentinelAdded', { sentinel: { ...sentinel } });
     });
+    set.on('removed', (sentinel) => {
+      log('sentinel %s:%d left the list', sentinel.host, sentinel.port);
+      this.emit('sentinelRemoved', { sentinel: { ...sentinel } });
+    });
     this.sentinelSet = set;
     return set;
   }
