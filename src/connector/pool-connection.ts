@@ -302,8 +302,14 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.backoff?.resolve();
     if (graceful && this.redis.status === 'ready') {
       const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
-      await this.redis.quit().catch(() => this.redis.disconnect());
-      return ended;
+      // QUIT is bounded by the command timeout. If it gets no answer the server hangs: destroy
+      // the socket rather than end it (ioredis's disconnect() would wait up to 2 s more for it).
+      const isQuit = await this.redis.quit().then(
+        () => true,
+        () => false,
+      );
+      if (isQuit) return ended;
+      log('%s %s: QUIT got no answer: closing at once', this.options.label, this.addressLabel);
     }
     // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
     // Unanswered commands fail as lost (the pool retries reads elsewhere), not with ioredis's
