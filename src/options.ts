@@ -204,6 +204,12 @@ export const TIMINGS = {
   maxReconnectDelay: 2000,
   /** How long a replica read waits for a replica connection before it falls back. */
   replicaWait: 1000,
+  /**
+   * A sentinel learned from SENTINEL SENTINELS is dropped after this many answers in a row that
+   * did not list it, each while it was unreachable (sentinel-retirement.ts). At the default
+   * refreshInterval, half a minute.
+   */
+  learnedSentinelAbsences: 3,
 } as const;
 
 /**

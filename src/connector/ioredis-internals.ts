@@ -100,7 +100,8 @@ export function reconnectNow(redis: Redis): void {
 }
 
 /**
- * Closes an ioredis client at once and resolves once its socket is gone. Between reconnect
+ * Closes an ioredis client at once (its socket destroyed, not ended) and resolves once the
+ * socket is gone. Between reconnect
  * attempts there is no socket: ioredis then emits no 'end' and never fails the commands queued
  * meanwhile, so they are failed here with `queuedError` rather than wait for their timeout.
  */
@@ -109,6 +110,10 @@ export function disconnectNow(redis: Redis, queuedError: Error): Promise<void> {
   const ended = new Promise<void>((resolve) => (hasSocket ? redis.once('end', () => resolve()) : resolve()));
   // Before disconnect(): ioredis 6.1's disconnect() fails them itself, with a plain Error.
   if (!hasSocket) flushQueue(redis, queuedError);
+  // ioredis's disconnect() ends the socket and waits up to 2 s for the server to close its side:
+  // a hung server never does. Destroyed first, it is gone at once ('close' comes a tick later,
+  // when ioredis already knows the close was asked for and does not reconnect).
+  if (hasSocket) redis.stream?.destroy();
   redis.disconnect(false);
   return ended;
 }

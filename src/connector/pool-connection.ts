@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
+import { isDatabaseRefusal } from '../failure-classification.js';
 import { typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
@@ -56,6 +57,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   /** Dedicated connections: whether a WATCH outlived its socket. */
   private readonly watchGuard: WatchGuard | undefined;
   private attemptStartedAt = 0;
+  /** ioredis's own SELECT of this connect was refused: it goes on, on database 0. */
+  private isSelectRefused = false;
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
@@ -114,6 +117,9 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         isBeforeReply: this.stateValue === 'connecting',
       });
       log('%s: %s', options.label, reason);
+      // ioredis reports a refused SELECT of its handshake (the option db, or the db a borrower
+      // chose) only here, then goes on to 'ready' on database 0: verify() must not open it.
+      if (this.stateValue === 'connecting' && isDatabaseRefusal(error)) this.isSelectRefused = true;
       if (this.stateValue !== 'closed') this.fail(new Error(reason, { cause: error }));
     });
     this.redis.on('ready', () => void this.verify());
@@ -207,6 +213,10 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private async verify(): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.setState('verifying', 'connected');
+    if (this.isSelectRefused) {
+      this.isSelectRefused = false;
+      return this.moveOff('SELECT refused');
+    }
     const address = this.addressValue;
     // ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
     // on, on database 0: a db the server does not have would silently get every write. Shared
@@ -292,8 +302,14 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.backoff?.resolve();
     if (graceful && this.redis.status === 'ready') {
       const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
-      await this.redis.quit().catch(() => this.redis.disconnect());
-      return ended;
+      // QUIT is bounded by the command timeout. If it gets no answer the server hangs: destroy
+      // the socket rather than end it (ioredis's disconnect() would wait up to 2 s more for it).
+      const isQuit = await this.redis.quit().then(
+        () => true,
+        () => false,
+      );
+      if (isQuit) return ended;
+      log('%s %s: QUIT got no answer: closing at once', this.options.label, this.addressLabel);
     }
     // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
     // Unanswered commands fail as lost (the pool retries reads elsewhere), not with ioredis's

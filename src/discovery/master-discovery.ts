@@ -55,7 +55,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
       name,
       options,
       (announced, via) => admitAddress(announced, via, this.settings, this.reportPolicyError),
-      (address) => this.sentinels.add(address),
+      (answeredBy, listed) => this.sentinels.learn(name, answeredBy, listed),
       (error) => this.report(error),
     );
     this.scheduleRefresh();
@@ -170,7 +170,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
         );
         return;
       case 'addSentinel':
-        this.sentinels.add(effect.address);
+        this.sentinels.add(effect.address, this.name);
         return;
     }
   }

@@ -141,6 +141,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     });
   }
 
+  /** Whether the connection is ready to be asked now. */
+  get isReady(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Why the sentinel is not reachable, for error reports. */
   get unreachableReason(): string {
     return `unreachable (${this.lastError ?? this.redis.status})`;
