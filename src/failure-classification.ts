@@ -257,6 +257,22 @@ export function classifyFailure(error: unknown): FailureAction {
   return classifyReplyError(error);
 }
 
+/**
+ * ioredis's own error for a command whose connection died with it in flight ("Connection is
+ * closed", "Command aborted due to connection close") as the ConnectionLostError this library
+ * reports: it may have been applied. Any other error comes back unchanged. `command` names the
+ * command, or `pipeline` for a batch (the whole batch is then ambiguous).
+ */
+export function asConnectionLost(command: string, error: unknown): unknown {
+  if (error instanceof ConnectionLostError || classifyFailure(error) !== 'lost') return error;
+  return new ConnectionLostError(
+    command,
+    true,
+    `Connection lost while "${command}" was in flight: it may or may not have been applied (${messageOf(error)})`,
+    { cause: error },
+  );
+}
+
 /** Whether a server refused a command or channel to the connection's ACL user. */
 export function isPermissionDenied(error: unknown): boolean {
   return messageOf(error).startsWith('NOPERM');

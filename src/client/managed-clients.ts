@@ -17,6 +17,7 @@ import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError, ReplicaNotFoundError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
+import { FailoverHold } from '../pool/failover-hold.js';
 import type { TopologySource } from '../pool/topology-source.js';
 import type { ManagedRole } from './managed-options.js';
 
@@ -34,15 +35,17 @@ interface Managed {
 /** The managed clients of one master group; see the module comment. */
 export class ManagedClients {
   private readonly clients = new Map<Redis, Managed>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** The master clients' hold, as a master pool's (failover-hold.ts). */
+  private readonly hold: FailoverHold;
   private isClosed = false;
 
   constructor(
     private readonly source: TopologySource,
     private readonly createConnection: ManagedConnectionFactory,
     /** The longest hold: past it, a master client connects to the master it knows. */
-    private readonly failoverTimeout: number,
+    failoverTimeout: number,
   ) {
+    this.hold = new FailoverHold(source.name, failoverTimeout, () => this.onHoldEnded());
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.endHold);
     source.on('masterChanged', this.onMasterChanged);
@@ -61,7 +64,7 @@ export class ManagedClients {
     const connection = this.createConnection(
       {
         role,
-        resolve: isMaster ? () => this.resolveUnlessHeld() : () => this.resolveReplica(),
+        resolve: isMaster ? this.resolveUnlessHeld : () => this.resolveReplica(),
         isDedicated: true,
         label: `managed ${role} ${this.source.name}`,
       },
@@ -88,14 +91,8 @@ export class ManagedClients {
   }
 
   /** The master, refused while a failover is under way (ioredis retries the connect). */
-  private async resolveUnlessHeld(): Promise<Address> {
-    const held = () =>
-      new Error(`a failover of "${this.source.name}" is under way: waiting for the new master`);
-    if (this.holdTimer) throw held();
-    const master = await this.source.resolveMaster();
-    if (this.holdTimer) throw held();
-    return master;
-  }
+  private readonly resolveUnlessHeld = (): Promise<Address> =>
+    this.hold.resolveUnlessHeld(() => this.source.resolveMaster());
 
   /** A healthy replica at random; discovery runs first if it has not yet. */
   private async resolveReplica(): Promise<Address> {
@@ -113,21 +110,21 @@ export class ManagedClients {
   }
 
   private readonly onFailoverStarted = (): void => {
-    if (this.isClosed || this.holdTimer) return;
+    if (this.isClosed || !this.hold.start('failover')) return;
     log('%s: failover started: master clients held', this.source.name);
-    this.holdTimer = setTimeout(this.endHold, this.failoverTimeout);
     this.each('master', (connection) => connection.moveOff('failover started'));
   };
 
   private readonly endHold = (): void => {
-    if (!this.holdTimer) return;
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
+    if (this.hold.end('failover')) this.onHoldEnded();
+  };
+
+  private onHoldEnded(): void {
     // Those refused meanwhile wait in ioredis's backoff: connect now.
     this.each('master', (connection) => {
       if (connection.state === 'connecting') connection.moveOff('hold ended');
     });
-  };
+  }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
     this.endHold();
@@ -150,8 +147,7 @@ export class ManagedClients {
   /** Closes every client (graceful: QUIT after the answers in flight) and stops following. */
   async close(graceful: boolean): Promise<void> {
     this.isClosed = true;
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
+    this.hold.close();
     this.source.off('failoverStarted', this.onFailoverStarted);
     this.source.off('failoverEnded', this.endHold);
     this.source.off('masterChanged', this.onMasterChanged);

@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { formatAddress } from '../address.js';
+import { detached } from '../async-scope.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { parseRole, type ServerRole } from '../connector/role.js';
 import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
@@ -189,7 +190,8 @@ export class Session {
   ): Promise<unknown> {
     if (this.isKnownCaughtUp(redis)) return invoke(redis, connection);
     // ROLE first, then the read, on the same connection: the read sees at least that offset.
-    const role = redis.call('ROLE');
+    // The library's probe, in no caller's async context (async-scope.ts); the read is the caller's.
+    const role = detached(() => redis.call('ROLE'));
     const reply = invoke(redis, connection);
     return Promise.all([role, reply]).then(([roleReply, value]) => {
       const parsed = parseRole(roleReply);

@@ -7,7 +7,7 @@
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
-import type { Job } from './job.js';
+import type { Job, JobKind } from './job.js';
 import { decideRetry, type RetryRules, reportable } from './retry-policy.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -20,8 +20,8 @@ export interface JobRoute {
   retryRules(): RetryRules;
   /** How long a job may wait for a usable connection, in ms. */
   waitLimit(): number;
-  /** Whether commands are held (a failover is promoting a new master). */
-  isHeld(): boolean;
+  /** Whether commands of `kind` are held (a failover is promoting a new master). */
+  isHeld(kind: JobKind): boolean;
   isClosed(): boolean;
   /** An open connection for the job, or undefined to wait. */
   pick(job: Job): PoolConnection | undefined;
@@ -46,7 +46,7 @@ export class JobRunner {
 
   /** Sends on an open connection now, or queues until one is usable. */
   dispatch(job: Job): Promise<unknown> {
-    if (this.queue.length === 0 && !this.route.isHeld()) {
+    if (this.queue.length === 0 && !this.route.isHeld(job.kind)) {
       const connection = this.route.pick(job);
       if (connection) return this.run(connection, job);
     }
@@ -56,7 +56,7 @@ export class JobRunner {
   /** Sends waiting jobs while a connection is usable. Call whenever that may have changed. */
   pump(): void {
     this.queue.drain((job) => {
-      if (this.route.isHeld()) return undefined;
+      if (this.route.isHeld(job.kind)) return undefined;
       const connection = this.route.pick(job);
       return connection && this.run(connection, job);
     });

@@ -21,7 +21,8 @@ import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, FailoverTimeoutError, WriteLeaseExpiredError } from '../errors.js';
 import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import { fallbackJob, type InvokerWrap, type Job } from './job.js';
+import { FailoverHold } from './failover-hold.js';
+import { fallbackJob, type InvokerWrap, type Job, type JobKind } from './job.js';
 import { PoolBase } from './pool-base.js';
 import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
@@ -55,7 +56,8 @@ export interface MasterPool extends MasterPoolCommands {}
 export class MasterPool extends PoolBase {
   private readonly connections: PoolConnection[] = [];
   private turn = 0;
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** Holds commands from failoverStarted until the new master is known (failover-hold.ts). */
+  private readonly hold: FailoverHold;
 
   constructor(
     private readonly source: TopologySource,
@@ -65,6 +67,8 @@ export class MasterPool extends PoolBase {
   ) {
     super(source.name, poolOptions, settings.db, `masterFor("${source.name}")`);
     this.poolWrap = settings.wrap;
+    // Bounded: if no new master is announced, commands flow again to the master we know.
+    this.hold = new FailoverHold(source.name, settings.failoverTimeout, () => this.pump());
     source.on('masterChanged', this.onMasterChanged);
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.onFailoverEnded);
@@ -102,7 +106,7 @@ export class MasterPool extends PoolBase {
     const connection = this.prepare(
       this.createConnection({
         role: 'master',
-        resolve: dedicated ? () => this.resolveUnlessHeld() : () => this.source.resolveMaster(),
+        resolve: dedicated ? this.resolveUnlessHeld : () => this.source.resolveMaster(),
         isDedicated: dedicated,
         label: `master ${this.name}`,
       }),
@@ -147,8 +151,8 @@ export class MasterPool extends PoolBase {
     return this.settings.failoverTimeout;
   }
 
-  protected override get isHeld(): boolean {
-    return this.holdTimer !== undefined || this.isFenced;
+  protected override isHeld(kind: JobKind): boolean {
+    return this.hold.isHolding(kind) || this.isFenced;
   }
 
   protected override get retryRules(): RetryRules {
@@ -185,18 +189,13 @@ export class MasterPool extends PoolBase {
   }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
-    this.endHold();
+    this.hold.end('failover');
     this.moveEverythingTo(event.to);
     this.pump();
   };
 
   private readonly onFailoverStarted = (_event: FailoverStartedEvent): void => {
-    if (this.isClosed || this.holdTimer) return;
-    // Bounded: if no new master is announced, commands flow again to the master we know.
-    this.holdTimer = setTimeout(() => {
-      this.endHold();
-      this.pump();
-    }, this.settings.failoverTimeout);
+    if (this.isClosed || !this.hold.start('failover')) return;
     // A dedicated connection's commands do not pass through the hold: left connected, it would
     // keep writing to the old master until Sentinel demotes it, and those writes would be lost.
     for (const connection of this.dedicated.all()) {
@@ -205,27 +204,21 @@ export class MasterPool extends PoolBase {
   };
 
   private readonly onFailoverEnded = (_event: FailoverEndedEvent): void => {
-    this.endHold();
-    this.pump();
+    if (this.hold.end('failover')) this.pump();
   };
 
-  private endHold(): void {
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
-  }
-
   /**
-   * The master for a dedicated connection, refused while commands are held: checked before and
-   * after asking, since a failover may start while discovery answers. A refusal is a failed
-   * connect for ioredis, which tries again with backoff; nothing waits, so close() is prompt.
+   * The master for a dedicated connection, refused while commands are held or the write lease
+   * lapsed (a refusal is a failed connect for ioredis, which tries again with backoff).
    */
-  private async resolveUnlessHeld(): Promise<Address> {
-    const held = () => new Error(`a failover of "${this.name}" is under way: waiting for the new master`);
-    if (this.holdTimer || this.isFenced) throw held();
-    const master = await this.source.resolveMaster();
-    if (this.holdTimer || this.isFenced) throw held();
-    return master;
-  }
+  private readonly resolveUnlessHeld = (): Promise<Address> =>
+    this.hold.resolveUnlessHeld(() => {
+      if (this.isFenced)
+        return Promise.reject(
+          new Error(`the write lease of "${this.name}" lapsed: waiting for the sentinels`),
+        );
+      return this.source.resolveMaster();
+    });
 
   private moveEverythingTo(master: Address): void {
     for (const connection of [...this.connections, ...this.dedicated.all()]) {
@@ -236,7 +229,7 @@ export class MasterPool extends PoolBase {
   }
 
   protected override detach(): void {
-    this.endHold();
+    this.hold.close();
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('failoverStarted', this.onFailoverStarted);
     this.source.off('failoverEnded', this.onFailoverEnded);

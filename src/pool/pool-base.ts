@@ -53,7 +53,7 @@ export abstract class PoolBase {
       label,
       retryRules: () => this.retryRules,
       waitLimit: () => this.waitLimit,
-      isHeld: () => this.isHeld,
+      isHeld: (kind) => this.isHeld(kind),
       isClosed: () => this.isClosed,
       pick: (job) => this.pick(job),
       giveUp: (job, refusal) => this.giveUp(job, refusal),
@@ -215,7 +215,8 @@ export abstract class PoolBase {
   protected abstract get retryRules(): RetryRules;
   protected abstract giveUp(job: Job, refusal?: unknown): Promise<unknown>;
   protected abstract onStaleServer(connection: PoolConnection): void;
-  protected get isHeld(): boolean {
+  /** Whether a command of `kind` must wait (a master pool during a failover). */
+  protected isHeld(_kind: JobKind): boolean {
     return false;
   }
 
