@@ -17,6 +17,7 @@ import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError, ReplicaNotFoundError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
+import { FailoverTrace } from '../observability/failover-trace.js';
 import type { TopologySource } from '../pool/topology-source.js';
 import type { ManagedRole } from './managed-options.js';
 
@@ -36,6 +37,8 @@ export class ManagedClients {
   private readonly clients = new Map<Redis, Managed>();
   private holdTimer: NodeJS.Timeout | undefined;
   private isClosed = false;
+  /** Hold and reaction times for the diagnostics channels (the reaction: a master client's first connect). */
+  private readonly trace: FailoverTrace;
 
   constructor(
     private readonly source: TopologySource,
@@ -44,9 +47,10 @@ export class ManagedClients {
     private readonly failoverTimeout: number,
   ) {
     source.on('failoverStarted', this.onFailoverStarted);
-    source.on('failoverEnded', this.endHold);
+    source.on('failoverEnded', this.onFailoverEnded);
     source.on('masterChanged', this.onMasterChanged);
     source.on('replicaDown', this.onReplicaDown);
+    this.trace = new FailoverTrace(source.name, 'redisFor');
   }
 
   /** How many clients are open (not quit). */
@@ -76,7 +80,10 @@ export class ManagedClients {
       if (!this.isClosed) this.clients.set(redis, managed);
     });
     if (isMaster) {
-      connection.on('open', (address) => this.source.confirmMaster(address));
+      connection.on('open', (address) => {
+        this.source.confirmMaster(address);
+        this.trace.answeredBy(address);
+      });
       connection.on('lost', (reason) => {
         if (redis.status !== 'end') this.source.suspectMaster(`managed client: ${reason}`);
       });
@@ -115,12 +122,16 @@ export class ManagedClients {
   private readonly onFailoverStarted = (): void => {
     if (this.isClosed || this.holdTimer) return;
     log('%s: failover started: master clients held', this.source.name);
-    this.holdTimer = setTimeout(this.endHold, this.failoverTimeout);
+    this.holdTimer = setTimeout(() => this.endHold('timeout'), this.failoverTimeout);
+    this.trace.holdStarted();
     this.each('master', (connection) => connection.moveOff('failover started'));
   };
 
-  private readonly endHold = (): void => {
+  private readonly onFailoverEnded = (): void => this.endHold('failoverEnded');
+
+  private readonly endHold = (endedBy: string): void => {
     if (!this.holdTimer) return;
+    this.trace.holdEnded(endedBy, undefined);
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     // Those refused meanwhile wait in ioredis's backoff: connect now.
@@ -130,7 +141,8 @@ export class ManagedClients {
   };
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
-    this.endHold();
+    this.trace.masterAnnounced(event.to, event.from);
+    this.endHold('masterChanged');
     this.each('master', (connection) => {
       if (!sameAddress(connection.address, event.to)) connection.moveOff('master changed');
     });
@@ -150,10 +162,11 @@ export class ManagedClients {
   /** Closes every client (graceful: QUIT after the answers in flight) and stops following. */
   async close(graceful: boolean): Promise<void> {
     this.isClosed = true;
+    this.trace.close();
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     this.source.off('failoverStarted', this.onFailoverStarted);
-    this.source.off('failoverEnded', this.endHold);
+    this.source.off('failoverEnded', this.onFailoverEnded);
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('replicaDown', this.onReplicaDown);
     const all = [...this.clients.values()];

@@ -57,6 +57,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private readonly watchGuard: WatchGuard | undefined;
   private attemptStartedAt = 0;
 
+  /** When the last connect attempt asked for its address (`performance.now()`): for connect-time metrics. */
+  get connectStartedAt(): number {
+    return this.attemptStartedAt;
+  }
+
   constructor(private readonly options: PoolConnectionOptions) {
     super();
     this.redis = createClient(

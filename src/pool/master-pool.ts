@@ -87,6 +87,10 @@ export class MasterPool extends PoolBase {
     return this.newConnection(true);
   }
 
+  override currentServer(): Address | undefined {
+    return this.source.currentMaster;
+  }
+
   protected override sharedConnections(): PoolConnection[] {
     return this.connections;
   }
@@ -141,7 +145,8 @@ export class MasterPool extends PoolBase {
   }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
-    this.endHold();
+    this.trace.masterAnnounced(event.to, event.from);
+    this.endHold('masterChanged');
     this.moveEverythingTo(event.to);
     this.pump();
   };
@@ -150,9 +155,10 @@ export class MasterPool extends PoolBase {
     if (this.isClosed || this.holdTimer) return;
     // Bounded: if no new master is announced, commands flow again to the master we know.
     this.holdTimer = setTimeout(() => {
-      this.endHold();
+      this.endHold('timeout');
       this.pump();
     }, this.settings.failoverTimeout);
+    this.trace.holdStarted();
     // A dedicated connection's commands do not pass through the hold: left connected, it would
     // keep writing to the old master until Sentinel demotes it, and those writes would be lost.
     for (const connection of this.dedicated.all()) {
@@ -161,11 +167,12 @@ export class MasterPool extends PoolBase {
   };
 
   private readonly onFailoverEnded = (_event: FailoverEndedEvent): void => {
-    this.endHold();
+    this.endHold('failoverEnded');
     this.pump();
   };
 
-  private endHold(): void {
+  private endHold(endedBy: string): void {
+    if (this.holdTimer) this.trace.holdEnded(endedBy, this.takeHeldCount());
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
   }
@@ -192,7 +199,7 @@ export class MasterPool extends PoolBase {
   }
 
   protected override detach(): void {
-    this.endHold();
+    this.endHold('closed');
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('failoverStarted', this.onFailoverStarted);
     this.source.off('failoverEnded', this.onFailoverEnded);
