@@ -73,6 +73,35 @@ function serverOf(address: string): Address | undefined {
   return { host, port: Number(address.slice(colon + 1)) };
 }
 
+/** The attributes of one pool's operations, by command, for the server they were made for. */
+interface OperationAttributes {
+  server: Address | undefined;
+  byCommand: Map<string, Attributes>;
+}
+
+const operationCache = new WeakMap<ObservedPool, OperationAttributes>();
+/** Bounds the cache of one pool: command names come from callers (`call('anything')`). */
+const MAX_CACHED_COMMANDS = 500;
+
+/**
+ * The attributes of an operation, made once per pool, command and server: on the command path,
+ * an SDK is busy enough hashing them without two new objects per command.
+ */
+function operationAttributes(pool: ObservedPool, command: string): Attributes {
+  const server = pool.currentServer();
+  let cached = operationCache.get(pool);
+  if (!cached || cached.server?.host !== server?.host || cached.server?.port !== server?.port) {
+    cached = { server: server && { ...server }, byCommand: new Map() };
+    operationCache.set(pool, cached);
+  }
+  let attributes = cached.byCommand.get(command);
+  if (!attributes) {
+    attributes = withServer({ ...poolAttributes(pool), [ATTRIBUTES.operation]: command }, server);
+    if (cached.byCommand.size < MAX_CACHED_COMMANDS) cached.byCommand.set(command, attributes);
+  }
+  return attributes;
+}
+
 /** Creates every instrument on `meter`, subscribes to the channels, and returns the pools' probe. */
 export function attachInstruments(meter: Meter, pools: ReadonlySet<ObservedPool>): PoolProbe {
   const operationDuration = meter.createHistogram(
@@ -119,10 +148,7 @@ export function attachInstruments(meter: Meter, pools: ReadonlySet<ObservedPool>
   subscribeLibraryMetrics(meter);
   return {
     operation(pool, outcome, command, isWrite, startedAt) {
-      const attributes = withServer(
-        { ...poolAttributes(pool), [ATTRIBUTES.operation]: command },
-        pool.currentServer(),
-      );
+      const attributes = operationAttributes(pool, command);
       outcome.then(
         () => operationDuration.record((performance.now() - startedAt) / 1000, attributes),
         (error: unknown) => {
