@@ -82,6 +82,10 @@ const discoverHandlers = {
   error: (c: unknown) => heard.discover.push({ event: 'error', context: c as DiscoverContext }),
 };
 
+/** Long enough for a loaded machine; the paused write times out after it. */
+const COMMAND_TIMEOUT_MS = 1000;
+const PAUSE_MS = 4 * COMMAND_TIMEOUT_MS;
+
 function addressText(a: NodeAddress): string {
   return `${a.host}:${a.port}`;
 }
@@ -123,7 +127,7 @@ describe('observability', () => {
 
   /** Pools and a managed master client in use, a write load running, a session read served. */
   async function setUp(key: string) {
-    const sentinel = fixture.open();
+    const sentinel = fixture.open({ commandTimeout: COMMAND_TIMEOUT_MS });
     const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
     const replicas = sentinel.replicaFor(name);
@@ -210,20 +214,19 @@ describe('observability', () => {
       reaction: heard.reaction.length,
     };
     const old = fixture.topology.masterAddress();
-    // A script in flight when the master dies: a write that may have been applied.
-    const busy = master.eval('while true do end', 0).catch((error: unknown) => error);
-    await eventually(
-      () =>
-        withNode(old, (c) => c.ping()).then(
-          () => false,
-          (e: Error) => /BUSY/.test(e.message),
-        ),
-      { message: 'the script runs' },
-    );
+    // A write sent while the master postpones writes times out: it may have been applied.
+    await withNode(old, (c) => c.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'WRITE'));
+    try {
+      const timedOut = (await master.set('obs:kill:paused', 'v').catch((e: unknown) => e)) as {
+        name?: string;
+        maybeApplied?: boolean;
+      };
+      assert.equal(timedOut.name, 'CommandTimeoutError');
+      assert.equal(timedOut.maybeApplied, true);
+    } finally {
+      await withNode(old, (c) => c.call('CLIENT', 'UNPAUSE'));
+    }
     await fixture.topology.kill(old, 'SIGKILL');
-    const lost = (await busy) as { name?: string; maybeApplied?: boolean };
-    assert.equal(lost.name, 'ConnectionLostError');
-    assert.equal(lost.maybeApplied, true);
     const to = await fixture.topology.waitForFailover(old);
     await reactionsTo(to, mark.reaction);
     const changed = heard.masterChanged.slice(mark.masterChanged).find((m) => m.to === addressText(to));
@@ -280,8 +283,8 @@ describe('observability', () => {
     }
     const failed = metricsNow
       .get('db.client.operation.duration')!
-      .dataPoints.find((p) => p.attributes['error.type'] === 'ConnectionLostError');
-    assert.ok(failed, 'the lost script is an operation with error.type');
+      .dataPoints.find((p) => p.attributes['error.type'] === 'CommandTimeoutError');
+    assert.ok(failed, 'the timed-out write is an operation with error.type');
     assert.equal(failed.attributes['redis_sentinel_pool.role'], 'master');
     for (const kind of ['masterFor', 'redisFor']) {
       const match = { 'db.client.connection.pool.name': `${kind}("${name}")` };
