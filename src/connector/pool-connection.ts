@@ -62,6 +62,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   /** The role ROLE confirmed on the current socket, until ioredis is ready. */
   private verifiedRole: ServerRole | undefined;
 
+  /** When the last connect attempt asked for its address (`performance.now()`): for connect-time metrics. */
+  get connectStartedAt(): number {
+    return this.attemptStartedAt;
+  }
+
   constructor(private readonly options: PoolConnectionOptions) {
     super();
     this.redis = createClient(

@@ -7,6 +7,7 @@
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
+import type { FailoverTrace } from '../observability/failover-trace.js';
 import type { Job, JobKind } from './job.js';
 import { decideRetry, type RetryRules, reportable } from './retry-policy.js';
 import { WaitQueue } from './wait-queue.js';
@@ -39,6 +40,10 @@ export class JobRunner {
   private readonly queue: WaitQueue;
   /** Pauses before resends; close() ends them (with ClosedError) so nothing outlives it. */
   private readonly pauses = new Set<{ timer: NodeJS.Timeout; cancel(): void }>();
+  /** Jobs that waited because commands were held (a failover), since {@link takeHeldCount}. */
+  private heldCount = 0;
+  /** Set only while a failover trace awaits the new master's first answer. */
+  answerWatch: FailoverTrace | undefined;
 
   constructor(private readonly route: JobRoute) {
     this.queue = new WaitQueue((job) => route.giveUp(job));
@@ -62,6 +67,18 @@ export class JobRunner {
     });
   }
 
+  /** How many jobs wait for a usable connection. */
+  get pendingCount(): number {
+    return this.queue.length;
+  }
+
+  /** How many jobs waited because commands were held, since the last call; resets the count. */
+  takeHeldCount(): number {
+    const count = this.heldCount;
+    this.heldCount = 0;
+    return count;
+  }
+
   /** Hands every waiting job to the route's giveUp now (nothing will become usable soon). */
   giveUpAll(): void {
     this.queue.expireAll();
@@ -83,6 +100,7 @@ export class JobRunner {
   }
 
   private enqueue(job: Job): Promise<unknown> {
+    if (this.route.isHeld(job.kind)) this.heldCount += 1;
     const outcome = this.queue.add(job, this.route.waitLimit());
     this.pump();
     return outcome;
@@ -90,9 +108,18 @@ export class JobRunner {
 
   private run(connection: PoolConnection, job: Job): Promise<unknown> {
     connection.beforeWrite();
-    return job
-      .invoke(connection.redis, connection)
-      .then(undefined, (error: unknown) => this.recover(error, connection, job));
+    const reply = job.invoke(connection.redis, connection);
+    if (this.answerWatch !== undefined) this.watchAnswer(reply, connection);
+    return reply.then(undefined, (error: unknown) => this.recover(error, connection, job));
+  }
+
+  /** Tells the failover trace which server answered (only while it awaits the new master). */
+  private watchAnswer(reply: Promise<unknown>, connection: PoolConnection): void {
+    const trace = this.answerWatch;
+    reply.then(
+      () => trace?.answeredBy(connection.address),
+      () => {},
+    );
   }
 
   /** A job failed: does what {@link decideRetry} says. */

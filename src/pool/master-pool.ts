@@ -68,7 +68,10 @@ export class MasterPool extends PoolBase {
     super(source.name, poolOptions, settings.db, `masterFor("${source.name}")`);
     this.poolWrap = settings.wrap;
     // Bounded: if no new master is announced, commands flow again to the master we know.
-    this.hold = new FailoverHold(source.name, settings.failoverTimeout, () => this.pump());
+    this.hold = new FailoverHold(source.name, settings.failoverTimeout, () => {
+      this.trace.holdEnded('timeout', this.takeHeldCount());
+      this.pump();
+    });
     source.on('masterChanged', this.onMasterChanged);
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.onFailoverEnded);
@@ -125,6 +128,10 @@ export class MasterPool extends PoolBase {
 
   protected override createDedicated(): PoolConnection {
     return this.newConnection(true);
+  }
+
+  override currentServer(): Address | undefined {
+    return this.source.currentMaster;
   }
 
   protected override sharedConnections(): PoolConnection[] {
@@ -189,13 +196,15 @@ export class MasterPool extends PoolBase {
   }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
-    this.hold.end('failover');
+    this.trace.masterAnnounced(event.to, event.from);
+    if (this.hold.end('failover')) this.trace.holdEnded('masterChanged', this.takeHeldCount());
     this.moveEverythingTo(event.to);
     this.pump();
   };
 
   private readonly onFailoverStarted = (_event: FailoverStartedEvent): void => {
     if (this.isClosed || !this.hold.start('failover')) return;
+    this.trace.holdStarted();
     // A dedicated connection's commands do not pass through the hold: left connected, it would
     // keep writing to the old master until Sentinel demotes it, and those writes would be lost.
     for (const connection of this.dedicated.all()) {
@@ -204,7 +213,9 @@ export class MasterPool extends PoolBase {
   };
 
   private readonly onFailoverEnded = (_event: FailoverEndedEvent): void => {
-    if (this.hold.end('failover')) this.pump();
+    if (!this.hold.end('failover')) return;
+    this.trace.holdEnded('failoverEnded', this.takeHeldCount());
+    this.pump();
   };
 
   /**
@@ -229,6 +240,7 @@ export class MasterPool extends PoolBase {
   }
 
   protected override detach(): void {
+    if (this.hold.isHeld) this.trace.holdEnded('closed', this.takeHeldCount());
     this.hold.close();
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('failoverStarted', this.onFailoverStarted);
