@@ -23,6 +23,7 @@ export type * from './events.js';
 export { classifyReplyError, type ReplyErrorAction } from './failure-classification.js';
 export type {
   BalanceStrategy,
+  CoalesceWrites,
   CommonPoolOptions,
   MasterPoolOptions,
   PoolOptions,
