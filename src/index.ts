@@ -32,6 +32,7 @@ export {
 } from './observability/channels.js';
 export type {
   BalanceStrategy,
+  CoalesceWrites,
   CommonPoolOptions,
   MasterPoolOptions,
   PoolOptions,

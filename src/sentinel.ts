@@ -29,6 +29,7 @@ import {
   normalizeSessionOptions,
 } from './option-checks.js';
 import {
+  type CoalesceWrites,
   type MasterPoolOptions,
   type NormalizedSentinelOptions,
   type ReplicaPoolOptions,
@@ -275,7 +276,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
 
   private connectionFactory(
     name: string,
-    coalesceWrites: boolean,
+    coalesceWrites: CoalesceWrites,
     clientOptions?: RedisOptions,
   ): ConnectionFactory {
     const { username, password, db, tls, commandTimeout, connectTimeout } = this.options;

@@ -286,3 +286,8 @@ function missingCommandInternals(): string[] {
   }
   return missing;
 }
+
+/** How many commands were written on the connection and are not answered yet. */
+export function unansweredCount(redis: Redis): number {
+  return internals(redis).commandQueue.length;
+}

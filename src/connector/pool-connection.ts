@@ -15,7 +15,7 @@ import { typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
-import { disconnectNow, reconnectNow, verifyBeforeReady } from './ioredis-internals.js';
+import { disconnectNow, reconnectNow, unansweredCount, verifyBeforeReady } from './ioredis-internals.js';
 import { failCorruptStreamsAsLost, failUnansweredAsLost } from './lost-commands.js';
 import { createClient } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
@@ -49,7 +49,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private stateValue: ConnectionState = 'connecting';
   private addressValue: Address | undefined;
   private socket: Socket | undefined;
-  private readonly coalescer = new WriteCoalescer();
+  private readonly coalescer: WriteCoalescer;
   private mismatches = 0;
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
@@ -69,6 +69,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
+    this.coalescer = new WriteCoalescer(options.coalesceWrites);
     this.redis = createClient(
       {
         resolve: async () => {
@@ -295,7 +296,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    * writes of this event-loop tick leave in one syscall (see write-coalescing.ts).
    */
   beforeWrite(): void {
-    if (this.socket && this.options.coalesceWrites) this.coalescer.cork(this.socket);
+    if (this.socket) this.coalescer.beforeWrite(this.socket, unansweredCount(this.redis));
   }
 
   /**
