@@ -73,6 +73,8 @@ export class SocketIoWorkload implements Workload<MessageCount> {
       const pub = clientFor();
       const sub = pub.duplicate();
       this.#clients.push(pub, sub);
+      // Plain ioredis emits connection errors as events; unheard, an `error` event ends the process.
+      for (const client of [pub, sub]) client.on('error', () => {});
       catchPublishFailures(pub, this.#publishErrors);
       const io = new Server();
       io.adapter(createAdapter(pub, sub));
