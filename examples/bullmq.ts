@@ -8,7 +8,11 @@ import { eventually, LocalTopology } from 'redis-sentinel-pool/testing';
 
 const topology = await LocalTopology.start();
 const sentinel = new Sentinel(topology.sentinelAddresses());
-const queue = new Queue('mail', { connection: sentinel.redisFor(topology.masterName) });
+const queue = new Queue('mail', {
+  connection: sentinel.redisFor(topology.masterName),
+  // A job whose completion the failover cut fails (ConnectionLostError): attempts run it again.
+  defaultJobOptions: { attempts: 3 },
+});
 const completed = new Set<number>();
 const worker = new Worker('mail', async (job) => completed.add(job.data.n), {
   // Workers want maxRetriesPerRequest: null (the default of redisFor() too).

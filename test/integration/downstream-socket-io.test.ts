@@ -14,6 +14,8 @@ import { topologyFixture } from '../helpers/topology-fixture.js';
 
 /** The switch window ends this long after every sentinel reported the new master, at the latest. */
 const WINDOW_AFTER_SWITCH_MS = 3000;
+/** An event sent this long before the trigger may still be on its way when the master dies. */
+const IN_FLIGHT_MS = 100;
 
 describe('socket.io Redis adapter on managed clients', () => {
   const fixture = topologyFixture();
@@ -24,10 +26,11 @@ describe('socket.io Redis adapter on managed clients', () => {
       const workload = new SocketIoWorkload(() => sentinel.redisFor(fixture.topology.masterName));
       fixture.undo(() => workload.close());
       const { sw, result } = await checkedAcrossFailover(fixture.topology, disruption, workload, 'socket.io');
-      // Lost events were all sent during the switch, none before the trigger nor long after.
+      // Lost events were all sent during the switch (or were on their way when it began), none
+      // before the trigger nor long after.
       if (result.lost > 0) {
         assert.ok(
-          result.lostFromMs! >= 0,
+          result.lostFromMs! >= -IN_FLIGHT_MS,
           `an event sent before the trigger was lost: ${result.lostFromMs} ms`,
         );
         const switchMs = sw.switchedAt - sw.triggeredAt;

@@ -19,6 +19,8 @@ export interface BullmqCount extends LossReport {
   addErrors: Record<string, number>;
   /** Added jobs the final master holds but had not completed when the wait ended. */
   notCompleted: number;
+  /** Where those are: `<state>[: <failedReason>]` and how many, with how often each ran. */
+  notCompletedStates: Record<string, number>;
   /** Jobs the worker processed more than once (BullMQ is at least once). */
   processedTwice: number;
   /** `error` events of the worker and the queue, by kind. */
@@ -42,7 +44,12 @@ export class BullmqWorkload implements Workload<BullmqCount> {
 
   constructor(clientFor: ClientFor, completeMs = 30_000) {
     this.#completeMs = completeMs;
-    this.#queue = new Queue(this.#queueName, { connection: clientFor() });
+    this.#queue = new Queue(this.#queueName, {
+      connection: clientFor(),
+      // A job whose completion (an EVALSHA) the failover cut fails with ConnectionLostError as
+      // its reason: with attempts, BullMQ runs it again instead (docs/managed-clients.md).
+      defaultJobOptions: { attempts: 3 },
+    });
     this.#worker = new Worker(
       this.#queueName,
       async (job) => {
@@ -93,12 +100,20 @@ export class BullmqWorkload implements Workload<BullmqCount> {
       intervalMs: 250,
       message: 'every held job completed',
     }).catch(() => {});
-    const notCompleted = (await uncompleted()).length;
+    const stuck = await uncompleted();
+    const notCompletedStates: Record<string, number> = {};
+    for (const n of stuck) {
+      const job = await this.#queue.getJob(`job-${n}`).catch(() => undefined);
+      const state = job ? await job.getState().catch(() => 'unknown') : 'missing';
+      const kind = `${state}${job?.failedReason ? `: ${job.failedReason}` : ''}, ran ${this.#processed.get(n) ?? 0}×`;
+      notCompletedStates[kind] = (notCompletedStates[kind] ?? 0) + 1;
+    }
     return {
       added: resolved.length,
       addErrors: tally(errors),
       ...lossReport(sw, this.#producer, (n) => isHeld.has(n)),
-      notCompleted,
+      notCompleted: stuck.length,
+      notCompletedStates,
       processedTwice: [...this.#processed.values()].filter((times) => times > 1).length,
       errorEvents: tally(this.#errorEvents),
       lateJobMs: await this.#lateJob(),

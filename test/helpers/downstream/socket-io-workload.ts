@@ -123,7 +123,7 @@ export class SocketIoWorkload implements Workload<MessageCount> {
           : Math.round(this.#sentAt[last]! - this.#sentAt[first]!),
       lostFromMs: after(first),
       lostToMs: after(last),
-      deliveredAfterWindow: last === undefined ? sent : sent - last - 1,
+      deliveredAfterWindow: last === undefined ? sent - firstDelivered : sent - last - 1,
       deliveredInsideWindow: first === undefined || last === undefined ? 0 : last - first + 1 - lost.length,
       publishErrors: tally(this.#publishErrors),
     };
