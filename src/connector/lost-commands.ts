@@ -9,10 +9,31 @@ import { type Redis, ReplyError } from 'ioredis';
 import { ConnectionLostError } from '../command-errors.js';
 import { onFatalError, takeUnanswered } from './ioredis-internals.js';
 
-/** Rejects every command written on `redis` and not answered; `where` names the server. */
-export function failUnansweredAsLost(redis: Redis, where: string, cause?: Error): void {
+/** Commands whose loss a dedicated connection answers by sending them again (see pool-connection.ts). */
+const RESENT_WHEN_LOST = new Set(['publish', 'spublish']);
+
+/** Whether a command lost with its socket is sent again after the reconnect (PUBLISH, SPUBLISH). */
+export function isResentWhenLost(name: string): boolean {
+  return RESENT_WHEN_LOST.has(name.toLowerCase());
+}
+
+/**
+ * Rejects every command written on `redis` and not answered; `where` names the server. Those
+ * `resend` accepts are handed back to ioredis instead, which queues them for the reconnect (the
+ * connection must keep an offline queue: dedicated connections do).
+ */
+export function failUnansweredAsLost(
+  redis: Redis,
+  where: string,
+  cause?: Error,
+  resend?: (name: string) => boolean,
+): void {
   for (const command of takeUnanswered(redis)) {
     const name = String(command.name ?? 'command');
+    if (resend?.(name)) {
+      redis.sendCommand(command);
+      continue;
+    }
     command.reject(
       new ConnectionLostError(
         name,

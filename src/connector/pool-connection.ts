@@ -16,7 +16,7 @@ import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
 import { disconnectNow, reconnectNow, unansweredCount, verifyBeforeReady } from './ioredis-internals.js';
-import { failCorruptStreamsAsLost, failUnansweredAsLost } from './lost-commands.js';
+import { failCorruptStreamsAsLost, failUnansweredAsLost, isResentWhenLost } from './lost-commands.js';
 import { createClient } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
 import { typeUnblockedReplies } from './unblocked-replies.js';
@@ -305,9 +305,16 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    * now with a ConnectionLostError and let the pool decide. ioredis emits 'close' on the next
    * tick after its close handler, before any reconnect, and keeps the unanswered commands in
    * `commandQueue` (the same queue it would resend from) until it reconnects.
+   *
+   * A dedicated connection (a managed client's, or one lent by acquire()) resends a lost PUBLISH
+   * after the reconnect, as ioredis does: pub/sub stores nothing a resend could apply twice, and
+   * libraries such as the socket.io adapter publish without handling a rejection (an unhandled
+   * one would end the application's process at every failover).
    */
   private onSocketClosed(): void {
-    this.failUnanswered();
+    if (this.options.isDedicated && this.stateValue !== 'closed') {
+      failUnansweredAsLost(this.redis, this.addressLabel, undefined, isResentWhenLost);
+    } else this.failUnanswered();
     if (this.stateValue === 'open' || this.stateValue === 'verifying') {
       this.setState('connecting', 'socket closed');
       this.emit('lost', 'socket closed');

@@ -223,7 +223,7 @@ describe('chaos: network faults', () => {
       spec({
         name: 'replica stalls mid-reply',
         expectedErrors: ['CommandTimeoutError'],
-        async inject({ topology, load, waitForProgress }) {
+        async inject({ topology, waitForProgress }) {
           const proxy = proxyOf(topology.replicaAddresses()[0]!);
           const before = proxy.faultCount;
           const droppedBefore = proxy.droppedByClientCount;

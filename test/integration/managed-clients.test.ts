@@ -169,6 +169,24 @@ describe('managed clients', () => {
     assert.deepEqual(await redis.lrange(key, 0, -1), ['kept']);
   });
 
+  it('resends a PUBLISH lost with its socket, as ioredis does: a library that publishes without catching survives', async () => {
+    const sentinel = fixture.open();
+    const pub = sentinel.redisFor(name());
+    const sub = sentinel.redisFor(name());
+    const received: string[] = [];
+    sub.on('message', (_channel: string, message: string) => received.push(message));
+    await sub.subscribe('mc:resend');
+    assert.equal(await pub.ping(), 'PONG');
+    const published = pub.publish('mc:resend', 'after-drop');
+    pub.stream.destroy(); // in flight: written, not answered
+    assert.equal(await published, 1);
+    await eventually(() => received.includes('after-drop'), {
+      timeoutMs: 5000,
+      message: 'the message arrives',
+    });
+    // Other commands in flight are still never resent (the test above).
+  });
+
   it('makes duplicate() of a managed client and of an acquired connection managed clients', async () => {
     const sentinel = fixture.open();
     const original = sentinel.redisFor(name(), { connectionName: 'mc-dup-original' });
