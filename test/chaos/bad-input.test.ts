@@ -932,14 +932,15 @@ describe('bad input: against a real server', () => {
     await assert.rejects(method(Symbol('x')), { name: 'SentinelConfigError' });
   });
 
-  it('a db the server does not have fails the commands (FailoverTimeoutError naming it), never writes to db 0', async () => {
+  it('a db the server does not have fails the commands at once (DatabaseIndexError naming it), never writes to db 0', async () => {
     const other = new Sentinel(fixture.topology.sentinelAddresses(), { db: 4000, failoverTimeout: 1000 });
     try {
       const outcome = await settle(() => other.masterFor(fixture.topology.masterName).set('db:bad', 'x'));
       const error = errorOf(outcome);
       assert.ok(error instanceof Error, inspect(outcome));
-      assert.equal(error.name, 'FailoverTimeoutError', inspect(outcome));
+      assert.equal(error.name, 'DatabaseIndexError', inspect(outcome));
       assert.match(error.message, /DB index is out of range/);
+      assert.match(error.message, /option db/);
     } finally {
       await other.quit();
     }
