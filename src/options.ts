@@ -62,6 +62,14 @@ export interface SentinelOptions {
    * @example `new Sentinel(sentinels, { writeLeaseMs: 500 })`
    */
   writeLeaseMs?: number;
+  /**
+   * With `writeLeaseMs`: hold reads on the master pools too while the lease has lapsed. A
+   * client cut off with the old master otherwise keeps reading from it, and may read values the
+   * majority has since overwritten (a stale read, not a lost write).
+   * @default false (only commands that may write are held)
+   * @example `new Sentinel(sentinels, { writeLeaseMs: 500, fenceReads: true })`
+   */
+  fenceReads?: boolean;
   /** Translate addresses announced by Sentinel (behind NAT or Docker): `{ 'ip:port': { host, port } }` or a function. */
   natMap?: NatMap;
   /**
@@ -184,6 +192,7 @@ export const DEFAULTS = {
   minOtherSentinels: 0,
   refreshInterval: 10_000,
   failoverTimeout: 30_000,
+  fenceReads: false,
   commandTimeout: 5000,
   db: 0,
   poolSize: 1,
@@ -237,6 +246,7 @@ export interface NormalizedSentinelOptions {
   refreshInterval: number;
   failoverTimeout: number;
   writeLeaseMs: number | undefined;
+  fenceReads: boolean;
   natMap: NatMap | undefined;
   allowedHosts: AllowedHosts | undefined;
   username: string | undefined;

@@ -125,6 +125,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
           db: this.options.db,
           wrap: durable ? durable.wrap : undefined,
           fence: this.leaseFor(name),
+          fenceReads: this.options.fenceReads,
         },
       );
     });

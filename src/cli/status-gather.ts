@@ -28,6 +28,8 @@ export interface SentinelView {
   readonly sentinels: readonly Record<string, string>[];
   /** `SENTINEL CKQUORUM <name>`: its reply or error text. */
   readonly quorumCheck: { readonly isOk: boolean; readonly message: string } | undefined;
+  /** How long `SENTINEL MASTER` took (ms): the question a write lease asks. */
+  readonly roundTripMs?: number | undefined;
 }
 
 /** What the master said about itself. */
@@ -58,7 +60,9 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
   const ask = (...args: string[]) => client.call('SENTINEL', args);
   // One question first: a server that is no sentinel (an HTTP server closes after its reply)
   // then fails on it alone, with its own error, not on a write that followed it.
+  const askedAt = performance.now();
   const [master] = await Promise.allSettled([ask('MASTER', name)]);
+  const roundTripMs = performance.now() - askedAt;
   const [replicas, sentinels, quorum] = await Promise.allSettled(
     master.status === 'fulfilled'
       ? [ask('REPLICAS', name), ask('SENTINELS', name), ask('CKQUORUM', name)]
@@ -84,6 +88,7 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
     r?.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
   return {
     master: pairsToObject(master.value),
+    roundTripMs,
     masterError: undefined,
     diagnosis: undefined,
     replicas: list(replicas),

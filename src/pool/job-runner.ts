@@ -20,8 +20,8 @@ export interface JobRoute {
   retryRules(): RetryRules;
   /** How long a job may wait for a usable connection, in ms. */
   waitLimit(): number;
-  /** Whether commands are held (a failover is promoting a new master). */
-  isHeld(): boolean;
+  /** Whether `job` is held now (a failover is promoting a new master, a write lease lapsed). */
+  isHeld(job: Job): boolean;
   isClosed(): boolean;
   /** An open connection for the job, or undefined to wait. */
   pick(job: Job): PoolConnection | undefined;
@@ -46,7 +46,7 @@ export class JobRunner {
 
   /** Sends on an open connection now, or queues until one is usable. */
   dispatch(job: Job): Promise<unknown> {
-    if (this.queue.length === 0 && !this.route.isHeld()) {
+    if (this.queue.length === 0 && !this.route.isHeld(job)) {
       const connection = this.route.pick(job);
       if (connection) return this.run(connection, job);
     }
@@ -56,7 +56,8 @@ export class JobRunner {
   /** Sends waiting jobs while a connection is usable. Call whenever that may have changed. */
   pump(): void {
     this.queue.drain((job) => {
-      if (this.route.isHeld()) return undefined;
+      // A held job at the head stops the drain: commands keep their order.
+      if (this.route.isHeld(job)) return undefined;
       const connection = this.route.pick(job);
       return connection && this.run(connection, job);
     });

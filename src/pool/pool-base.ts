@@ -53,7 +53,7 @@ export abstract class PoolBase {
       label,
       retryRules: () => this.retryRules,
       waitLimit: () => this.waitLimit,
-      isHeld: () => this.isHeld,
+      isHeld: (job) => this.isHeld(job),
       isClosed: () => this.isClosed,
       pick: (job) => this.pick(job),
       giveUp: (job, refusal) => this.giveUp(job, refusal),
@@ -215,7 +215,7 @@ export abstract class PoolBase {
   protected abstract get retryRules(): RetryRules;
   protected abstract giveUp(job: Job, refusal?: unknown): Promise<unknown>;
   protected abstract onStaleServer(connection: PoolConnection): void;
-  protected get isHeld(): boolean {
+  protected isHeld(_job: Job): boolean {
     return false;
   }
 
