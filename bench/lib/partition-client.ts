@@ -17,7 +17,7 @@ import { Sentinel } from '../../src/index.js';
 import { configFromArgv, heard, startChild, tell } from './child-side.js';
 import { now, sleep, withTimeout } from './clock.js';
 import { errorType } from './error-type.js';
-import { createPeerClient, type Endpoint, type PeerClient } from './peer-clients.js';
+import { type ClientName, createPeerClient, type Endpoint, type PeerClient } from './peer-clients.js';
 
 /** The clients a partition run can compare. */
 export const PARTITION_VARIANTS = [
@@ -99,12 +99,18 @@ async function ask(target: Endpoint, command: string[]): Promise<unknown> {
 startChild();
 const config = configFromArgv<PartitionClientConfig>();
 const masterChangedAt: number[] = [];
-const client =
+const isPeer =
   config.variant === 'ioredis' ||
   config.variant === 'ioredis-failover-detector' ||
-  config.variant === 'node-redis'
-    ? await createPeerClient(config.variant, config.sentinels, config.masterName)
-    : ours(config, masterChangedAt);
+  config.variant === 'node-redis';
+// node-redis connects in createSentinel().connect(): bounded, so that a stuck client says so.
+const client = await withTimeout(
+  isPeer
+    ? createPeerClient(config.variant as ClientName, config.sentinels, config.masterName)
+    : Promise.resolve(ours(config, masterChangedAt)),
+  20_000,
+  `${config.variant}: client creation`,
+);
 const log: PartitionClientLog = { acked: [], ackedAt: [], errors: {}, masterChangedAt };
 const deadline = now() + config.maxMs;
 let next = 0;
@@ -135,7 +141,11 @@ process.on('message', (message: { type: string; id?: number; target?: Endpoint; 
 });
 const readyBy = now() + 20_000;
 while (log.acked.length === 0) {
-  if (now() > readyBy) throw new Error(`${config.variant}: no write was acknowledged within 20 s`);
+  if (now() > readyBy) {
+    throw new Error(
+      `${config.variant}: no write was acknowledged within 20 s: ${JSON.stringify(log.errors)}`,
+    );
+  }
   await sleep(20);
 }
 await tell({ type: 'ready' });
