@@ -125,6 +125,21 @@ export class AuthenticationError extends configurationRefusal('ERR_AUTHENTICATIO
  */
 export class TlsCertificateError extends configurationRefusal('ERR_TLS_CERTIFICATE') {}
 
+/**
+ * The client and a data node disagree on TLS: the client spoke plain TCP to a port that only
+ * speaks TLS (the server reset two attempts in a row before any reply), or TLS to a port that does
+ * not. Commands and `acquire()` fail with it at once; the pool keeps trying in the background.
+ * Set or unset the option `tls`.
+ */
+export class TlsMismatchError extends configurationRefusal('ERR_TLS_MISMATCH') {}
+
+/**
+ * A data node does not have the database the option `db` selects (`ERR DB index is out of range`:
+ * the server's `databases` setting is lower). Commands and `acquire()` fail with it at once; the
+ * pool keeps trying in the background. Check the option `db`.
+ */
+export class DatabaseIndexError extends configurationRefusal('ERR_DATABASE_INDEX') {}
+
 /** A dedicated connection could not be acquired within `acquireTimeout`. */
 export class PoolTimeoutError extends SentinelPoolError {
   constructor(message: string, options?: SentinelPoolErrorOptions) {
@@ -187,8 +202,12 @@ export class SentinelPermissionError extends SentinelPoolError {
 
 /** The object was closed with `quit()` or `disconnect()`; create a new one. */
 export class ClosedError extends SentinelPoolError {
-  constructor(what: string) {
-    super('ERR_CLOSED', `${what} is closed: create a new one`);
+  /**
+   * @param what what is closed, as messages name it: `masterFor("mymaster")`.
+   * @param fix what to do instead, when more than "create a new one" must be said.
+   */
+  constructor(what: string, fix = 'create a new one') {
+    super('ERR_CLOSED', `${what} is closed: ${fix}`);
   }
 }
 

@@ -35,6 +35,15 @@ export interface SentinelAddedEvent {
 }
 
 /**
+ * A sentinel learned from another left the list: the sentinels that answer stopped listing it
+ * while it was unreachable. Seeds (the addresses you passed in) never leave.
+ */
+export interface SentinelRemovedEvent {
+  /** The sentinel's address. */
+  sentinel: Address;
+}
+
+/**
  * A failover leader started to promote a replica (`+selected-slave` or
  * `+failover-state-send-slaveof-noone`): the old master may still accept writes that will be
  * lost, so pools hold new writes until the new master is known.
@@ -68,6 +77,7 @@ export interface SentinelEventMap {
   replicaUp: [ReplicaEvent];
   replicaDown: [ReplicaEvent];
   sentinelAdded: [SentinelAddedEvent];
+  sentinelRemoved: [SentinelRemovedEvent];
   failoverStarted: [FailoverStartedEvent];
   failoverEnded: [FailoverEndedEvent];
   error: [Error];

@@ -12,9 +12,11 @@
 import { ConnectionLostError } from './command-errors.js';
 import {
   AuthenticationError,
+  DatabaseIndexError,
   MasterNotFoundError,
   type SentinelAttempt,
   TlsCertificateError,
+  TlsMismatchError,
 } from './errors.js';
 
 /** A failure that no amount of waiting fixes. */
@@ -26,7 +28,11 @@ export type DefinitiveFailure =
   /** A server refused the credentials or permissions: WRONGPASS, NOAUTH, NOPERM. */
   | 'credentials'
   /** A TLS certificate did not verify (the server's, or the client's at the server). */
-  | 'certificate';
+  | 'certificate'
+  /** Plain TCP to a port that only speaks TLS, or TLS to one that does not. */
+  | 'tls-mismatch'
+  /** The server has no database of the index the option `db` selects. */
+  | 'database';
 
 /** What one failure means for a client that waits: fail now, or wait. */
 export type FailureClass = DefinitiveFailure | 'transient';
@@ -54,6 +60,19 @@ const CREDENTIALS = /\b(WRONGPASS|NOAUTH|NOPERM)\b|\binvalid password\b/;
  * us as a reset of the first write instead of an alert: the same refusal, told less clearly.
  */
 const CERTIFICATE = /certificate was refused|server refused the handshake|right after the TLS handshake/;
+/**
+ * describeConnectError's words when the other end does not speak TLS: certain, since OpenSSL read
+ * a reply that is no TLS record.
+ */
+const TLS_TO_PLAIN = /if this port does not speak TLS/;
+/**
+ * describeConnectError's words for a reset before any reply on plain TCP: how a TLS-only Redis
+ * answers plain TCP, but also, once, how a server that dies while we connect looks. So it is
+ * definitive only when the same connection's previous attempt failed the same way.
+ */
+const PLAIN_TO_TLS = /before any reply; if the server only accepts TLS/;
+/** Redis's answer to SELECT of a database it does not have (Redis 7; `invalid DB index` before). */
+const DATABASE = /\bDB index is out of range\b|\binvalid DB index\b/;
 /** A sentinel that could not be asked, or did not answer in time: it said nothing. */
 const NO_ANSWER =
   /^unreachable\b|timed out|\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b|Connection is closed|Stream isn't writeable|^closed$/i;
@@ -62,6 +81,8 @@ const NO_ANSWER =
 function definitiveIn(text: string): DefinitiveFailure | undefined {
   if (CREDENTIALS.test(text)) return 'credentials';
   if (CERTIFICATE.test(text)) return 'certificate';
+  if (TLS_TO_PLAIN.test(text) || PLAIN_TO_TLS.test(text)) return 'tls-mismatch';
+  if (DATABASE.test(text)) return 'database';
   if (UNKNOWN_MASTER.test(text)) return 'unknown-master';
   if (NOT_ALLOWED.test(text)) return 'address-not-allowed';
   return undefined;
@@ -102,16 +123,29 @@ function messages(error: unknown): string[] {
   return out;
 }
 
+/** What is known of a connection's earlier attempts, beyond the error of this one. */
+export interface AttemptHistory {
+  /**
+   * Whether the same connection's previous attempt failed with the same first message: a
+   * reset before any reply is definitive only when it repeats.
+   */
+  isRepeated?: boolean;
+}
+
 /**
  * Classifies why a pool connection could not be made: a discovery that found no master (by its
- * attempts), a server's refusal of the client's own commands, a TLS error, or a network error.
+ * attempts), a server's refusal of the client's own commands (credentials, SELECT of a database it
+ * lacks), a TLS error or disagreement, or a network error.
  */
-export function classifyConnectFailure(error: unknown): FailureClass {
+export function classifyConnectFailure(error: unknown, history: AttemptHistory = {}): FailureClass {
   const notFound = findMasterNotFound(error);
   if (notFound) return classifyRound(notFound.attempts);
   for (const text of messages(error)) {
     const kind = definitiveIn(text);
-    if (kind === 'credentials' || kind === 'certificate') return kind;
+    if (kind === 'tls-mismatch' && PLAIN_TO_TLS.test(text) && history.isRepeated !== true) {
+      return 'transient';
+    }
+    if (kind !== undefined && kind !== 'unknown-master' && kind !== 'address-not-allowed') return kind;
   }
   return 'transient';
 }
@@ -138,8 +172,12 @@ export interface RefusalContext {
  * what each sentinel said); a server's refusal becomes an AuthenticationError or a
  * TlsCertificateError that names the option to check.
  */
-export function refusalError(error: unknown, context: RefusalContext): Error | undefined {
-  const kind = classifyConnectFailure(error);
+export function refusalError(
+  error: unknown,
+  context: RefusalContext,
+  history: AttemptHistory = {},
+): Error | undefined {
+  const kind = classifyConnectFailure(error, history);
   if (kind === 'transient') return undefined;
   const notFound = findMasterNotFound(error);
   if (notFound) return notFound;
@@ -153,6 +191,22 @@ export function refusalError(error: unknown, context: RefusalContext): Error | u
       context.masterName,
       context.address,
       `${context.label}: ${where} refused the credentials: ${text}${hint}`,
+      { cause: error },
+    );
+  }
+  if (kind === 'tls-mismatch') {
+    return new TlsMismatchError(
+      context.masterName,
+      context.address,
+      `${context.label}: ${where} and the client disagree on TLS: ${text}`,
+      { cause: error },
+    );
+  }
+  if (kind === 'database') {
+    return new DatabaseIndexError(
+      context.masterName,
+      context.address,
+      `${context.label}: ${where} has no such database: ${text}: check the option db (the server has as many as its databases setting)`,
       { cause: error },
     );
   }
@@ -203,6 +257,22 @@ export function classifyFailure(error: unknown): FailureAction {
   return classifyReplyError(error);
 }
 
+/**
+ * ioredis's own error for a command whose connection died with it in flight ("Connection is
+ * closed", "Command aborted due to connection close") as the ConnectionLostError this library
+ * reports: it may have been applied. Any other error comes back unchanged. `command` names the
+ * command, or `pipeline` for a batch (the whole batch is then ambiguous).
+ */
+export function asConnectionLost(command: string, error: unknown): unknown {
+  if (error instanceof ConnectionLostError || classifyFailure(error) !== 'lost') return error;
+  return new ConnectionLostError(
+    command,
+    true,
+    `Connection lost while "${command}" was in flight: it may or may not have been applied (${messageOf(error)})`,
+    { cause: error },
+  );
+}
+
 /** Whether a server refused a command or channel to the connection's ACL user. */
 export function isPermissionDenied(error: unknown): boolean {
   return messageOf(error).startsWith('NOPERM');
@@ -210,6 +280,11 @@ export function isPermissionDenied(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+}
+
+/** Whether `error` is a server's refusal to SELECT a database it does not have. */
+export function isDatabaseRefusal(error: unknown): boolean {
+  return DATABASE.test(messageOf(error));
 }
 
 /** Whether `error` is Redis's `-UNBLOCKED …` reply to a blocked command it released unserved. */

@@ -21,8 +21,18 @@ export type { SessionMaster, SessionReplica } from './consistency/session-comman
 export * from './errors.js';
 export type * from './events.js';
 export { classifyReplyError, type ReplyErrorAction } from './failure-classification.js';
+export {
+  CHANNELS,
+  type DiscoverContext,
+  type FailoverMessage,
+  type MasterChangedMessage,
+  type ObservedKind,
+  type ReactionMessage,
+  type SessionReadMessage,
+} from './observability/channels.js';
 export type {
   BalanceStrategy,
+  CoalesceWrites,
   CommonPoolOptions,
   MasterPoolOptions,
   PoolOptions,

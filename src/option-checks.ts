@@ -175,6 +175,14 @@ function booleanOption(options: Record<string, unknown>, key: string, fallback: 
   return value;
 }
 
+function coalesceOption(value: unknown): boolean | 'adaptive' {
+  if (value === undefined) return DEFAULTS.coalesceWrites;
+  if (typeof value === 'boolean' || value === 'adaptive') return value;
+  throw new SentinelConfigError(
+    `option coalesceWrites must be 'adaptive', true or false, got ${describe(value)}`,
+  );
+}
+
 const COMMON_POOL_OPTIONS = [
   'poolSize',
   'retryWrites',
@@ -233,7 +241,7 @@ export function normalizePoolOptions(input: unknown, kind: PoolKind): Normalized
       LIMITS.maxDedicatedConnections,
     ),
     acquireTimeout: positiveNumber(options, 'acquireTimeout', DEFAULTS.acquireTimeout),
-    coalesceWrites: booleanOption(options, 'coalesceWrites', DEFAULTS.coalesceWrites),
+    coalesceWrites: coalesceOption(options.coalesceWrites),
     balance: balance as BalanceStrategy,
     fallbackToMaster: booleanOption(options, 'fallbackToMaster', DEFAULTS.fallbackToMaster),
     waitForReplicas: waitForReplicasOption(options.waitForReplicas),

@@ -108,13 +108,19 @@ export interface CommonPoolOptions {
   /** How long `acquire()` waits for a dedicated connection before PoolTimeoutError. @default 5000 */
   acquireTimeout?: number;
   /**
-   * Coalesce the socket writes of one event-loop tick into one syscall (cork, uncork on the next
-   * tick). bench/command-overhead.ts measured it 1.07× plain ioredis at 50 concurrent callers
-   * but 0.52× at 10, so it is off unless you measure a gain for your load.
-   * @default false
+   * How a pool connection gathers socket writes (see docs/options.md):
+   * - `'adaptive'`: a command leaves at once when nothing is in flight on its connection; while
+   *   replies are outstanding, the commands of one event-loop tick leave in one syscall.
+   * - `true`: the writes of every tick leave together, even a lone command's (it waits for the
+   *   end of the tick).
+   * - `false`: one write per command, as plain ioredis.
+   * @default 'adaptive'
    */
-  coalesceWrites?: boolean;
+  coalesceWrites?: CoalesceWrites;
 }
+
+/** How a pool connection gathers socket writes: see {@link CommonPoolOptions.coalesceWrites}. */
+export type CoalesceWrites = boolean | 'adaptive';
 
 /**
  * Options of `masterFor()`. `balance` and `fallbackToMaster` are {@link ReplicaPoolOptions}: the
@@ -199,7 +205,7 @@ export const DEFAULTS = {
   retryWrites: false,
   maxDedicatedConnections: 10,
   acquireTimeout: 5000,
-  coalesceWrites: false,
+  coalesceWrites: 'adaptive',
   balance: 'round-robin',
   fallbackToMaster: true,
   sessionTimeout: 100,
@@ -213,6 +219,12 @@ export const TIMINGS = {
   maxReconnectDelay: 2000,
   /** How long a replica read waits for a replica connection before it falls back. */
   replicaWait: 1000,
+  /**
+   * A sentinel learned from SENTINEL SENTINELS is dropped after this many answers in a row that
+   * did not list it, each while it was unreachable (sentinel-retirement.ts). At the default
+   * refreshInterval, half a minute.
+   */
+  learnedSentinelAbsences: 3,
 } as const;
 
 /**

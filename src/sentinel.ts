@@ -29,6 +29,7 @@ import {
   normalizeSessionOptions,
 } from './option-checks.js';
 import {
+  type CoalesceWrites,
   type MasterPoolOptions,
   type NormalizedSentinelOptions,
   type ReplicaPoolOptions,
@@ -154,9 +155,36 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
           this.connectionFactory(name, poolOptions.coalesceWrites),
           poolOptions,
           this.options.db,
-          () => this.masterFor(name),
+          this.fallbackFor(name, poolOptions.fallbackToMaster),
         ),
     );
+  }
+
+  /**
+   * The master pool a replica pool falls back into: the one masterFor(name) gives when the
+   * replica pool is made, held for its life. Closed by its own quit() or disconnect(), it is not
+   * silently replaced (the caller closed it on purpose): the fallback fails at once with a
+   * ClosedError that says what to do.
+   */
+  private fallbackFor(name: string, isUsed: boolean): () => MasterPool {
+    const replicaLabel = `replicaFor("${name}")`;
+    if (!isUsed) {
+      return () => {
+        throw new ClosedError(`the fallback of ${replicaLabel}`, 'fallbackToMaster is false');
+      };
+    }
+    const master = this.masterFor(name);
+    let isClosed = false;
+    master.onClose(() => {
+      isClosed = true;
+    });
+    return () => {
+      if (!isClosed) return master;
+      throw new ClosedError(
+        `masterFor("${name}"), which ${replicaLabel} falls back into,`,
+        `quit() the replica pool too and call replicaFor() again for one that falls back into a new master pool, or pass fallbackToMaster: false`,
+      );
+    };
   }
 
   /**
@@ -249,7 +277,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
 
   private connectionFactory(
     name: string,
-    coalesceWrites: boolean,
+    coalesceWrites: CoalesceWrites,
     clientOptions?: RedisOptions,
   ): ConnectionFactory {
     const { username, password, db, tls, commandTimeout, connectTimeout } = this.options;
@@ -327,6 +355,10 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
       // Seeds are added in the constructor of the set, before this listener exists.
       log('sentinel %s:%d joined the list', sentinel.host, sentinel.port);
       this.emit('sentinelAdded', { sentinel: { ...sentinel } });
+    });
+    set.on('removed', (sentinel) => {
+      log('sentinel %s:%d left the list', sentinel.host, sentinel.port);
+      this.emit('sentinelRemoved', { sentinel: { ...sentinel } });
     });
     this.sentinelSet = set;
     return set;

@@ -25,10 +25,33 @@ export const LAG_WARNING_BYTES = 1024 * 1024;
 
 type Warn = (code: string, message: string, hint?: string) => void;
 
+/** What the library (or status) goes without when a sentinel refuses a subcommand (docs/sentinel-acl.md). */
+const WITHOUT: Readonly<Record<string, string>> = {
+  'sentinel|get-master-addr-by-name': 'the client cannot discover the master through it (required)',
+  'sentinel|master':
+    'the client believes its answers without the down-flag, epoch and minOtherSentinels checks (status needs it to report on the group)',
+  'sentinel|replicas': 'the client learns no replica from it',
+  'sentinel|sentinels': 'the client learns no other sentinel from it',
+  'sentinel|ckquorum': 'status cannot check the quorum (the client does not send it)',
+};
+
+/** One warning per sentinel that refused subcommands: which, and what the client goes without. */
+export function deniedFinding(address: string, denied: readonly string[]): Finding | undefined {
+  if (denied.length === 0) return undefined;
+  const consequences = denied.map((command) => `${command}: ${WITHOUT[command] ?? 'refused'}`);
+  return {
+    code: 'sentinel-denied',
+    message: `sentinel ${address} refuses ${denied.join(', ')} to this user (NOPERM): ${consequences.join('; ')}`,
+    hint: 'grant them to the user (docs/sentinel-acl.md has the exact ACL), or use the user the application runs with',
+  };
+}
+
 function checkSentinels(views: readonly SentinelView[], warn: Warn): void {
-  for (const { address, diagnosis } of views) {
+  for (const { address, diagnosis, denied } of views) {
     if (diagnosis)
       warn(`sentinel-${diagnosis.problem}`, `sentinel ${address} ${diagnosis.message}`, diagnosis.hint);
+    const finding = deniedFinding(address, denied);
+    if (finding) warn(finding.code, finding.message, finding.hint);
   }
   const knowing = views.filter((v) => v.master);
   if (new Set(knowing.map(masterAddressOf)).size > 1) {

@@ -30,6 +30,11 @@ export interface SentinelView {
   readonly quorumCheck: { readonly isOk: boolean; readonly message: string } | undefined;
   /** How long `SENTINEL MASTER` took (ms): the question a write lease asks. */
   readonly roundTripMs?: number | undefined;
+  /**
+   * The Sentinel subcommands this sentinel refused to the user with NOPERM (`sentinel|sentinels`
+   * …), among those `status` asks: the library's questions, and CKQUORUM.
+   */
+  readonly denied: readonly string[];
 }
 
 /** What the master said about itself. */
@@ -56,6 +61,21 @@ function settled<T>(result: PromiseSettledResult<T>): { value: T | undefined; er
 /** The rest of a view: the sentinel was asked, and the group is unknown or these are its answers. */
 type Answers = Omit<SentinelView, 'address' | 'error'>;
 
+/** `NOPERM User u has no permissions to run the 'sentinel|sentinels' command` → `sentinel|sentinels`. */
+function deniedCommand(reason: unknown, asked: string): string | undefined {
+  const message = reason instanceof Error ? reason.message : String(reason);
+  if (!message.startsWith('NOPERM')) return undefined;
+  return /'([^']+)' command/.exec(message)?.[1] ?? asked;
+}
+
+/** The subcommands among `asked` whose answers were NOPERM refusals. */
+function deniedAmong(asked: readonly string[], results: readonly PromiseSettledResult<unknown>[]): string[] {
+  return results.flatMap((result, i) => {
+    const command = result.status === 'rejected' && deniedCommand(result.reason, asked[i]!);
+    return command ? [command] : [];
+  });
+}
+
 async function askAbout(client: Redis, name: string, target: Target): Promise<Answers> {
   const ask = (...args: string[]) => client.call('SENTINEL', args);
   // One question first: a server that is no sentinel (an HTTP server closes after its reply)
@@ -63,9 +83,21 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
   const askedAt = performance.now();
   const [master] = await Promise.allSettled([ask('MASTER', name)]);
   const roundTripMs = performance.now() - askedAt;
-  const [replicas, sentinels, quorum] = await Promise.allSettled(
+  // The library's own questions too (docs/sentinel-acl.md), to report which this user may not ask.
+  const asked = [
+    'sentinel|replicas',
+    'sentinel|sentinels',
+    'sentinel|ckquorum',
+    'sentinel|get-master-addr-by-name',
+  ];
+  const [replicas, sentinels, quorum, addressByName] = await Promise.allSettled(
     master.status === 'fulfilled'
-      ? [ask('REPLICAS', name), ask('SENTINELS', name), ask('CKQUORUM', name)]
+      ? [
+          ask('REPLICAS', name),
+          ask('SENTINELS', name),
+          ask('CKQUORUM', name),
+          ask('GET-MASTER-ADDR-BY-NAME', name),
+        ]
       : [],
   );
   if (master.status === 'rejected') {
@@ -81,9 +113,11 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
       replicas: [],
       sentinels: [],
       quorumCheck: undefined,
+      denied: [],
     };
   }
   const quorumResult = settled(quorum!);
+  const denied = deniedAmong(asked, [replicas!, sentinels!, quorum!, addressByName!]);
   const list = (r: PromiseSettledResult<unknown> | undefined) =>
     r?.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
   return {
@@ -97,6 +131,7 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
       isOk: quorumResult.error === undefined,
       message: quorumResult.error ?? String(quorumResult.value),
     },
+    denied,
   };
 }
 
@@ -119,6 +154,8 @@ export async function askSentinel(address: Address, name: string, target: Target
       replicas: [],
       sentinels: [],
       quorumCheck: undefined,
+      // SENTINEL MASTER itself refused: the library does without it, status cannot.
+      denied: [deniedCommand(error, 'sentinel|master')].filter((c): c is string => c !== undefined),
     };
   }
 }

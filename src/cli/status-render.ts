@@ -51,13 +51,15 @@ function sentinelRow(sentinel: SentinelReport, paint: Painter): string[] {
   if (sentinel.master === undefined) {
     const label = sentinel.diagnosis?.label ?? (sentinel.isReachable ? 'answered' : 'no answer');
     const color = sentinel.isReachable ? paint.yellow : paint.red;
-    return [sentinel.address, color(label), sentinel.error ?? '', ''];
+    const denied = sentinel.denied.length > 0 ? paint.yellow(`denied ${sentinel.denied.join(',')}`) : '';
+    return [sentinel.address, color(label), sentinel.error ?? '', denied];
   }
+  const denied = sentinel.denied.length > 0 ? paint.yellow(`denied ${sentinel.denied.join(',')}`) : '';
   return [
     sentinel.address,
-    paint.green('answered'),
+    denied ? paint.yellow('answered, some denied') : paint.green('answered'),
     `master ${sentinel.master}`,
-    paint.dim(sentinel.quorumCheck ?? ''),
+    [denied, paint.dim(sentinel.quorumCheck ?? '')].filter((x) => x !== '').join('  '),
   ];
 }
 

@@ -40,6 +40,8 @@ export interface SentinelReport {
   /** What is wrong with a named sentinel that could not tell about the group. */
   readonly diagnosis: Diagnosis | undefined;
   readonly quorumCheck: string | undefined;
+  /** The Sentinel subcommands it refused to the user (NOPERM); empty for one not asked. */
+  readonly denied: readonly string[];
 }
 
 /** Everything `status` prints. */
@@ -108,6 +110,7 @@ export function sentinelReports(
     error: view.error ?? view.masterError,
     diagnosis: view.diagnosis,
     quorumCheck: view.quorumCheck?.message,
+    denied: view.denied,
   }));
   const listed = [...(reference?.sentinels ?? []), ...views.flatMap((v) => v.sentinels)];
   for (const fields of listed) {
@@ -128,6 +131,7 @@ export function sentinelReports(
       error: undefined,
       diagnosis: undefined,
       quorumCheck: undefined,
+      denied: [],
     });
   }
   return reports;

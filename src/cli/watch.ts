@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { formatAddress } from '../address.js';
-import { type CommandSpec, parseArgs } from './args.js';
+import { type CommandSpec, parseArgs, UsageError } from './args.js';
 import { waitForInterrupt } from './interrupt.js';
 import { describeError, formatClock, type Io, type Painter, painterFor, writeLine } from './output.js';
 import { checkSentinel } from './sentinel-check.js';
@@ -13,6 +13,13 @@ import { HELLO_CHANNEL, masterNameOf, toneOf } from './sentinel-messages.js';
 import { clientOptions, type Target, targetCommandOptions, targetFrom } from './target.js';
 import { EventMerger, type MergedEvent } from './watch-events.js';
 import { planWatch } from './watch-plan.js';
+import {
+  PROBE_INTERVAL_MS,
+  startTimeline,
+  type Timeline,
+  type TimelineEvent,
+  timelineLine,
+} from './watch-timeline.js';
 
 /** Sentinels publish the same event up to ~1 s apart (the failover leader last). */
 const GATHER_MS = 1000;
@@ -21,10 +28,16 @@ const DEDUP_MS = 5000;
 /** Reconnect backoff of a subscriber whose sentinel went away. */
 const MAX_RECONNECT_DELAY_MS = 2000;
 
-const OPTIONS = targetCommandOptions(
-  { type: 'string', placeholder: 'name', description: 'Only events about this master group' },
-  'One JSON object per event (NDJSON) instead of text',
-);
+const OPTIONS = {
+  ...targetCommandOptions(
+    { type: 'string', placeholder: 'name', description: 'Only events about this master group' },
+    'One JSON object per event (NDJSON) instead of text',
+  ),
+  timeline: {
+    type: 'boolean',
+    description: `Also run a client of --name (a master pool sending PING every ${PROBE_INTERVAL_MS} ms) and print what it does in a failover: announcement, hold start, first answer from the new master, hold end`,
+  },
+} as const;
 
 export const WATCH_SPEC = {
   name: 'watch',
@@ -34,7 +47,10 @@ export const WATCH_SPEC = {
     `Subscribes to every channel of every remaining sentinel. An event that several sentinels publish is printed once, about ${GATHER_MS / 1000} s after the first, with the sentinels that said it. Events that name no master (+new-epoch …) are shown even with --name.`,
   ],
   options: OPTIONS,
-  examples: ['watch --sentinels 127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381 --name mymaster'],
+  examples: [
+    'watch --sentinels 127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381 --name mymaster',
+    'watch --sentinels 127.0.0.1:26379 --name mymaster --timeline',
+  ],
 } satisfies CommandSpec;
 
 function toneColor(channel: string, paint: Painter): (text: string) => string {
@@ -57,6 +73,21 @@ function printEvent(event: MergedEvent, json: boolean, io: Io, paint: Painter): 
   const channel = toneColor(event.channel, paint)(event.channel.padEnd(28));
   const who = paint.dim(`[${event.sentinels.join(' ')}]`);
   writeLine(io.stdout, `${formatClock(new Date(event.at))}  ${channel} ${event.message}  ${who}`);
+}
+
+function printTimeline(event: TimelineEvent, json: boolean, io: Io, paint: Painter): void {
+  const now = new Date();
+  if (json) {
+    writeLine(
+      io.stdout,
+      JSON.stringify({ time: now.toISOString(), source: 'client', channel: event.channel, ...event.message }),
+    );
+    return;
+  }
+  const text = timelineLine(event);
+  const color =
+    event.channel === 'reaction' ? paint.green : event.channel === 'failover' ? paint.yellow : paint.magenta;
+  writeLine(io.stdout, `${formatClock(now)}  ${paint.bold(color(text))}`);
 }
 
 /** One self-healing subscriber per sentinel. */
@@ -111,6 +142,9 @@ function subscribe(
 export async function runWatch(args: readonly string[], io: Io): Promise<number> {
   const { values } = parseArgs(args, WATCH_SPEC);
   const named = targetFrom(WATCH_SPEC.name, values, values.name, io.env);
+  if (values.timeline && named.name === undefined) {
+    throw new UsageError('--timeline needs --name: the master group whose client to run', WATCH_SPEC.name);
+  }
   const plan = planWatch(named.name, await Promise.all(named.sentinels.map((s) => checkSentinel(s, named))));
   if (plan.fatal) {
     writeLine(io.stderr, `${io.program} watch: ${plan.fatal[0]}`);
@@ -142,6 +176,7 @@ export async function runWatch(args: readonly string[], io: Io): Promise<number>
     () => isClosing,
   );
   const startedAt = Date.now();
+  let timeline: Timeline | undefined;
   try {
     const failures = (await Promise.all(subscribers.map((s) => s.connected))).filter((f) => f !== undefined);
     if (failures.length === subscribers.length) {
@@ -154,12 +189,17 @@ export async function runWatch(args: readonly string[], io: Io): Promise<number>
       io.stderr,
       `watching ${subscribers.length - failures.length} of ${named.sentinels.length} sentinels for ${about}; Ctrl-C to stop`,
     );
+    if (values.timeline && target.name !== undefined) {
+      timeline = startTimeline(target, target.name, (event) => printTimeline(event, values.json, io, paint));
+      writeLine(io.stderr, `timeline: a client of "${target.name}" sends PING every ${PROBE_INTERVAL_MS} ms`);
+    }
     await interrupted.promise;
     merger.flush();
     writeLine(io.stderr, `stopped after ${Math.round((Date.now() - startedAt) / 1000)} s, ${count} events`);
     return 0;
   } finally {
     isClosing = true;
+    await timeline?.stop();
     interrupted.dispose();
     merger.close();
     for (const { client } of subscribers) client.disconnect();

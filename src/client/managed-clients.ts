@@ -17,6 +17,8 @@ import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError, ReplicaNotFoundError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
+import { FailoverTrace } from '../observability/failover-trace.js';
+import { FailoverHold } from '../pool/failover-hold.js';
 import type { TopologySource } from '../pool/topology-source.js';
 import type { ManagedRole } from './managed-options.js';
 
@@ -34,19 +36,24 @@ interface Managed {
 /** The managed clients of one master group; see the module comment. */
 export class ManagedClients {
   private readonly clients = new Map<Redis, Managed>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** The master clients' hold, as a master pool's (failover-hold.ts). */
+  private readonly hold: FailoverHold;
   private isClosed = false;
+  /** Hold and reaction times for the diagnostics channels (the reaction: a master client's first connect). */
+  private readonly trace: FailoverTrace;
 
   constructor(
     private readonly source: TopologySource,
     private readonly createConnection: ManagedConnectionFactory,
     /** The longest hold: past it, a master client connects to the master it knows. */
-    private readonly failoverTimeout: number,
+    failoverTimeout: number,
   ) {
+    this.hold = new FailoverHold(source.name, failoverTimeout, () => this.onHoldEnded('timeout'));
     source.on('failoverStarted', this.onFailoverStarted);
-    source.on('failoverEnded', this.endHold);
+    source.on('failoverEnded', this.onFailoverEnded);
     source.on('masterChanged', this.onMasterChanged);
     source.on('replicaDown', this.onReplicaDown);
+    this.trace = new FailoverTrace(source.name, 'redisFor');
   }
 
   /** How many clients are open (not quit). */
@@ -61,7 +68,7 @@ export class ManagedClients {
     const connection = this.createConnection(
       {
         role,
-        resolve: isMaster ? () => this.resolveUnlessHeld() : () => this.resolveReplica(),
+        resolve: isMaster ? this.resolveUnlessHeld : () => this.resolveReplica(),
         isDedicated: true,
         label: `managed ${role} ${this.source.name}`,
       },
@@ -76,7 +83,10 @@ export class ManagedClients {
       if (!this.isClosed) this.clients.set(redis, managed);
     });
     if (isMaster) {
-      connection.on('open', (address) => this.source.confirmMaster(address));
+      connection.on('open', (address) => {
+        this.source.confirmMaster(address);
+        this.trace.answeredBy(address);
+      });
       connection.on('lost', (reason) => {
         if (redis.status !== 'end') this.source.suspectMaster(`managed client: ${reason}`);
       });
@@ -88,14 +98,8 @@ export class ManagedClients {
   }
 
   /** The master, refused while a failover is under way (ioredis retries the connect). */
-  private async resolveUnlessHeld(): Promise<Address> {
-    const held = () =>
-      new Error(`a failover of "${this.source.name}" is under way: waiting for the new master`);
-    if (this.holdTimer) throw held();
-    const master = await this.source.resolveMaster();
-    if (this.holdTimer) throw held();
-    return master;
-  }
+  private readonly resolveUnlessHeld = (): Promise<Address> =>
+    this.hold.resolveUnlessHeld(() => this.source.resolveMaster());
 
   /** A healthy replica at random; discovery runs first if it has not yet. */
   private async resolveReplica(): Promise<Address> {
@@ -113,24 +117,29 @@ export class ManagedClients {
   }
 
   private readonly onFailoverStarted = (): void => {
-    if (this.isClosed || this.holdTimer) return;
+    if (this.isClosed || !this.hold.start('failover')) return;
     log('%s: failover started: master clients held', this.source.name);
-    this.holdTimer = setTimeout(this.endHold, this.failoverTimeout);
+    this.trace.holdStarted();
     this.each('master', (connection) => connection.moveOff('failover started'));
   };
 
-  private readonly endHold = (): void => {
-    if (!this.holdTimer) return;
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
+  private readonly onFailoverEnded = (): void => this.endHold('failoverEnded');
+
+  private readonly endHold = (endedBy: string): void => {
+    if (this.hold.end('failover')) this.onHoldEnded(endedBy);
+  };
+
+  private onHoldEnded(endedBy: string): void {
+    this.trace.holdEnded(endedBy, undefined);
     // Those refused meanwhile wait in ioredis's backoff: connect now.
     this.each('master', (connection) => {
       if (connection.state === 'connecting') connection.moveOff('hold ended');
     });
-  };
+  }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
-    this.endHold();
+    this.trace.masterAnnounced(event.to, event.from);
+    this.endHold('masterChanged');
     this.each('master', (connection) => {
       if (!sameAddress(connection.address, event.to)) connection.moveOff('master changed');
     });
@@ -150,10 +159,10 @@ export class ManagedClients {
   /** Closes every client (graceful: QUIT after the answers in flight) and stops following. */
   async close(graceful: boolean): Promise<void> {
     this.isClosed = true;
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
+    this.trace.close();
+    this.hold.close();
     this.source.off('failoverStarted', this.onFailoverStarted);
-    this.source.off('failoverEnded', this.endHold);
+    this.source.off('failoverEnded', this.onFailoverEnded);
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('replicaDown', this.onReplicaDown);
     const all = [...this.clients.values()];

@@ -15,6 +15,7 @@ import type { ConnectionFactory, PoolConnectionOptions } from '../connector/conn
 import { PoolConnection } from '../connector/pool-connection.js';
 import type { ExpectedRole } from '../connector/role.js';
 import { SentinelConfigError } from '../errors.js';
+import type { CoalesceWrites } from '../options.js';
 
 /** Makes another managed client like this one, with `override` applied to its options. */
 export type DuplicateManaged = (override?: Partial<RedisOptions>) => Redis;
@@ -51,7 +52,7 @@ export type OwnedRedisOptions = Pick<
  */
 export function managedConnectionFactory(
   owned: OwnedRedisOptions,
-  coalesceWrites: boolean,
+  coalesceWrites: CoalesceWrites,
   clientOptions: RedisOptions | undefined,
   duplicate: (role: ExpectedRole, override: Partial<RedisOptions> | undefined) => Redis,
 ): ConnectionFactory {

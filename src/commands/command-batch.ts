@@ -6,7 +6,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { ConnectionLostError } from '../command-errors.js';
 import { SentinelConfigError } from '../errors.js';
-import { classifyFailure } from '../failure-classification.js';
+import { asConnectionLost, classifyFailure } from '../failure-classification.js';
 import { checkRecordedCommand, installCommandMethods } from './command-methods.js';
 
 /** Runs a recorded batch on a pool. */
@@ -79,7 +79,7 @@ export function lostBatchError(results: BatchResult): Error | undefined {
     const action = error ? classifyFailure(error) : 'fail';
     // Refused before it was written (the socket had just died): the pool resends it.
     if (action === 'not-sent' || error instanceof ConnectionLostError) return error ?? undefined;
-    if (action === 'lost') return new ConnectionLostError('pipeline', true, error!.message, { cause: error });
+    if (action === 'lost') return asConnectionLost('pipeline', error) as Error;
   }
   return undefined;
 }

@@ -49,7 +49,10 @@ export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): v
       if (wasSent) rules.onTimeout();
     });
   };
-  interceptCommandTimeouts(redis, (command) =>
-    rules.isDedicated && isFlaggedBlocking(command.name) ? untimed : typed,
+  interceptCommandTimeouts(
+    redis,
+    (command) => (rules.isDedicated && isFlaggedBlocking(command.name) ? untimed : typed),
+    // A dedicated connection queues commands while it reconnects: they keep their caller.
+    rules.isDedicated,
   );
 }

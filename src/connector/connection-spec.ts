@@ -1,6 +1,7 @@
 /** What a pool asks of the connections it is given, and how the composition root makes them. */
 
 import type { RedisOptions } from 'ioredis';
+import type { CoalesceWrites } from '../options.js';
 import type { PoolConnection } from './pool-connection.js';
 import type { AddressResolver, PoolRedisOptions } from './pool-connector.js';
 import type { ExpectedRole } from './role.js';
@@ -20,7 +21,7 @@ export interface PoolConnectionOptions {
    */
   isDedicated: boolean;
   /** Coalesce the socket writes of one event-loop tick into one. */
-  coalesceWrites: boolean;
+  coalesceWrites: CoalesceWrites;
   /** A label for logs: `master mymaster`. */
   label: string;
   /** A managed client's own ioredis options (`sentinel.redisFor()`), applied over the pool's. */

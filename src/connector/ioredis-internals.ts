@@ -12,11 +12,17 @@
  * - `reconnectTimeout`: the pending reconnect timer, cancelled to reconnect at once.
  * - `condition`: the database and subscriber mode a dedicated connection was left in.
  * - `sendCommand` and `Command#setTimeout` / `_commandTimeoutTimer` / `isSettled`: typed command
- *   timeouts that know whether the command was ever sent.
+ *   timeouts that know whether the command was ever sent; on dedicated connections, a command
+ *   queued offline is sent again by ioredis from its ready handler, and is bound to its caller's
+ *   async context (async-scope.ts).
+ * - `_readyCheck` and `condition.handshake`: the ROLE check runs as ioredis's ready check, so
+ *   that nothing queued is flushed to a server before its role is confirmed.
  */
+import type { AsyncResource } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Command, Redis } from 'ioredis';
+import { callerScope } from '../async-scope.js';
 import { IoredisInternalsError } from '../errors.js';
 
 /** A command ioredis holds in one of its queues. */
@@ -31,6 +37,9 @@ interface RedisInternals {
   flushQueue(error: Error): void;
   recoverFromFatalError(commandError: Error, error: Error, options: unknown): void;
   reconnectTimeout: NodeJS.Timeout | null;
+  _readyCheck(callback: (error: Error | null, info?: unknown) => void): void;
+  /** Set on every connect; `handshake` is ioredis's gate: only handshake commands pass it. */
+  condition: { handshake?: boolean } | null;
 }
 
 /** The private members of an ioredis `Command` its timeout uses. */
@@ -100,7 +109,8 @@ export function reconnectNow(redis: Redis): void {
 }
 
 /**
- * Closes an ioredis client at once and resolves once its socket is gone. Between reconnect
+ * Closes an ioredis client at once (its socket destroyed, not ended) and resolves once the
+ * socket is gone. Between reconnect
  * attempts there is no socket: ioredis then emits no 'end' and never fails the commands queued
  * meanwhile, so they are failed here with `queuedError` rather than wait for their timeout.
  */
@@ -109,6 +119,10 @@ export function disconnectNow(redis: Redis, queuedError: Error): Promise<void> {
   const ended = new Promise<void>((resolve) => (hasSocket ? redis.once('end', () => resolve()) : resolve()));
   // Before disconnect(): ioredis 6.1's disconnect() fails them itself, with a plain Error.
   if (!hasSocket) flushQueue(redis, queuedError);
+  // ioredis's disconnect() ends the socket and waits up to 2 s for the server to close its side:
+  // a hung server never does. Destroyed first, it is gone at once ('close' comes a tick later,
+  // when ioredis already knows the close was asked for and does not reconnect).
+  if (hasSocket) redis.stream?.destroy();
   redis.disconnect(false);
   return ended;
 }
@@ -120,17 +134,81 @@ export type CommandTimeout = (this: Command, ms: number) => void;
  * Replaces how ioredis arms each command's timeout on `redis`: `timeoutFor(command)` returns the
  * function to install as `command.setTimeout`, or undefined to keep ioredis's own. A command
  * that already settled (it timed out while queued offline) is never sent.
+ *
+ * With `bindQueued` (dedicated connections, whose commands wait in ioredis's offline queue while
+ * it reconnects), a command issued while the client is not ready captures its caller's async
+ * context, and ioredis's later resend from the offline queue runs in it. A command sent while
+ * ready costs a status, a socket and a counter check: nothing is allocated.
  */
 export function interceptCommandTimeouts(
   redis: Redis,
   timeoutFor: (command: Command) => CommandTimeout | undefined,
+  bindQueued = false,
 ): void {
   const sendCommand = redis.sendCommand;
-  redis.sendCommand = function (this: Redis, command, ...rest) {
-    if (isSettled(command)) return command.promise;
+  const send = function (this: Redis, command: Command, stream?: unknown) {
     const timeout = timeoutFor(command);
     if (timeout) command.setTimeout = timeout;
-    return sendCommand.call(this, command, ...rest);
+    return (sendCommand as (command: Command, stream?: unknown) => Promise<unknown>).call(
+      this,
+      command,
+      stream,
+    );
+  };
+  const callers = new WeakMap<Command, AsyncResource>();
+  // Commands bound and not yet resent. ioredis flushes its offline queue synchronously when it
+  // becomes ready and emits 'ready' a tick later: every bound command was resent or failed by then.
+  let boundCount = 0;
+  if (bindQueued) redis.on('ready', () => (boundCount = 0));
+  redis.sendCommand = function (this: Redis, command: Command, stream?: unknown) {
+    if (isSettled(command)) return command.promise;
+    if (boundCount > 0) {
+      const caller = callers.get(command);
+      if (caller) {
+        callers.delete(command);
+        boundCount -= 1;
+        return caller.runInAsyncScope(send, this, command, stream);
+      }
+    }
+    // Queued unless ready with a writable socket (ioredis's own test): a socket just destroyed
+    // (moving off at a failover) leaves the status 'ready' until its close event.
+    if (bindQueued && (this.status !== 'ready' || !this.stream?.writable) && !callers.has(command)) {
+      callers.set(command, callerScope());
+      boundCount += 1;
+    }
+    return send.call(this, command, stream);
+  } as Redis['sendCommand'];
+}
+
+/**
+ * Runs `check` as ioredis's ready check (`enableReadyCheck` must be on), instead of its INFO.
+ * ioredis calls it once its handshake (HELLO/AUTH, SELECT, CLIENT SETNAME) is answered, while it
+ * is not yet `ready`: commands issued meanwhile wait in its offline queue, and it flushes them
+ * only when `check` resolves true. When it resolves false, `check`'s owner has dropped the
+ * socket: ioredis reconnects, the queued commands still queued.
+ *
+ * Before ready, ioredis writes handshake commands, and once the handshake gate is open the
+ * commands flagged `loading` (ROLE and SELECT are): `check` must write its commands when called,
+ * and the gate is open only while it runs, so that a user's PUBLISH cannot slip through.
+ */
+export function verifyBeforeReady(redis: Redis, check: () => Promise<boolean>): void {
+  const own = internals(redis);
+  own._readyCheck = (callback) => {
+    const condition = own.condition;
+    const hasGate = condition != null && 'handshake' in condition;
+    if (hasGate) condition.handshake = false;
+    let verdict: Promise<boolean>;
+    try {
+      verdict = check();
+    } finally {
+      if (hasGate) condition.handshake = true;
+    }
+    // ioredis ignores the callback of a connect that is no longer current. `check` reports its
+    // own failures (it drops the socket); a rejection means the same as false.
+    verdict.then(
+      (ok) => ok && callback(null, {}),
+      () => {},
+    );
   };
 }
 
@@ -189,6 +267,7 @@ export function missingInternals(redis: Redis): string[] {
   if (typeof own.recoverFromFatalError !== 'function') missing.push('Redis#recoverFromFatalError');
   if (!('reconnectTimeout' in own)) missing.push('Redis#reconnectTimeout');
   if (typeof own.sendCommand !== 'function') missing.push('Redis#sendCommand');
+  if (typeof own._readyCheck !== 'function') missing.push('Redis#_readyCheck');
   return [...missing, ...missingCommandInternals()];
 }
 
@@ -206,4 +285,9 @@ function missingCommandInternals(): string[] {
     clearTimeout(own._commandTimeoutTimer);
   }
   return missing;
+}
+
+/** How many commands were written on the connection and are not answered yet. */
+export function unansweredCount(redis: Redis): number {
+  return internals(redis).commandQueue.length;
 }

@@ -10,11 +10,12 @@ import type { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
+import { isDatabaseRefusal } from '../failure-classification.js';
 import { typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
-import { disconnectNow, reconnectNow } from './ioredis-internals.js';
+import { disconnectNow, reconnectNow, unansweredCount, verifyBeforeReady } from './ioredis-internals.js';
 import { failCorruptStreamsAsLost, failUnansweredAsLost } from './lost-commands.js';
 import { createClient } from './pool-connector.js';
 import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
@@ -48,7 +49,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private stateValue: ConnectionState = 'connecting';
   private addressValue: Address | undefined;
   private socket: Socket | undefined;
-  private readonly coalescer = new WriteCoalescer();
+  private readonly coalescer: WriteCoalescer;
   private mismatches = 0;
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
@@ -56,9 +57,19 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   /** Dedicated connections: whether a WATCH outlived its socket. */
   private readonly watchGuard: WatchGuard | undefined;
   private attemptStartedAt = 0;
+  /** ioredis's own SELECT of this connect was refused: it goes on, on database 0. */
+  private isSelectRefused = false;
+  /** The role ROLE confirmed on the current socket, until ioredis is ready. */
+  private verifiedRole: ServerRole | undefined;
+
+  /** When the last connect attempt asked for its address (`performance.now()`): for connect-time metrics. */
+  get connectStartedAt(): number {
+    return this.attemptStartedAt;
+  }
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
+    this.coalescer = new WriteCoalescer(options.coalesceWrites);
     this.redis = createClient(
       {
         resolve: async () => {
@@ -114,9 +125,16 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         isBeforeReply: this.stateValue === 'connecting',
       });
       log('%s: %s', options.label, reason);
+      // ioredis reports a refused SELECT of its handshake (the option db, or the db a borrower
+      // chose) only here, then goes on to 'ready' on database 0: verify() must not open it.
+      // (It arrives while the ROLE check, ioredis's ready check, waits for its reply.)
+      const isHandshake = this.stateValue === 'connecting' || this.stateValue === 'verifying';
+      if (isHandshake && isDatabaseRefusal(error)) this.isSelectRefused = true;
       if (this.stateValue !== 'closed') this.fail(new Error(reason, { cause: error }));
     });
-    this.redis.on('ready', () => void this.verify());
+    // ROLE is ioredis's ready check: nothing queued is flushed before the role is confirmed.
+    verifyBeforeReady(this.redis, () => this.verify());
+    this.redis.on('ready', () => this.onReady());
     this.redis.on('close', () => this.onSocketClosed());
   }
 
@@ -204,27 +222,46 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     return this.addressValue ? formatAddress(this.addressValue) : '(no address)';
   }
 
-  private async verify(): Promise<void> {
-    if (this.stateValue === 'closed') return;
+  /**
+   * Checks the role of a fresh socket, as ioredis's ready check (see `verifyBeforeReady`): SELECT
+   * and ROLE are written now, in this call. Resolves true to let ioredis become ready (it then
+   * flushes its offline queue); false after dropping the socket.
+   *
+   * ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
+   * on, on database 0: a db the server does not have would silently get every write. Shared
+   * connections only: a dedicated one may have been switched to another db by its borrower,
+   * which ioredis restores after a reconnect and which this must not undo.
+   */
+  private verify(): Promise<boolean> {
+    if (this.stateValue === 'closed') return Promise.resolve(false);
     this.setState('verifying', 'connected');
-    const address = this.addressValue;
-    // ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
-    // on, on database 0: a db the server does not have would silently get every write. Shared
-    // connections only: a dedicated one may have been switched to another db by its borrower,
-    // which ioredis restores after a reconnect and which this must not undo.
+    this.verifiedRole = undefined;
     const db = this.options.isDedicated ? 0 : (this.options.redisOptions.db ?? 0);
+    const selected = db !== 0 ? this.redis.select(db) : undefined;
+    const role = this.redis.call('ROLE');
+    return this.judge(Promise.all([selected, role]), db, this.socket);
+  }
+
+  private async judge(replies: Promise<[unknown, unknown]>, db: number, socket: Socket | undefined) {
+    const address = this.addressValue;
     let role: ServerRole;
     try {
-      if (db !== 0) await this.redis.select(db);
-      role = parseRole(await this.redis.call('ROLE'));
+      role = parseRole((await replies)[1]);
     } catch (error) {
+      // A socket that closed meanwhile was handled by onSocketClosed; its successor is not ours.
+      if (this.socket !== socket) return false;
       const reason = db === 0 ? 'ROLE failed' : 'SELECT or ROLE failed';
       log('%s: %s: %s', this.options.label, reason, (error as Error).message);
       this.moveOff(reason);
       if (error instanceof Error) this.fail(error);
-      return;
+      return false;
     }
-    if (this.stateValue !== 'verifying' || !address) return;
+    if (this.stateValue !== 'verifying' || !address || this.socket !== socket) return false;
+    if (this.isSelectRefused) {
+      this.isSelectRefused = false;
+      this.moveOff('SELECT refused');
+      return false;
+    }
     if (!roleMatches(this.options.role, role)) {
       this.mismatches += 1;
       log(
@@ -235,9 +272,20 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         this.options.role,
       );
       this.emit('roleMismatch', address, role);
-      return this.moveOff('role mismatch');
+      this.moveOff('role mismatch');
+      return false;
     }
     this.mismatches = 0;
+    this.verifiedRole = role;
+    return true;
+  }
+
+  /** ioredis is ready (after the ROLE check passed): commands may be sent. */
+  private onReady(): void {
+    const role = this.verifiedRole;
+    this.verifiedRole = undefined;
+    const address = this.addressValue;
+    if (this.stateValue !== 'verifying' || !role || !address) return;
     this.lastErrorValue = undefined;
     this.setState('open', describeRole(role));
     this.emit('open', address, role);
@@ -248,7 +296,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
    * writes of this event-loop tick leave in one syscall (see write-coalescing.ts).
    */
   beforeWrite(): void {
-    if (this.socket && this.options.coalesceWrites) this.coalescer.cork(this.socket);
+    if (this.socket) this.coalescer.beforeWrite(this.socket, unansweredCount(this.redis));
   }
 
   /**
@@ -292,8 +340,14 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.backoff?.resolve();
     if (graceful && this.redis.status === 'ready') {
       const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
-      await this.redis.quit().catch(() => this.redis.disconnect());
-      return ended;
+      // QUIT is bounded by the command timeout. If it gets no answer the server hangs: destroy
+      // the socket rather than end it (ioredis's disconnect() would wait up to 2 s more for it).
+      const isQuit = await this.redis.quit().then(
+        () => true,
+        () => false,
+      );
+      if (isQuit) return ended;
+      log('%s %s: QUIT got no answer: closing at once', this.options.label, this.addressLabel);
     }
     // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
     // Unanswered commands fail as lost (the pool retries reads elsewhere), not with ioredis's

@@ -9,6 +9,7 @@ import { connect as netConnect, Socket } from 'node:net';
 import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'node:tls';
 import { AbstractConnector, Redis, type RedisOptions } from 'ioredis';
 import type { Address } from '../address.js';
+import { detached } from '../async-scope.js';
 
 /**
  * ioredis's options for a pool connection, with `tls` as Node's `tls.connect` options: what the
@@ -107,6 +108,13 @@ function retryDelay(attempt: number): number {
  * them instead: resending could apply a write twice) and, unless dedicated, refuses commands
  * while it is not connected (the pool queues them itself). `clientOptions` are a managed
  * client's per-client ioredis options (`keyPrefix`, `maxRetriesPerRequest`, …).
+ *
+ * Its ready check is the connection's ROLE check (`verifyBeforeReady` in ioredis-internals.ts):
+ * ioredis is not `ready`, and flushes no queued command, before the role is confirmed.
+ *
+ * Every connect, the first (in the constructor) and each reconnect, runs in no caller's async
+ * context (async-scope.ts): the socket, and the handshake, ROLE check and reconnects that follow
+ * from its events, are the library's, not the request's that happened to open the connection.
  */
 export function createClient(
   hooks: ConnectorHooks,
@@ -114,18 +122,27 @@ export function createClient(
   isDedicated: boolean,
   clientOptions: RedisOptions = {},
 ): Redis {
-  return new Redis({
-    ...redisOptions,
-    ...NO_CLIENT_HANDOFF,
-    lazyConnect: false,
-    enableReadyCheck: false,
-    enableOfflineQueue: isDedicated,
-    maxRetriesPerRequest: null,
-    // A managed client's own choices (checked by client/managed-options.ts: never where or how
-    // to connect, nor whether to resend).
-    ...clientOptions,
-    Connector: connectorFor(hooks, redisOptions.tls),
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: retryDelay,
-  });
+  const redis = detached(
+    () =>
+      new Redis({
+        ...redisOptions,
+        ...NO_CLIENT_HANDOFF,
+        lazyConnect: false,
+        enableOfflineQueue: isDedicated,
+        maxRetriesPerRequest: null,
+        // A managed client's own choices (checked by client/managed-options.ts: never where or
+        // how to connect, nor whether to resend).
+        ...clientOptions,
+        Connector: connectorFor(hooks, redisOptions.tls),
+        autoResendUnfulfilledCommands: false,
+        retryStrategy: retryDelay,
+        // The ROLE check replaces ioredis's INFO (the connection installs it).
+        enableReadyCheck: true,
+      }),
+  );
+  const connect = redis.connect;
+  redis.connect = function (this: Redis, callback?: Parameters<Redis['connect']>[0]) {
+    return detached(() => connect.call(this, callback));
+  };
+  return redis;
 }

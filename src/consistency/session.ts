@@ -8,9 +8,11 @@
  */
 import type { Redis } from 'ioredis';
 import { formatAddress } from '../address.js';
+import { detached } from '../async-scope.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { parseRole, type ServerRole } from '../connector/role.js';
 import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
+import { isSessionReadObserved, publishSessionRead } from '../observability/channels.js';
 import type { Invoker, InvokerWrap } from '../pool/job.js';
 import type { MasterPool } from '../pool/master-pool.js';
 import type { ReplicaPool } from '../pool/replica-pool.js';
@@ -74,6 +76,28 @@ function delay(ms: number): Promise<void> {
 interface PendingRead {
   /** Set at the read's deadline: the caller no longer waits for a replica. */
   isAbandoned: boolean;
+  /** Tries on replicas so far (for the session-read channel). */
+  attempts: number;
+  /** Whether the server that answered was the master (the replica pool fell back to it). */
+  isServedByMaster: boolean;
+}
+
+/**
+ * Publishes a served session read on the `session-read` channel; `startedAt` is -1 when
+ * nobody subscribed at the call, and then nothing is done.
+ */
+function observed<T>(
+  name: string,
+  startedAt: number,
+  value: Promise<T>,
+  servedBy: () => 'replica' | 'master',
+  attempts: number,
+): Promise<T> {
+  if (startedAt < 0) return value;
+  return value.then((result) => {
+    publishSessionRead({ name, waitedMs: performance.now() - startedAt, servedBy: servedBy(), attempts });
+    return result;
+  });
 }
 
 /** Settles as `promise` does, or with undefined once `ms` have passed. */
@@ -173,6 +197,7 @@ export class Session {
         if (read.isAbandoned || !mayServe(connection.role, this.settings.fallbackToMaster)) {
           return Promise.reject(new NotCaughtUp());
         }
+        read.isServedByMaster = connection.role === 'master';
         return position
           ? this.readIfCaughtUp(invoke, redis, connection, position)
           : invoke(redis, connection);
@@ -189,7 +214,8 @@ export class Session {
   ): Promise<unknown> {
     if (this.isKnownCaughtUp(redis)) return invoke(redis, connection);
     // ROLE first, then the read, on the same connection: the read sees at least that offset.
-    const role = redis.call('ROLE');
+    // The library's probe, in no caller's async context (async-scope.ts); the read is the caller's.
+    const role = detached(() => redis.call('ROLE'));
     const reply = invoke(redis, connection);
     return Promise.all([role, reply]).then(([roleReply, value]) => {
       const parsed = parseRole(roleReply);
@@ -224,25 +250,28 @@ export class Session {
     const position = this.positionValue;
     const { timeoutMs, fallbackToMaster } = this.settings;
     const name = this.context.master.name;
+    const startedAt = isSessionReadObserved() ? performance.now() : -1;
     if (position) {
       // A position from before a failover matches no replica of the new master.
       const master = this.context.currentMaster() ?? (await this.context.resolveMaster());
       if (position.master !== master) {
-        if (fallbackToMaster) return fromMaster();
+        if (fallbackToMaster) return observed(name, startedAt, fromMaster(), () => 'master', 0);
         throw new ConsistencyTimeoutError(
           `The session's writes were made on ${position.master}, no longer the master of "${name}": no replica can show that they were applied`,
         );
       }
     }
-    const pending: PendingRead = { isAbandoned: false };
+    const pending: PendingRead = { isAbandoned: false, attempts: 0, isServedByMaster: false };
     const fromReplicas = this.readFromReplicas(read, this.readWrap(position, pending), pending);
     const outcome = await settleWithin(fromReplicas, timeoutMs);
-    if (outcome !== undefined) return outcome.value;
+    const servedBy = () => (pending.isServedByMaster ? 'master' : 'replica');
+    if (outcome !== undefined)
+      return observed(name, startedAt, Promise.resolve(outcome.value), servedBy, pending.attempts);
     // The read in flight is left to finish on its own (a read: harmless); one still queued is
     // never sent (the wrap refuses it).
     pending.isAbandoned = true;
     fromReplicas.catch(() => {});
-    if (fallbackToMaster) return fromMaster();
+    if (fallbackToMaster) return observed(name, startedAt, fromMaster(), () => 'master', pending.attempts);
     throw new ConsistencyTimeoutError(
       `No replica of "${name}" served the read with the session's writes within ${timeoutMs} ms`,
     );
@@ -255,6 +284,7 @@ export class Session {
     pending: PendingRead,
   ): Promise<{ value: T } | undefined> {
     for (let attempt = 0; attempt < 1000 && !pending.isAbandoned; attempt++) {
+      pending.attempts = attempt + 1;
       try {
         return { value: await read(wrap) };
       } catch (error) {

@@ -69,9 +69,12 @@ export type DiscoveryEvent =
 /** The events discovery announces to pools; errors go through `report`. */
 export type AnnouncedEvent = Exclude<keyof DiscoveryEventMap, 'error'>;
 
-/** Emit one event, its payload tied to its name. */
+/**
+ * Emit one event, its payload tied to its name. `reason` says what told (for the diagnostics
+ * channel): the sentinel channel (`+switch-master`), `answer` or `refresh`.
+ */
 export type EmitEffect = {
-  [E in AnnouncedEvent]: { kind: 'emit'; event: E; payload: DiscoveryEventMap[E][0] };
+  [E in AnnouncedEvent]: { kind: 'emit'; event: E; payload: DiscoveryEventMap[E][0]; reason?: string };
 }[AnnouncedEvent];
 
 /** What to do, in order. */

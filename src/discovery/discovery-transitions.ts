@@ -92,7 +92,7 @@ export function applyMaster(draft: Draft, to: Address, sentinel: Address, via: s
   const fromText = from ? formatAddress(from) : '(none)';
   log(draft, `master changed ${fromText} -> ${formatAddress(to)} via ${via} from ${formatAddress(sentinel)}`);
   const payload = { name: settings.name, from, to: { ...to }, sentinel: { ...sentinel } };
-  draft.effects.push({ kind: 'emit', event: 'masterChanged', payload });
+  draft.effects.push({ kind: 'emit', event: 'masterChanged', payload, reason: via });
   // Replicas are reconfigured over the next seconds; follow them.
   scheduleReplicaRecheck(draft, true);
 }

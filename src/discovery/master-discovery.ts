@@ -12,6 +12,7 @@ import type { Address } from '../address.js';
 import { debugFor } from '../debug.js';
 import { MasterNotFoundError, type SentinelAttempt } from '../errors.js';
 import type { DiscoveryEventMap } from '../events.js';
+import { publishMasterChanged, traceDiscover } from '../observability/channels.js';
 import type { NormalizedSentinelOptions } from '../options.js';
 import { TIMINGS } from '../options.js';
 import type { ReplicaInfo, Topology } from '../topology.js';
@@ -55,7 +56,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
       name,
       options,
       (announced, via) => admitAddress(announced, via, this.settings, this.reportPolicyError),
-      (address) => this.sentinels.add(address),
+      (answeredBy, listed) => this.sentinels.learn(name, answeredBy, listed),
       (error) => this.report(error),
     );
     this.scheduleRefresh();
@@ -76,7 +77,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
    * callers (every connection of a starting pool) share one round of questions.
    */
   discover(): Promise<Topology> {
-    this.discovering ??= this.discoverNow().finally(() => {
+    this.discovering ??= traceDiscover(this.name, 'discover', () => this.discoverNow()).finally(() => {
       this.discovering = undefined;
     });
     return this.discovering;
@@ -170,7 +171,7 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
         );
         return;
       case 'addSentinel':
-        this.sentinels.add(effect.address);
+        this.sentinels.add(effect.address, this.name);
         return;
     }
   }
@@ -179,6 +180,13 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   private emitEffect(effect: EmitEffect): void {
     switch (effect.event) {
       case 'masterChanged':
+        publishMasterChanged(
+          this.name,
+          effect.payload.from,
+          effect.payload.to,
+          effect.payload.sentinel,
+          effect.reason ?? '',
+        );
         this.emit(effect.event, effect.payload);
         return;
       case 'replicaUp':
@@ -197,9 +205,11 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   /** One round of the fast poll: every sentinel at once, the first that names a newer master wins. */
   private async pollRound(): Promise<void> {
     const attempts: SentinelAttempt[] = [];
-    const answer = await this.sentinels.askAll(
-      (client) => this.questions.askMaster(client, (a) => isNewerThanKnown(this.state, a)),
-      attempts,
+    const answer = await traceDiscover(this.name, 'poll', () =>
+      this.sentinels.askAll(
+        (client) => this.questions.askMaster(client, (a) => isNewerThanKnown(this.state, a)),
+        attempts,
+      ),
     );
     this.dispatch({ kind: 'pollAnswered', answer, now: Date.now() });
   }

@@ -29,8 +29,11 @@ export class MasterQuestions {
     private readonly options: Pick<NormalizedSentinelOptions, 'minOtherSentinels' | 'updateSentinels'>,
     /** Translates an announced address and checks it against allowedHosts; reports a refusal. */
     private readonly admit: (announced: Address, via: string) => Address | undefined,
-    /** Learns a sentinel that a peer named. */
-    private readonly addSentinel: (address: Address) => void,
+    /**
+     * Learns the sentinels a peer listed (SENTINEL SENTINELS answered): the new ones join, and
+     * those it no longer lists may leave (sentinel-retirement.ts).
+     */
+    private readonly learnSentinels: (answeredBy: Address, listed: Address[]) => void,
     /** Reports a problem that does not fail discovery (the `error` event). */
     private readonly report: (error: Error) => void,
   ) {}
@@ -95,12 +98,19 @@ export class MasterQuestions {
     const [master, replicasReply, sentinelsReply] = await Promise.all([
       this.askMaster(client),
       this.askOptional(client, 'replicas', undefined),
-      this.options.updateSentinels ? this.askOptional(client, 'sentinels', []) : Promise.resolve([]),
+      this.options.updateSentinels
+        ? this.askOptional(client, 'sentinels', undefined)
+        : Promise.resolve(undefined),
     ]);
     if ('refused' in master) return master;
-    for (const peer of parseSentinels(sentinelsReply)) {
-      const address = this.admit(peer, client.label);
-      if (address) this.addSentinel(address);
+    // A failed question is no answer: it must not count as a list that left everyone out.
+    if (sentinelsReply !== undefined) {
+      const listed: Address[] = [];
+      for (const peer of parseSentinels(sentinelsReply)) {
+        const address = this.admit(peer, client.label);
+        if (address) listed.push(address);
+      }
+      this.learnSentinels(client.address, listed);
     }
     // A failed question is no answer: an empty list would make every replica leave the pools.
     const replicas =

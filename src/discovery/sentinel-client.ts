@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { type Address, formatAddress } from '../address.js';
+import { detached } from '../async-scope.js';
 import { describeConnectError } from '../connector/connect-error.js';
 import { disconnectNow } from '../connector/ioredis-internals.js';
 import { connectorFor, NO_CLIENT_HANDOFF } from '../connector/pool-connector.js';
@@ -54,31 +55,35 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     this.address = address;
     this.label = formatAddress(address);
     const isTls = options.tls !== undefined;
-    this.redis = new Redis({
-      ...NO_CLIENT_HANDOFF,
-      // host and port only label ioredis's debug lines: the connector dials.
-      host: address.host,
-      port: address.port,
-      // ioredis's own connector, on close() between reconnects, "ends" the socket that already
-      // died and arms a 2 s timer that nothing clears; ours does not.
-      Connector: connectorFor(
-        { resolve: async () => address, connected: () => {}, failed: () => {} },
-        options.tls,
-      ),
-      // With tls set, ioredis waits for 'secureConnect' instead of 'connect'.
-      tls: options.tls,
-      username: options.username,
-      password: options.password,
-      connectTimeout: options.connectTimeout,
-      commandTimeout: options.socketTimeout,
-      // A sentinel is not a data node: no INFO ready check, no SELECT.
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt: number) =>
-        Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelay),
-      // A reconnect must not replay a SENTINEL question whose caller has already moved on.
-      autoResendUnfulfilledCommands: false,
-    });
+    // Its socket, reconnects and subscription are the library's: no caller's async context.
+    this.redis = detached(
+      () =>
+        new Redis({
+          ...NO_CLIENT_HANDOFF,
+          // host and port only label ioredis's debug lines: the connector dials.
+          host: address.host,
+          port: address.port,
+          // ioredis's own connector, on close() between reconnects, "ends" the socket that already
+          // died and arms a 2 s timer that nothing clears; ours does not.
+          Connector: connectorFor(
+            { resolve: async () => address, connected: () => {}, failed: () => {} },
+            options.tls,
+          ),
+          // With tls set, ioredis waits for 'secureConnect' instead of 'connect'.
+          tls: options.tls,
+          username: options.username,
+          password: options.password,
+          connectTimeout: options.connectTimeout,
+          commandTimeout: options.socketTimeout,
+          // A sentinel is not a data node: no INFO ready check, no SELECT.
+          enableReadyCheck: false,
+          maxRetriesPerRequest: 1,
+          retryStrategy: (attempt: number) =>
+            Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelay),
+          // A reconnect must not replay a SENTINEL question whose caller has already moved on.
+          autoResendUnfulfilledCommands: false,
+        }),
+    );
     this.redis.on('error', (error: Error) => {
       // Names the address and the option to check, never a credential (ioredis does not put
       // AUTH in its errors).
@@ -141,6 +146,11 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     });
   }
 
+  /** Whether the connection is ready to be asked now. */
+  get isReady(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Why the sentinel is not reachable, for error reports. */
   get unreachableReason(): string {
     return `unreachable (${this.lastError ?? this.redis.status})`;
@@ -153,7 +163,8 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
    * heal for TCP's retransmission timer, which doubles up to minutes while the link is cut.
    */
   ask(...args: string[]): Promise<unknown> {
-    return this.redis.call('SENTINEL', ...args).catch((error: unknown) => {
+    // Asked on behalf of whatever command needed an address: never inside that caller's trace.
+    return detached(() => this.redis.call('SENTINEL', ...args)).catch((error: unknown) => {
       if (error instanceof Error && /timed out/i.test(error.message) && this.redis.status === 'ready') {
         log('%s: no answer within the socket timeout: reconnecting', this.label);
         this.redis.stream?.destroy();

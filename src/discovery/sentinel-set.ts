@@ -8,6 +8,8 @@
  * resolved again on every connect (a sentinel whose DNS record moved is followed). A sentinel
  * learned from another is not added when it is a seed under another name (`localhost:26379`
  * announced as `127.0.0.1:26379`): that would be a second connection to the same sentinel.
+ * A learned sentinel that the others stop listing while it is unreachable leaves the list
+ * (sentinel-retirement.ts); a seed never does.
  */
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
@@ -15,8 +17,10 @@ import { isIP } from 'node:net';
 import { type Address, formatAddress, sameAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import type { SentinelAttempt, SentinelPermissionError } from '../errors.js';
+import { TIMINGS } from '../options.js';
 import { SentinelClient, type SentinelClientOptions } from './sentinel-client.js';
 import { SENTINEL_CHANNELS } from './sentinel-replies.js';
+import { decideRetirement } from './sentinel-retirement.js';
 
 const log = debugFor('sentinel');
 
@@ -37,6 +41,8 @@ export interface SentinelSetEvents {
   reconnected: [sentinel: Address];
   /** A sentinel joined the list. */
   added: [sentinel: Address];
+  /** A learned sentinel left the list: no answer lists it any more, and it is unreachable. */
+  removed: [sentinel: Address];
   /** A sentinel refused the subscription to its events (NOPERM). */
   denied: [error: SentinelPermissionError];
 }
@@ -81,6 +87,11 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
   private readonly seeds: readonly Address[];
   /** Learned sentinels whose name check is under way (`host:port`). */
   private readonly checking = new Set<string>();
+  /**
+   * Sentinels learned from others (never seeds), by `host:port`: the master groups whose
+   * answers named them, and the answers in a row that left them out while they were down.
+   */
+  private readonly learned = new Map<string, { groups: Set<string>; absences: number }>();
   private closed = false;
 
   constructor(
@@ -93,6 +104,48 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
     for (const seed of this.seeds) this.connect(seed);
   }
 
+  /**
+   * What a sentinel answered to SENTINEL SENTINELS about `group`: the sentinels it lists join,
+   * and a learned sentinel it no longer lists, while that one is unreachable, comes closer to
+   * leaving (after TIMINGS.learnedSentinelAbsences such answers in a row).
+   */
+  learn(group: string, answeredBy: Address, listed: readonly Address[]): void {
+    for (const address of listed) this.add(address, group);
+    for (const [key, entry] of this.learned) {
+      const address = this.order.find((a) => formatAddress(a) === key);
+      // No sentinel lists itself; and an answer about a group it was not learned in says nothing.
+      if (!address || sameAddress(address, answeredBy) || !entry.groups.has(group)) continue;
+      const decision = decideRetirement(
+        entry.absences,
+        {
+          isListed: listed.some((a) => sameAddress(a, address)),
+          isDown: this.clients.get(key)?.isReady !== true,
+        },
+        TIMINGS.learnedSentinelAbsences,
+      );
+      entry.absences = decision.absences;
+      if (decision.isRetired) this.remove(address, answeredBy);
+    }
+  }
+
+  /** Takes a learned sentinel off the list and closes its connection. */
+  private remove(address: Address, answeredBy: Address): void {
+    const key = formatAddress(address);
+    log(
+      '%s left the list: not listed in %d answers in a row (the last from %s) while unreachable',
+      key,
+      TIMINGS.learnedSentinelAbsences,
+      formatAddress(answeredBy),
+    );
+    this.learned.delete(key);
+    const index = this.order.findIndex((a) => sameAddress(a, address));
+    if (index >= 0) this.order.splice(index, 1);
+    const client = this.clients.get(key);
+    this.clients.delete(key);
+    void client?.close();
+    this.emit('removed', { ...address });
+  }
+
   /** The sentinels in the order they are asked. */
   addresses(): Address[] {
     return this.order.map((a) => ({ ...a }));
@@ -103,11 +156,14 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
    * list, unless it is known already: by its address, or as a seed given by host name that
    * resolves to it now.
    */
-  add(address: Address): void {
-    if (this.isKnown(address)) return;
+  add(address: Address, group: string): void {
+    if (this.isKnown(address)) {
+      this.learned.get(formatAddress(address))?.groups.add(group);
+      return;
+    }
     const named = namedSeedsOn(this.seeds, address.port);
     if (named.length === 0 || isIP(address.host) === 0) {
-      this.connect(address);
+      this.connectLearned(address, group);
       return;
     }
     const key = formatAddress(address);
@@ -118,17 +174,22 @@ export class SentinelSet extends EventEmitter<SentinelSetEvents> {
         this.checking.delete(key);
         const alias = seedAliasOf(address, named, new Map(resolved));
         if (alias) log('%s is seed %s: not connected twice', key, formatAddress(alias));
-        else if (!this.isKnown(address)) this.connect(address);
+        else if (!this.isKnown(address)) this.connectLearned(address, group);
       },
       () => {
         this.checking.delete(key);
-        if (!this.isKnown(address)) this.connect(address);
+        if (!this.isKnown(address)) this.connectLearned(address, group);
       },
     );
   }
 
   private isKnown(address: Address): boolean {
     return this.closed || this.order.some((a) => sameAddress(a, address));
+  }
+
+  private connectLearned(address: Address, group: string): void {
+    this.learned.set(formatAddress(address), { groups: new Set([group]), absences: 0 });
+    this.connect(address);
   }
 
   /** Connects to a sentinel and puts it at the end of the list. */

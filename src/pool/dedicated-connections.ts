@@ -32,6 +32,16 @@ export class DedicatedConnections {
     private readonly label: string,
   ) {}
 
+  /** How many are lent now. */
+  get lentCount(): number {
+    return this.lent.size;
+  }
+
+  /** How many wait, open, for a borrower. */
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
   /** Every dedicated connection, lent or idle. */
   all(): PoolConnection[] {
     return [...this.idle, ...this.lent.values()];

@@ -7,7 +7,8 @@
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
-import type { Job } from './job.js';
+import type { FailoverTrace } from '../observability/failover-trace.js';
+import type { Job, JobKind } from './job.js';
 import { decideRetry, type RetryRules, reportable } from './retry-policy.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -20,8 +21,8 @@ export interface JobRoute {
   retryRules(): RetryRules;
   /** How long a job may wait for a usable connection, in ms. */
   waitLimit(): number;
-  /** Whether `job` is held now (a failover is promoting a new master, a write lease lapsed). */
-  isHeld(job: Job): boolean;
+  /** Whether commands of `kind` are held (a failover is promoting a new master). */
+  isHeld(kind: JobKind): boolean;
   isClosed(): boolean;
   /** An open connection for the job, or undefined to wait. */
   pick(job: Job): PoolConnection | undefined;
@@ -39,6 +40,10 @@ export class JobRunner {
   private readonly queue: WaitQueue;
   /** Pauses before resends; close() ends them (with ClosedError) so nothing outlives it. */
   private readonly pauses = new Set<{ timer: NodeJS.Timeout; cancel(): void }>();
+  /** Jobs that waited because commands were held (a failover), since {@link takeHeldCount}. */
+  private heldCount = 0;
+  /** Set only while a failover trace awaits the new master's first answer. */
+  answerWatch: FailoverTrace | undefined;
 
   constructor(private readonly route: JobRoute) {
     this.queue = new WaitQueue((job) => route.giveUp(job));
@@ -46,7 +51,7 @@ export class JobRunner {
 
   /** Sends on an open connection now, or queues until one is usable. */
   dispatch(job: Job): Promise<unknown> {
-    if (this.queue.length === 0 && !this.route.isHeld(job)) {
+    if (this.queue.length === 0 && !this.route.isHeld(job.kind)) {
       const connection = this.route.pick(job);
       if (connection) return this.run(connection, job);
     }
@@ -57,10 +62,22 @@ export class JobRunner {
   pump(): void {
     this.queue.drain((job) => {
       // A held job at the head stops the drain: commands keep their order.
-      if (this.route.isHeld(job)) return undefined;
+      if (this.route.isHeld(job.kind)) return undefined;
       const connection = this.route.pick(job);
       return connection && this.run(connection, job);
     });
+  }
+
+  /** How many jobs wait for a usable connection. */
+  get pendingCount(): number {
+    return this.queue.length;
+  }
+
+  /** How many jobs waited because commands were held, since the last call; resets the count. */
+  takeHeldCount(): number {
+    const count = this.heldCount;
+    this.heldCount = 0;
+    return count;
   }
 
   /** Hands every waiting job to the route's giveUp now (nothing will become usable soon). */
@@ -84,6 +101,7 @@ export class JobRunner {
   }
 
   private enqueue(job: Job): Promise<unknown> {
+    if (this.route.isHeld(job.kind)) this.heldCount += 1;
     const outcome = this.queue.add(job, this.route.waitLimit());
     this.pump();
     return outcome;
@@ -91,9 +109,18 @@ export class JobRunner {
 
   private run(connection: PoolConnection, job: Job): Promise<unknown> {
     connection.beforeWrite();
-    return job
-      .invoke(connection.redis, connection)
-      .then(undefined, (error: unknown) => this.recover(error, connection, job));
+    const reply = job.invoke(connection.redis, connection);
+    if (this.answerWatch !== undefined) this.watchAnswer(reply, connection);
+    return reply.then(undefined, (error: unknown) => this.recover(error, connection, job));
+  }
+
+  /** Tells the failover trace which server answered (only while it awaits the new master). */
+  private watchAnswer(reply: Promise<unknown>, connection: PoolConnection): void {
+    const trace = this.answerWatch;
+    reply.then(
+      () => trace?.answeredBy(connection.address),
+      () => {},
+    );
   }
 
   /** A job failed: does what {@link decideRetry} says. */

@@ -2,6 +2,7 @@
  * A `Job`: one command (or recorded batch) on its way through a pool, carried as one value from
  * the first send through every retry, with what its retries need to know.
  */
+import type { AsyncResource } from 'node:async_hooks';
 import type { Redis } from 'ioredis';
 import type { PoolConnection } from '../connector/pool-connection.js';
 
@@ -43,6 +44,12 @@ export interface Job {
   refusedSince: number | undefined;
   /** Resends after such refusals so far. */
   refusedCount: number;
+  /**
+   * Its caller's async context, captured the first time it waits (wait-queue.ts): it is sent
+   * from whatever event ends the wait, and must run as its caller's (tracing, see
+   * async-scope.ts). Undefined while it never waited: the fast path allocates nothing.
+   */
+  caller: AsyncResource | undefined;
 }
 
 /** A job that has not been sent yet. */
@@ -62,6 +69,7 @@ export function newJob(
     attempts: 0,
     refusedSince: undefined,
     refusedCount: 0,
+    caller: undefined,
   };
 }
 

@@ -23,7 +23,8 @@ import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, FailoverTimeoutError, WriteLeaseExpiredError } from '../errors.js';
 import type { FailoverEndedEvent, FailoverStartedEvent, MasterChangedEvent } from '../events.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import { fallbackJob, type InvokerWrap, type Job } from './job.js';
+import { FailoverHold } from './failover-hold.js';
+import { fallbackJob, type InvokerWrap, type Job, type JobKind } from './job.js';
 import { PoolBase } from './pool-base.js';
 import type { RetryRules } from './retry-policy.js';
 import type { TopologySource } from './topology-source.js';
@@ -59,7 +60,8 @@ export interface MasterPool extends MasterPoolCommands {}
 export class MasterPool extends PoolBase {
   private readonly connections: PoolConnection[] = [];
   private turn = 0;
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** Holds commands from failoverStarted until the new master is known (failover-hold.ts). */
+  private readonly hold: FailoverHold;
 
   constructor(
     private readonly source: TopologySource,
@@ -69,6 +71,11 @@ export class MasterPool extends PoolBase {
   ) {
     super(source.name, poolOptions, settings.db, `masterFor("${source.name}")`);
     this.poolWrap = settings.wrap;
+    // Bounded: if no new master is announced, commands flow again to the master we know.
+    this.hold = new FailoverHold(source.name, settings.failoverTimeout, () => {
+      this.trace.holdEnded('timeout', this.takeHeldCount());
+      this.pump();
+    });
     source.on('masterChanged', this.onMasterChanged);
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.onFailoverEnded);
@@ -106,7 +113,7 @@ export class MasterPool extends PoolBase {
     const connection = this.prepare(
       this.createConnection({
         role: 'master',
-        resolve: dedicated ? () => this.resolveUnlessHeld() : () => this.source.resolveMaster(),
+        resolve: dedicated ? this.resolveUnlessHeld : () => this.source.resolveMaster(),
         isDedicated: dedicated,
         label: `master ${this.name}`,
       }),
@@ -125,6 +132,10 @@ export class MasterPool extends PoolBase {
 
   protected override createDedicated(): PoolConnection {
     return this.newConnection(true);
+  }
+
+  override currentServer(): Address | undefined {
+    return this.source.currentMaster;
   }
 
   protected override sharedConnections(): PoolConnection[] {
@@ -156,9 +167,9 @@ export class MasterPool extends PoolBase {
    * (a batch with any write, a script, an unknown command: see commands/command-info.ts), and
    * reads too with `fenceReads`.
    */
-  protected override isHeld(job: Job): boolean {
-    if (this.holdTimer !== undefined) return true;
-    return (job.kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
+  protected override isHeld(kind: JobKind): boolean {
+    if (this.hold.isHolding(kind)) return true;
+    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
   }
 
   protected override get retryRules(): RetryRules {
@@ -195,18 +206,15 @@ export class MasterPool extends PoolBase {
   }
 
   private readonly onMasterChanged = (event: MasterChangedEvent): void => {
-    this.endHold();
+    this.trace.masterAnnounced(event.to, event.from);
+    if (this.hold.end('failover')) this.trace.holdEnded('masterChanged', this.takeHeldCount());
     this.moveEverythingTo(event.to);
     this.pump();
   };
 
   private readonly onFailoverStarted = (_event: FailoverStartedEvent): void => {
-    if (this.isClosed || this.holdTimer) return;
-    // Bounded: if no new master is announced, commands flow again to the master we know.
-    this.holdTimer = setTimeout(() => {
-      this.endHold();
-      this.pump();
-    }, this.settings.failoverTimeout);
+    if (this.isClosed || !this.hold.start('failover')) return;
+    this.trace.holdStarted();
     // A dedicated connection's commands do not pass through the hold: left connected, it would
     // keep writing to the old master until Sentinel demotes it, and those writes would be lost.
     for (const connection of this.dedicated.all()) {
@@ -215,27 +223,23 @@ export class MasterPool extends PoolBase {
   };
 
   private readonly onFailoverEnded = (_event: FailoverEndedEvent): void => {
-    this.endHold();
+    if (!this.hold.end('failover')) return;
+    this.trace.holdEnded('failoverEnded', this.takeHeldCount());
     this.pump();
   };
 
-  private endHold(): void {
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
-  }
-
   /**
-   * The master for a dedicated connection, refused while commands are held: checked before and
-   * after asking, since a failover may start while discovery answers. A refusal is a failed
-   * connect for ioredis, which tries again with backoff; nothing waits, so close() is prompt.
+   * The master for a dedicated connection, refused while commands are held or the write lease
+   * lapsed (a refusal is a failed connect for ioredis, which tries again with backoff).
    */
-  private async resolveUnlessHeld(): Promise<Address> {
-    const held = () => new Error(`a failover of "${this.name}" is under way: waiting for the new master`);
-    if (this.holdTimer || this.isFenced) throw held();
-    const master = await this.source.resolveMaster();
-    if (this.holdTimer || this.isFenced) throw held();
-    return master;
-  }
+  private readonly resolveUnlessHeld = (): Promise<Address> =>
+    this.hold.resolveUnlessHeld(() => {
+      if (this.isFenced)
+        return Promise.reject(
+          new Error(`the write lease of "${this.name}" lapsed: waiting for the sentinels`),
+        );
+      return this.source.resolveMaster();
+    });
 
   private moveEverythingTo(master: Address): void {
     for (const connection of [...this.connections, ...this.dedicated.all()]) {
@@ -246,7 +250,8 @@ export class MasterPool extends PoolBase {
   }
 
   protected override detach(): void {
-    this.endHold();
+    if (this.hold.isHeld) this.trace.holdEnded('closed', this.takeHeldCount());
+    this.hold.close();
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('failoverStarted', this.onFailoverStarted);
     this.source.off('failoverEnded', this.onFailoverEnded);

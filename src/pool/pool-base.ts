@@ -5,12 +5,17 @@
  * may go (the runner's route: pick, giveUp, retry rules, hold) and owns its connections.
  */
 import type { Redis } from 'ioredis';
+import type { Address } from '../address.js';
 import { type Batch, type BatchResult, CommandBatch } from '../commands/command-batch.js';
 import { classifyCommand, commandOf, isScriptCommand } from '../commands/command-info.js';
 import { installCommandMethods } from '../commands/command-methods.js';
 import type { ScriptDefinition } from '../commands/script-definition.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, DedicatedConnectionRequiredError, SentinelConfigError } from '../errors.js';
+import type { ObservedKind } from '../observability/channels.js';
+import { FailoverTrace } from '../observability/failover-trace.js';
+import { forgetPool, observePool } from '../observability/metrics.js';
+import type { ConnectionStats, ObservedPool, PoolProbe } from '../observability/pool-probe.js';
 import type { NormalizedPoolOptions } from '../options.js';
 import { batchInvoker } from './batch-invoker.js';
 import { DedicatedConnections } from './dedicated-connections.js';
@@ -22,9 +27,15 @@ import { RefusalWatch } from './refusal-watch.js';
 import type { RetryRules } from './retry-policy.js';
 
 /** The shared machinery of MasterPool and ReplicaPool. */
-export abstract class PoolBase {
+export abstract class PoolBase implements ObservedPool {
   /** The master group name. */
   readonly name: string;
+  /** @internal `masterFor` or `replicaFor`, for diagnostics channels and metrics. */
+  readonly kind: ObservedKind;
+  /** @internal Set when an OpenTelemetry SDK is registered (see observability/metrics.ts). */
+  probe: PoolProbe | undefined;
+  /** @internal Hold and reaction times for the diagnostics channels. */
+  protected readonly trace: FailoverTrace;
   protected readonly poolOptions: NormalizedPoolOptions;
   /** What to call this pool in messages: `masterFor("mymaster")`. */
   protected readonly label: string;
@@ -53,7 +64,7 @@ export abstract class PoolBase {
       label,
       retryRules: () => this.retryRules,
       waitLimit: () => this.waitLimit,
-      isHeld: (job) => this.isHeld(job),
+      isHeld: (kind) => this.isHeld(kind),
       isClosed: () => this.isClosed,
       pick: (job) => this.pick(job),
       giveUp: (job, refusal) => this.giveUp(job, refusal),
@@ -61,6 +72,35 @@ export abstract class PoolBase {
     };
     this.runner = new JobRunner(route);
     this.refusals = new RefusalWatch(name, label);
+    // The label is `masterFor("…")` or `replicaFor("…")`: the kind is its method name.
+    this.kind = label.startsWith('masterFor') ? 'masterFor' : 'replicaFor';
+    this.trace = new FailoverTrace(name, this.kind, (isOn) => {
+      this.runner.answerWatch = isOn ? this.trace : undefined;
+    });
+    observePool(this);
+  }
+
+  /** @internal The pool's name in metrics: `masterFor("mymaster")`. */
+  get poolName(): string {
+    return this.label;
+  }
+
+  /** @internal Connections and waiting commands now, for metrics. */
+  connectionStats(): ConnectionStats {
+    let open = 0;
+    for (const connection of this.sharedConnections()) if (connection.isUsable) open += 1;
+    const pending = this.runner.pendingCount;
+    return { idle: open + this.dedicated.idleCount, used: this.dedicated.lentCount, pending };
+  }
+
+  /** @internal The server commands go to, when one (a master pool's master). */
+  currentServer(): Address | undefined {
+    return undefined;
+  }
+
+  /** How many commands waited because of a failover hold, since the last call (resets). */
+  protected takeHeldCount(): number {
+    return this.runner.takeHeldCount();
   }
 
   /** A new connection for dedicated use, following this pool's role. */
@@ -91,6 +131,9 @@ export abstract class PoolBase {
   /** Gives a new connection the commands of defineCommand(). Subclasses call it on each. */
   protected prepare(connection: PoolConnection): PoolConnection {
     this.scripts.defineOn(connection);
+    connection.on('open', (address) =>
+      this.probe?.connectionCreated(this, address, connection.connectStartedAt),
+    );
     return connection;
   }
 
@@ -132,6 +175,7 @@ export abstract class PoolBase {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
     const lending = this.refusals.guard(this.dedicated.acquire(), (redis) => this.release(redis));
     if (this.refusals.refusal) this.retryNow();
+    if (this.probe) this.probe.connectionWait(this, performance.now(), lending);
     return lending;
   }
 
@@ -197,6 +241,8 @@ export abstract class PoolBase {
     this.isClosed = true;
     for (const listener of this.closeListeners.splice(0)) listener();
     this.detach();
+    this.trace.close();
+    forgetPool(this);
     this.runner.close();
     this.closing = Promise.all([
       ...this.sharedConnections().map((c) => c.close(graceful)),
@@ -215,7 +261,8 @@ export abstract class PoolBase {
   protected abstract get retryRules(): RetryRules;
   protected abstract giveUp(job: Job, refusal?: unknown): Promise<unknown>;
   protected abstract onStaleServer(connection: PoolConnection): void;
-  protected isHeld(_job: Job): boolean {
+  /** Whether a command of `kind` must wait (a master pool during a failover). */
+  protected isHeld(_kind: JobKind): boolean {
     return false;
   }
 
@@ -276,7 +323,10 @@ export abstract class PoolBase {
   /** Sends on an open connection now, or queues until one is usable. */
   protected dispatch(job: Job): Promise<unknown> {
     this.ensureStarted();
+    const probe = this.probe;
+    const startedAt = probe === undefined ? 0 : performance.now();
     const outcome = this.runner.dispatch(job);
+    if (probe !== undefined) probe.operation(this, outcome, job.command, job.kind === 'write', startedAt);
     // The last attempt was refused for good: try again now rather than after the backoff, so
     // that this command learns at once whether the configuration was fixed meanwhile.
     if (this.refusals.refusal) this.retryNow();

@@ -21,6 +21,8 @@ interface Borrower {
 export class RefusalWatch {
   private verdict: Error | undefined;
   private readonly borrowers = new Set<Borrower>();
+  /** The first message of each connection's last failed attempt: some failures count on a repeat. */
+  private lastFailures = new WeakMap<PoolConnection, string>();
 
   constructor(
     private readonly masterName: string,
@@ -38,7 +40,13 @@ export class RefusalWatch {
    */
   judge(connection: PoolConnection, error: Error, attemptStartedAt: number): Error | undefined {
     const address = connection.address && formatAddress(connection.address);
-    const refusal = refusalError(error, { masterName: this.masterName, label: this.label, address });
+    const isRepeated = this.lastFailures.get(connection) === error.message;
+    this.lastFailures.set(connection, error.message);
+    const refusal = refusalError(
+      error,
+      { masterName: this.masterName, label: this.label, address },
+      { isRepeated },
+    );
     if (!refusal) return undefined;
     if (!this.verdict) log('%s: waiting will not help: %s', this.label, refusal.message);
     this.verdict = refusal;
@@ -51,6 +59,8 @@ export class RefusalWatch {
   /** A connection opened: the configuration works (again). */
   clear(): void {
     this.verdict = undefined;
+    // A failure before this open and one after it are no repeat.
+    this.lastFailures = new WeakMap();
   }
 
   /**

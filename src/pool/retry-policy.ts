@@ -10,7 +10,7 @@
 
 import { ConnectionLostError } from '../command-errors.js';
 import { SentinelPoolError } from '../errors.js';
-import { classifyFailure, type FailureAction } from '../failure-classification.js';
+import { asConnectionLost, classifyFailure, type FailureAction } from '../failure-classification.js';
 import type { Job } from './job.js';
 
 /** How often one command may be sent after lost connections or a stale server. */
@@ -94,14 +94,6 @@ export function reportable(
       { cause: error },
     );
   }
-  if (failure === 'lost') {
-    const message = error instanceof Error ? error.message : String(error);
-    return new ConnectionLostError(
-      job.command,
-      true,
-      `Connection lost while "${job.command}" was in flight: it may or may not have been applied (${message})`,
-      { cause: error },
-    );
-  }
+  if (failure === 'lost') return asConnectionLost(job.command, error);
   return error;
 }

@@ -2,8 +2,12 @@
  * Jobs waiting for a usable connection, first in, first out, each with a deadline. One timer,
  * armed for the oldest job only, hands jobs past their deadline to `expire` (which fails them or
  * sends them elsewhere); the pool drains the queue whenever a connection may have become usable.
+ *
+ * A job is sent from whatever event drained the queue (a connection opened, the new master
+ * announced): it runs in the async context its caller had when it was queued (async-scope.ts).
  */
 import Denque from 'denque';
+import { callerScope } from '../async-scope.js';
 import type { Job } from './job.js';
 
 interface Waiting {
@@ -30,6 +34,8 @@ export class WaitQueue {
 
   /** Queues `job` for at most `waitMs`; settles with its outcome. */
   add(job: Job, waitMs: number): Promise<unknown> {
+    // Once per job: a job queued again after a failed send keeps its first caller.
+    job.caller ??= callerScope();
     return new Promise((resolve, reject) => {
       this.waiting.push({ job, deadline: Date.now() + waitMs, queuedAt: performance.now(), resolve, reject });
       this.arm();
@@ -43,7 +49,9 @@ export class WaitQueue {
   drain(send: (job: Job) => Promise<unknown> | undefined): void {
     while (this.waiting.length > 0) {
       const head = this.waiting.peekFront()!;
-      const outcome = send(head.job);
+      const outcome = head.job.caller
+        ? head.job.caller.runInAsyncScope(send, undefined, head.job)
+        : send(head.job);
       if (!outcome) break;
       this.waiting.shift();
       outcome.then(head.resolve, head.reject);
@@ -76,7 +84,11 @@ export class WaitQueue {
 
   private expireHead(): void {
     const head = this.waiting.shift()!;
-    this.expire(head.job).then(head.resolve, head.reject);
+    // Giving up may send it elsewhere (a replica pool's fallback to the master): as its caller.
+    const outcome = head.job.caller
+      ? head.job.caller.runInAsyncScope(this.expire, undefined, head.job)
+      : this.expire(head.job);
+    outcome.then(head.resolve, head.reject);
   }
 
   private arm(): void {

@@ -169,7 +169,7 @@ export const POOL_OPTION_RULES: Rules = {
   retryWrites: isBoolean,
   maxDedicatedConnections: isInteger(1, 10_000),
   acquireTimeout: isMs,
-  coalesceWrites: isBoolean,
+  coalesceWrites: (v) => isBoolean(v) || v === 'adaptive',
   balance: (v) => v === 'round-robin' || v === 'random' || v === 'least-latency',
   fallbackToMaster: isBoolean,
   waitForReplicas: isValidWaitForReplicas,

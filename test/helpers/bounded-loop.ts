@@ -18,6 +18,8 @@ export interface BoundedLoopOptions {
 export class BoundedLoop {
   /** The indexes of the steps that resolved, in order. */
   readonly resolved: number[] = [];
+  /** When each step of {@link resolved} resolved (`performance.now()`), in the same order. */
+  readonly resolvedAt: number[] = [];
   readonly errors: Error[] = [];
   private isStopped = false;
   private readonly done: Promise<void>;
@@ -30,6 +32,7 @@ export class BoundedLoop {
         try {
           await step(i);
           this.resolved.push(i);
+          this.resolvedAt.push(performance.now());
         } catch (error) {
           this.errors.push(error instanceof Error ? error : new Error(`rejected: ${JSON.stringify(error)}`));
         }

@@ -11,6 +11,7 @@ import { setTimeout as hold } from 'node:timers/promises';
 import {
   AddressNotAllowedError,
   AuthenticationError,
+  DatabaseIndexError,
   MasterNotFoundError,
   type SentinelOptions,
 } from '../../src/index.js';
@@ -116,6 +117,25 @@ describe('failure handling', () => {
       );
     } finally {
       await requirePass('', serverPassword);
+    }
+  });
+
+  it('a db the servers lack: DatabaseIndexError naming the option db, on master and replica pools', async () => {
+    // The kit's servers have Redis's default of 16 databases: 0 to 15.
+    const sentinel = open({ db: 40 });
+    const master = sentinel.masterFor(fixture.topology.masterName);
+    const replica = sentinel.replicaFor(fixture.topology.masterName);
+    for (const [pool, call] of [
+      ['masterFor', () => master.set('failure-handling:db', 'v')],
+      ['replicaFor', () => replica.get('failure-handling:db')],
+      ['masterFor acquire()', () => master.acquire()],
+    ] as const) {
+      const { error, ms } = await rejection(call);
+      assert.ok(error instanceof DatabaseIndexError, `${pool}: ${error.name}: ${error.message}`);
+      assert.equal(error.code, 'ERR_DATABASE_INDEX');
+      assert.ok(ms < FAST_BOUND_MS, `${pool}: settled in ${Math.round(ms)} ms`);
+      assert.match(error.message, /DB index is out of range.*check the option db/);
+      console.log(`# ${pool} with db 40: ${Math.round(ms)} ms: ${error.message}`);
     }
   });
 

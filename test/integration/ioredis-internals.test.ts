@@ -17,6 +17,7 @@ import {
   onFatalError,
   reconnectNow,
   takeUnanswered,
+  verifyBeforeReady,
 } from '../../src/connector/ioredis-internals.js';
 import { findFreePort } from '../../src/testing/free-port.js';
 import { eventually, LocalTopology, type NodeAddress } from '../../src/testing/index.js';
@@ -153,6 +154,34 @@ describe('ioredis internals', { timeout: 60_000 }, () => {
     await assert.rejects(queued, /closed by the test/);
     // No reconnect follows: it was between attempts, and ioredis's retry timer is gone.
     assert.notEqual(redis.status, 'connecting');
+  });
+
+  it('_readyCheck and condition.handshake: nothing queued is sent before the check passes', async () => {
+    let pass: (ok: boolean) => void = () => {};
+    const checks: Array<Promise<unknown>> = [];
+    const redis = open({ lazyConnect: true, enableReadyCheck: true });
+    verifyBeforeReady(redis, () => {
+      // Written now, before ready: ROLE passes the handshake gate only while the check runs.
+      checks.push(redis.call('ROLE'));
+      return new Promise<boolean>((resolve) => {
+        pass = resolve;
+      });
+    });
+    const name = `internals-gate-${process.pid}`;
+    redis.connect().catch(() => {});
+    const queued = redis.set('internals:gate', name);
+    await eventually(() => checks.length === 1, { timeoutMs: 5000, message: 'the check ran' });
+    assert.equal(((await checks[0]) as unknown[])[0], 'master', 'ROLE answered before ready');
+    assert.equal(redis.status, 'connect', 'not ready while the check runs');
+    const other = open();
+    assert.notEqual(await other.get('internals:gate'), name, 'the queued SET was not sent');
+    // A user's command issued while the check runs waits too (the gate closed again).
+    const published = redis.publish('internals:gate', 'x');
+    pass(true);
+    assert.equal(await queued, 'OK');
+    assert.equal(await published, 0);
+    assert.equal(redis.status, 'ready');
+    assert.equal(await other.get('internals:gate'), name);
   });
 });
 

@@ -23,6 +23,17 @@ async function clientNames(address: NodeAddress): Promise<string[]> {
   return [...list.matchAll(/ name=(\S*)/g)].map((m) => m[1]!).filter((n) => n !== '');
 }
 
+/** `calls` and `rejected_calls` of one command on a node (INFO commandstats). */
+async function commandStats(
+  address: NodeAddress,
+  command: string,
+): Promise<{ calls: number; rejected: number }> {
+  const info = String(await withNode(address, (c) => c.info('commandstats')));
+  const line = info.split('\r\n').find((l) => l.startsWith(`cmdstat_${command}:`)) ?? '';
+  const field = (name: string) => Number(new RegExp(`\\b${name}=(\\d+)`).exec(line)?.[1] ?? 0);
+  return { calls: field('calls'), rejected: field('rejected_calls') };
+}
+
 /** Waits until the old master says ROLE slave: before that it still takes writes it will lose. */
 async function waitForDemotion(old: NodeAddress): Promise<void> {
   await eventually(async () => ((await withNode(old, (c) => c.call('ROLE'))) as unknown[])[0] === 'slave', {
@@ -256,5 +267,36 @@ describe('managed clients', () => {
       (target as { mcIncr(k: string, n: number): Promise<number> }).mcIncr('mc:script', 2);
     assert.equal(await call(redis), 2);
     assert.equal(await call(pool), 4);
+  });
+
+  it('checks ROLE before it sends what it queued: a held write never reaches a replica named as the master', async () => {
+    const master = fixture.topology.masterAddress();
+    const replica = fixture.topology.replicaAddresses()[0]!;
+    // A stale announcement: the master's address translates to a replica.
+    const sentinel = fixture.open({
+      natMap: (address) => (address.port === master.port ? { ...replica } : address),
+    });
+    const key = 'mc:held-write';
+    await withNode(master, (c) => c.del(key));
+    const pushesBefore = await commandStats(replica, 'lpush');
+    const rolesBefore = await commandStats(replica, 'role');
+    const client = sentinel.redisFor(name());
+    // Issued before the client is ready: it waits in ioredis's offline queue.
+    const write = client.lpush(key, 'held');
+    // Two connects to the replica, each refused by the ROLE check (ioredis flushed the queue on
+    // the first one before the check ran).
+    await eventually(async () => (await commandStats(replica, 'role')).calls >= rolesBefore.calls + 2, {
+      timeoutMs: 10_000,
+      message: 'the client tried the replica twice',
+    });
+    assert.deepEqual(await commandStats(replica, 'lpush'), pushesBefore, 'no LPUSH reached the replica');
+    // Closed while still held: the write fails as never sent, and reached no server.
+    client.disconnect();
+    await assert.rejects(
+      write,
+      (error: Error) => error.name === 'ClosedError' || /closed/i.test(error.message),
+    );
+    assert.deepEqual(await commandStats(replica, 'lpush'), pushesBefore, 'still no LPUSH on the replica');
+    assert.equal(await withNode(master, (c) => c.exists(key)), 0, 'nor on the master');
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The lifecycle of pools (issue 13): a replica pool lends a connection on its very first call, a
  * pool closed by its own quit() or disconnect() leaves the Sentinel's cache (the same name and
- * options then give a new pool), and a replica pool's fallback never waits on a closed master
- * pool. On a real 1 master + 2 replicas + 3 sentinels topology.
+ * options then give a new pool), and a replica pool's fallback into the master pool it holds,
+ * once the caller closed that, fails at once with a ClosedError naming the fix. On a real 1 master + 2 replicas + 3 sentinels topology.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -92,7 +92,7 @@ describe('pool lifecycle', () => {
     await sentinel.session(name).master.set('lifecycle:s', '2');
   });
 
-  it('falls back into a working master pool after the one it used was closed, never waits on a closed one, lends no replica it has not', async () => {
+  it('fails a fallback into the master pool the caller closed at once with ClosedError saying what to do, never waits on it, lends no replica it has not', async () => {
     // Replicas refused by allowedHosts: the replica pool has none, so every read falls back.
     const masterPort = fixture.topology.masterAddress().port;
     const sentinelPorts = new Set(fixture.topology.sentinelAddresses().map((s) => s.port));
@@ -103,20 +103,31 @@ describe('pool lifecycle', () => {
     await master.set('lifecycle:f', 'v');
     assert.equal(await replica.get('lifecycle:f'), 'v');
     await master.quit();
-    const started = performance.now();
-    assert.equal(await replica.get('lifecycle:f'), 'v', 'a new master pool serves the fallback');
-    assert.ok(performance.now() - started < FAST_BOUND_MS);
+    const closed = await rejection(() => replica.get('lifecycle:f'));
+    assert.ok(closed.error instanceof ClosedError, `${closed.error.name}: ${closed.error.message}`);
+    assert.match(
+      closed.error.message,
+      /masterFor\("mymaster"\), which replicaFor\("mymaster"\) falls back into, is closed: quit\(\) the replica pool too/,
+    );
+    assert.ok(closed.ms < FAST_BOUND_MS, `settled in ${closed.ms} ms`);
+    assert.notEqual(sentinel.masterFor(name), master, 'the closed master pool left the cache all the same');
 
-    const lent = await rejection(() => replica.acquire());
+    // The fix the message names: a new replica pool falls back into a new master pool.
+    await replica.quit();
+    const again = sentinel.replicaFor(name);
+    assert.notEqual(again, replica);
+    assert.equal(await again.get('lifecycle:f'), 'v', 'the new master pool serves the fallback');
+
+    const lent = await rejection(() => again.acquire());
     assert.ok(
       lent.error instanceof ReplicaNotFoundError,
       `acquire(): ${lent.error.name}: ${lent.error.message}`,
     );
     assert.ok(lent.ms < FAST_BOUND_MS);
 
-    const pending = replica.get('lifecycle:f');
+    const pending = again.get('lifecycle:f');
     const closing = sentinel.quit();
-    const after = await rejection(() => replica.get('lifecycle:f'));
+    const after = await rejection(() => again.get('lifecycle:f'));
     assert.ok(after.error instanceof ClosedError, `${after.error.name}: ${after.error.message}`);
     assert.ok(after.ms < FAST_BOUND_MS);
     await pending.catch(() => undefined);

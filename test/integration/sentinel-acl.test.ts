@@ -3,7 +3,8 @@
  * the client discovers, reads from replicas and follows a failover by events, and no sentinel
  * logs a refusal. With an optional right missing (SENTINEL SENTINELS, the event subscription),
  * discovery still works, and the client says so once: one SentinelPermissionError through the
- * `error` event and one debug line. On a real 1 master + 2 replicas + 3 sentinels fixture.topology.
+ * `error` event and one debug line; `sentinel-pool status` run as that user reports, per sentinel,
+ * which subcommands are denied. On a real 1 master + 2 replicas + 3 sentinels fixture.topology.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -12,6 +13,7 @@ import { describe, it } from 'node:test';
 import { SENTINEL_CHANNELS } from '../../src/discovery/sentinel-replies.js';
 import { SentinelPermissionError } from '../../src/index.js';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
+import { runCli } from '../helpers/cli-process.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
@@ -111,6 +113,44 @@ describe('sentinel ACL', () => {
     const lines = debug.lines.filter((line) => line.includes('sentinel|sentinels'));
     assert.equal(lines.length, 1, lines.join('\n'));
     debug.assertNoneContains([PASSWORD]);
+  });
+
+  it('sentinel-pool status says which Sentinel subcommands each sentinel denies to the user', async () => {
+    // The CLI user needs +sentinel|ckquorum besides the application's rights (docs/sentinel-acl.md).
+    const rules = [
+      ...documentedRules().filter((rule) => rule !== '+sentinel|sentinels'),
+      '+sentinel|ckquorum',
+    ];
+    await createUser('status-no-sentinels', rules);
+    const sentinels = fixture.topology.sentinelAddresses();
+    const args = [
+      'status',
+      '--sentinels',
+      sentinels.map((s) => `${s.host}:${s.port}`).join(','),
+      '--name',
+      fixture.topology.masterName,
+      '--sentinel-username',
+      'status-no-sentinels',
+      '--sentinel-password',
+      PASSWORD,
+    ];
+    const json = await runCli([...args, '--json']);
+    assert.equal(json.code, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as {
+      sentinels: Array<{ address: string; isNamed: boolean; denied: string[] }>;
+      warnings: Array<{ code: string; message: string }>;
+    };
+    const named = report.sentinels.filter((s) => s.isNamed);
+    assert.equal(named.length, sentinels.length);
+    for (const sentinel of named) assert.deepEqual(sentinel.denied, ['sentinel|sentinels'], sentinel.address);
+    const denials = report.warnings.filter((w) => w.code === 'sentinel-denied');
+    assert.equal(denials.length, sentinels.length, JSON.stringify(report.warnings));
+    assert.match(denials[0]!.message, /refuses sentinel\|sentinels .*learns no other sentinel/);
+    assert.ok(!json.stdout.includes(PASSWORD));
+
+    const text = await runCli(args);
+    assert.match(text.stdout, /denied sentinel\|sentinels/);
+    console.log(`# status as a user without sentinel|sentinels: ${denials[0]!.message}`);
   });
 
   it('goes on without events when the subscription is refused, and says so once per sentinel', async () => {

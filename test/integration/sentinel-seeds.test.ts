@@ -1,11 +1,14 @@
 /**
  * Sentinels given by host name (`localhost:<port>`): kept as given for ever and dialled by name
  * (resolved again on every connect, so a restarted or moved sentinel is found again), and never
- * connected twice when another sentinel announces the same one by IP (`127.0.0.1:<port>`). On a
- * real 1 master + 2 replicas + 3 sentinels fixture.topology.
+ * connected twice when another sentinel announces the same one by IP (`127.0.0.1:<port>`). A
+ * learned sentinel that is removed (killed, and forgotten by the others with SENTINEL RESET)
+ * leaves the list; a seed removed the same way stays. On a real 1 master + 2 replicas +
+ * 3 sentinels fixture.topology.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Address } from '../../src/index.js';
 import { eventually, type NodeAddress } from '../../src/testing/index.js';
 import { DebugCapture } from '../helpers/debug-capture.js';
 import { withNode } from '../helpers/node-client.js';
@@ -50,5 +53,40 @@ describe('sentinel seeds by host name', () => {
     });
     await sentinel.discover(fixture.topology.masterName);
     assert.deepEqual(sorted(sentinel.sentinels()), sorted(expected));
+  });
+
+  it('drops a learned sentinel that was removed (no longer listed, unreachable), keeps a seed removed alike', async () => {
+    const [asked, learned, seed] = fixture.topology.sentinelAddresses() as [
+      NodeAddress,
+      NodeAddress,
+      NodeAddress,
+    ];
+    const name = fixture.topology.masterName;
+    const sentinel = fixture.openWith([asked, seed].map((s) => `${s.host}:${s.port}`));
+    const removed: Address[] = [];
+    sentinel.on('sentinelRemoved', (event) => removed.push(event.sentinel));
+    const has = (node: NodeAddress) => sentinel.sentinels().some((s) => s.port === node.port);
+    await sentinel.discover(name);
+    await eventually(() => has(learned), { message: 'learned the third sentinel from SENTINEL SENTINELS' });
+
+    // Removed from the deployment: killed, then forgotten by the one left (SENTINEL RESET).
+    await fixture.topology.kill(learned);
+    await fixture.topology.kill(seed);
+    await withNode(asked, (c) => c.call('SENTINEL', 'RESET', name));
+    await eventually(
+      async () => {
+        await sentinel.discover(name);
+        return !has(learned);
+      },
+      { timeoutMs: 15_000, message: 'the removed learned sentinel left the list' },
+    );
+    assert.deepEqual(
+      removed.map((a) => a.port),
+      [learned.port],
+    );
+    // More answers change nothing for the seed: it stays, and is dialled again when it is back.
+    for (let i = 0; i < 5; i++) await sentinel.discover(name);
+    assert.ok(has(seed), 'a seed never leaves');
+    assert.ok(has(asked));
   });
 });

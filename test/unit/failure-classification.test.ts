@@ -9,7 +9,13 @@ import {
   refusalError,
   unknownMasterOutcome,
 } from '../../src/failure-classification.js';
-import { AuthenticationError, MasterNotFoundError, TlsCertificateError } from '../../src/index.js';
+import {
+  AuthenticationError,
+  DatabaseIndexError,
+  MasterNotFoundError,
+  TlsCertificateError,
+  TlsMismatchError,
+} from '../../src/index.js';
 
 const UNKNOWN = unknownMasterOutcome('mymaster');
 const NOT_ALLOWED = notAllowedOutcome('127.0.0.1:7001');
@@ -112,6 +118,40 @@ describe('classifyConnectFailure', () => {
       'certificate',
       "TLS 1.3: the server's refusal of our certificate, as a reset",
     );
+  });
+
+  it('tells a TLS disagreement and a missing database, naming the option', () => {
+    const plainToTls = new Error('read ECONNRESET before any reply; if the server only accepts TLS, set tls');
+    assert.equal(classifyConnectFailure(plainToTls), 'transient', 'once: a server may have died mid-connect');
+    assert.equal(classifyConnectFailure(plainToTls, { isRepeated: true }), 'tls-mismatch');
+    assert.equal(
+      classifyConnectFailure(
+        new Error(
+          'TLS handshake failed: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER); if this port does not speak TLS, unset tls',
+        ),
+      ),
+      'tls-mismatch',
+      'certain at once: the server answered with something that is no TLS',
+    );
+    assert.equal(classifyConnectFailure(new ReplyError('ERR DB index is out of range')), 'database');
+    assert.equal(classifyConnectFailure(new ReplyError('ERR invalid DB index')), 'database');
+    assert.equal(
+      classifyAttempt(
+        'unreachable (read ECONNRESET before any reply; if the server only accepts TLS, set sentinelTLS)',
+      ),
+      'tls-mismatch',
+      'a sentinel round is already several attempts',
+    );
+
+    const mismatch = refusalError(plainToTls, context, { isRepeated: true });
+    assert.ok(mismatch instanceof TlsMismatchError);
+    assert.equal(mismatch.code, 'ERR_TLS_MISMATCH');
+    assert.match(mismatch.message, /disagree on TLS.*set tls/);
+    const database = refusalError(new ReplyError('ERR DB index is out of range'), context);
+    assert.ok(database instanceof DatabaseIndexError);
+    assert.equal(database.code, 'ERR_DATABASE_INDEX');
+    assert.equal(database.address, '127.0.0.1:7001');
+    assert.match(database.message, /check the option db/);
   });
 
   it('waits out what heals', () => {

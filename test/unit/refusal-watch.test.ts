@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReplyError } from 'ioredis';
 import type { PoolConnection } from '../../src/connector/pool-connection.js';
-import { AuthenticationError } from '../../src/index.js';
+import { AuthenticationError, TlsMismatchError } from '../../src/index.js';
 import { RefusalWatch } from '../../src/pool/refusal-watch.js';
 
 /** judge() reads only the address of the connection. */
@@ -29,6 +29,18 @@ describe('RefusalWatch', () => {
     assert.equal(watch.refusal, refusal);
     watch.clear();
     assert.equal(watch.refusal, undefined);
+  });
+
+  it('calls a reset before any reply definitive only when the same connection repeats it with no open between', () => {
+    const watch = new RefusalWatch('mymaster', 'masterFor("mymaster")');
+    const reset = () =>
+      new Error('read ECONNRESET before any reply; if the server only accepts TLS, set tls');
+    const other = { address: { host: '127.0.0.1', port: 7002 } } as unknown as PoolConnection;
+    assert.equal(watch.judge(connection, reset(), 0), undefined, 'once: a server may have died');
+    assert.equal(watch.judge(other, reset(), 0), undefined, 'another connection is no repeat');
+    assert.ok(watch.judge(connection, reset(), 0) instanceof TlsMismatchError);
+    watch.clear();
+    assert.equal(watch.judge(connection, reset(), 0), undefined, 'an open in between starts again');
   });
 
   it('fails a borrower on a refusal of a later attempt, and gives back what it is lent after', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, it } from 'node:test';
 import { type Job, newJob } from '../../src/pool/job.js';
 import { WaitQueue } from '../../src/pool/wait-queue.js';
@@ -58,5 +59,30 @@ describe('WaitQueue', () => {
     queue.expireAll();
     assert.deepEqual(await Promise.all(outcomes), ['x', 'y']);
     assert.equal(queue.length, 0);
+  });
+});
+
+describe('WaitQueue and async context', () => {
+  it("sends each job in its caller's AsyncLocalStorage store, whoever drains the queue", async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const queue = new WaitQueue(async () => storage.getStore());
+    const outcomes = ['a', 'b'].map((caller) =>
+      storage.run(caller, () => queue.add(jobNamed(caller), 60_000)),
+    );
+    // Drained from another context: a connection's event, the new master's announcement.
+    storage.run('drainer', () => queue.drain(async () => storage.getStore()));
+    assert.deepEqual(await Promise.all(outcomes), ['a', 'b']);
+  });
+
+  it("gives up on a job in its caller's store (a fallback sends it elsewhere as the caller)", async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const queue = new WaitQueue(async () => storage.getStore());
+    const outcome = storage.run('caller', () => queue.add(jobNamed('x'), 60_000));
+    storage.run('timer', () => queue.expireAll());
+    assert.equal(await outcome, 'caller');
+  });
+
+  it('captures nothing for a job that never waited', () => {
+    assert.equal(jobNamed('fast').caller, undefined);
   });
 });

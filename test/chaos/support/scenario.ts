@@ -34,6 +34,8 @@ export const DOCUMENTED_ERRORS: ReadonlySet<string> = new Set([
   'FailoverTimeoutError',
   'AuthenticationError',
   'TlsCertificateError',
+  'TlsMismatchError',
+  'DatabaseIndexError',
   'ConnectionLostError',
   'ReplicaNotFoundError',
   'WriteOnReplicaError',
