@@ -50,8 +50,8 @@ export interface SentinelOptions {
    */
   failoverTimeout?: number;
   /**
-   * A write lease, in ms: the master pools send a command only while a majority of the known
-   * sentinels (⌊N/2⌋+1 distinct run ids) confirmed, within the last `writeLeaseMs`, that the
+   * A write lease, in ms: the master pools (and `redisFor()` master clients) send a command that
+   * may write only while a majority of the known sentinels (⌊N/2⌋+1 distinct run ids) confirmed, within the last `writeLeaseMs`, that the
    * address written to is the master (at the newest configuration epoch seen). They are asked
    * every third of a lease, over the connections already held. When the lease lapses (the client
    * is cut off from the sentinels' majority, maybe with the old master), commands are held as in

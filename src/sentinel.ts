@@ -269,6 +269,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
         this.discoveryFor(name),
         (spec, clientOptions) => this.connectionFactory(name, false, clientOptions)(spec),
         this.options.failoverTimeout,
+        this.leaseFor(name),
       );
       this.managedClients.set(name, clients);
     }

@@ -27,6 +27,8 @@ export const PARTITION_VARIANTS = [
   'defaults',
   'write-lease',
   'wait-for-replicas',
+  /** `sentinel.redisFor(name)` (a managed ioredis client) with `writeLeaseMs`. */
+  'managed-write-lease',
 ] as const;
 export type PartitionVariant = (typeof PARTITION_VARIANTS)[number];
 
@@ -55,7 +57,9 @@ export interface PartitionClientLog {
 
 function ours(config: PartitionClientConfig, masterChangedAt: number[]): PeerClient {
   const sentinel = new Sentinel(config.sentinels, {
-    ...(config.variant === 'write-lease' ? { writeLeaseMs: config.writeLeaseMs } : {}),
+    ...(config.variant === 'write-lease' || config.variant === 'managed-write-lease'
+      ? { writeLeaseMs: config.writeLeaseMs }
+      : {}),
   });
   const errorEvents: Record<string, number> = {};
   sentinel.on('error', (error) => {
@@ -63,13 +67,28 @@ function ours(config: PartitionClientConfig, masterChangedAt: number[]): PeerCli
     errorEvents[type] = (errorEvents[type] ?? 0) + 1;
   });
   sentinel.on('masterChanged', () => masterChangedAt.push(now()));
+  const close = (ms: number) => withTimeout(sentinel.quit(), ms, 'quit').catch(() => sentinel.disconnect());
+  if (config.variant === 'managed-write-lease') {
+    const redis = sentinel.redisFor(config.masterName);
+    redis.on('error', (error: unknown) => {
+      const type = errorType(error);
+      errorEvents[type] = (errorEvents[type] ?? 0) + 1;
+    });
+    return {
+      write: (key, value) => redis.rpush(key, value),
+      read: (key) => redis.get(key),
+      close,
+      events: [],
+      errorEvents,
+    };
+  }
   const master = sentinel.masterFor(config.masterName, {
     ...(config.variant === 'wait-for-replicas' ? { waitForReplicas: { replicas: 1, timeoutMs: 200 } } : {}),
   });
   return {
     write: (key, value) => master.rpush(key, value),
     read: (key) => master.get(key),
-    close: (ms) => withTimeout(sentinel.quit(), ms, 'quit').catch(() => sentinel.disconnect()),
+    close,
     events: [],
     errorEvents,
   };

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { SentinelConfigError, WriteLeaseExpiredError } from '../../src/errors.js';
 import { eventually } from '../../src/testing/index.js';
+import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
 
 describe('write lease', () => {
@@ -85,6 +86,35 @@ describe('write lease', () => {
       timeoutMs: 5000,
       message: 'reads flow again once the majority confirms',
     });
+  });
+
+  it('a managed master client (redisFor) is fenced: nothing reaches the master until the lease is back', async () => {
+    const sentinel = fixture.open({ writeLeaseMs: 300 });
+    const redis = sentinel.redisFor(fixture.topology.masterName);
+    redis.on('error', () => {});
+    await eventually(() => redis.set('lease:m', '1').then((r) => r === 'OK'), { timeoutMs: 5000 });
+    const [first, second] = fixture.topology.sentinelAddresses();
+    await fixture.topology.kill(first!, 'SIGSTOP');
+    await fixture.topology.kill(second!, 'SIGSTOP');
+    let pending: Promise<unknown> | undefined;
+    try {
+      // The lease lapses: the client's socket is dropped and it may not connect again.
+      await eventually(() => redis.status !== 'ready', {
+        timeoutMs: 5000,
+        intervalMs: 10,
+        message: 'the managed client leaves the master once the lease lapsed',
+      });
+      pending = redis.set('lease:m', '2');
+      pending.catch(() => {});
+      assert.notEqual(redis.status, 'ready');
+      assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get('lease:m')), '1');
+    } finally {
+      await fixture.topology.kill(first!, 'SIGCONT');
+      await fixture.topology.kill(second!, 'SIGCONT');
+    }
+    // Queued by ioredis meanwhile, sent once the majority confirms the master again.
+    assert.equal(await pending, 'OK');
+    assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get('lease:m')), '2');
   });
 
   it('reports a lease that is not comfortably below down-after-milliseconds', async () => {

@@ -54,6 +54,7 @@ describe('split brain on a real partition', { skip: !isRoot && 'needs root (netw
         { label: 'defaults', variant: 'defaults', side: 'minority' },
         { label: 'lease', variant: 'write-lease', side: 'minority' },
         { label: 'wait', variant: 'wait-for-replicas', side: 'minority' },
+        { label: 'managed-lease', variant: 'managed-write-lease', side: 'minority' },
         { label: 'majority', variant: 'defaults', side: 'majority' },
       ],
       { cutMs: 10_000, writers: 4, pauseMs: 10, writeLeaseMs: LEASE_MS, warmupMs: 1000, minReplicas: false },
@@ -87,6 +88,19 @@ describe('split brain on a real partition', { skip: !isRoot && 'needs root (netw
     assert.ok(
       c.log.ackedAt.some((at) => at > run.healAt),
       `it writes again after the heal: ${describeClient(run, 'lease')}`,
+    );
+  });
+
+  it(`redisFor() with writeLeaseMs ${LEASE_MS}: the same, for a managed ioredis client`, (t) => {
+    const c = clientOf(run, 'managed-lease');
+    t.diagnostic(
+      `${describeClient(run, 'managed-lease')} writes unavailable ${Math.round(c.longestGapMs)} ms`,
+    );
+    const late = c.lostAt.filter((at) => at > run.cutAt + LEASE_MS + MARGIN_MS);
+    assert.deepEqual(late, [], describeClient(run, 'managed-lease'));
+    assert.ok(
+      c.log.ackedAt.some((at) => at > run.healAt),
+      `it writes again after the heal: ${describeClient(run, 'managed-lease')}`,
     );
   });
 
