@@ -116,9 +116,11 @@ export async function runPartition(
   try {
     // An observer on the majority side asks the nodes (any client process answers `ask`).
     const observer = processes[specs.findIndex((s) => s.side === 'majority')] ?? processes[0]!;
+    // Longer than a child's own bounds (client creation 20 s, first write 20 s), so that a child
+    // that cannot start reports why (its output is in the error) rather than this timeout.
     await Promise.all(
       processes.map((p) =>
-        p.waitForMessage((m): m is { type: 'ready' } => (m as { type?: string }).type === 'ready', 30_000),
+        p.waitForMessage((m): m is { type: 'ready' } => (m as { type?: string }).type === 'ready', 45_000),
       ),
     );
     const lag = settings.minReplicas ? ['1', '10'] : ['0', '10'];
