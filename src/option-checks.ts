@@ -32,6 +32,7 @@ const KNOWN_OPTIONS = new Set([
   'refreshInterval',
   'failoverTimeout',
   'writeLeaseMs',
+  'fenceReads',
   'natMap',
   'allowedHosts',
   'username',
@@ -150,6 +151,7 @@ export function normalizeOptions(input: unknown): NormalizedSentinelOptions {
     refreshInterval: positiveNumber(options, 'refreshInterval', DEFAULTS.refreshInterval),
     failoverTimeout: positiveNumber(options, 'failoverTimeout', DEFAULTS.failoverTimeout),
     writeLeaseMs: options.writeLeaseMs === undefined ? undefined : writeLeaseOption(options),
+    fenceReads: booleanOption(options, 'fenceReads', DEFAULTS.fenceReads),
     natMap,
     allowedHosts,
   };

@@ -50,8 +50,8 @@ export interface SentinelOptions {
    */
   failoverTimeout?: number;
   /**
-   * A write lease, in ms: the master pools send a command only while a majority of the known
-   * sentinels (⌊N/2⌋+1 distinct run ids) confirmed, within the last `writeLeaseMs`, that the
+   * A write lease, in ms: the master pools (and `redisFor()` master clients) send a command that
+   * may write only while a majority of the known sentinels (⌊N/2⌋+1 distinct run ids) confirmed, within the last `writeLeaseMs`, that the
    * address written to is the master (at the newest configuration epoch seen). They are asked
    * every third of a lease, over the connections already held. When the lease lapses (the client
    * is cut off from the sentinels' majority, maybe with the old master), commands are held as in
@@ -62,6 +62,14 @@ export interface SentinelOptions {
    * @example `new Sentinel(sentinels, { writeLeaseMs: 500 })`
    */
   writeLeaseMs?: number;
+  /**
+   * With `writeLeaseMs`: hold reads on the master pools too while the lease has lapsed. A
+   * client cut off with the old master otherwise keeps reading from it, and may read values the
+   * majority has since overwritten (a stale read, not a lost write).
+   * @default false (only commands that may write are held)
+   * @example `new Sentinel(sentinels, { writeLeaseMs: 500, fenceReads: true })`
+   */
+  fenceReads?: boolean;
   /** Translate addresses announced by Sentinel (behind NAT or Docker): `{ 'ip:port': { host, port } }` or a function. */
   natMap?: NatMap;
   /**
@@ -190,6 +198,7 @@ export const DEFAULTS = {
   minOtherSentinels: 0,
   refreshInterval: 10_000,
   failoverTimeout: 30_000,
+  fenceReads: false,
   commandTimeout: 5000,
   db: 0,
   poolSize: 1,
@@ -249,6 +258,7 @@ export interface NormalizedSentinelOptions {
   refreshInterval: number;
   failoverTimeout: number;
   writeLeaseMs: number | undefined;
+  fenceReads: boolean;
   natMap: NatMap | undefined;
   allowedHosts: AllowedHosts | undefined;
   username: string | undefined;

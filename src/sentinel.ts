@@ -126,6 +126,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
           db: this.options.db,
           wrap: durable ? durable.wrap : undefined,
           fence: this.leaseFor(name),
+          fenceReads: this.options.fenceReads,
         },
       );
     });
@@ -268,6 +269,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
         this.discoveryFor(name),
         (spec, clientOptions) => this.connectionFactory(name, false, clientOptions)(spec),
         this.options.failoverTimeout,
+        this.leaseFor(name),
       );
       this.managedClients.set(name, clients);
     }

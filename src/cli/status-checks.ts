@@ -4,6 +4,7 @@
  * 1 warnings, 2 nothing to report on (no sentinel answered, or none knows the group).
  */
 
+import { leaseWarning } from '../lease/lease-state.js';
 import { hasDownFlag } from '../topology.js';
 import { flagsOf } from './sentinel-messages.js';
 import type { MasterProbe, SentinelView } from './status-gather.js';
@@ -178,11 +179,30 @@ export function nothingToReport(name: string, views: readonly SentinelView[]): s
   return `no sentinel could be asked: ${hints.join('; ')}`;
 }
 
-/** Builds the report; `probe` is what the master said (undefined when no master is known). */
+/**
+ * `--write-lease-ms`: the client's warning (lease/lease-state.ts), with the smallest
+ * `down-after-milliseconds` and the slowest `SENTINEL MASTER` the named sentinels gave.
+ */
+function checkLease(leaseMs: number, views: readonly SentinelView[], warn: Warn): void {
+  const answered = views.filter((v) => v.master);
+  const downAfter = Math.min(
+    ...answered.map((v) => Number(v.master!['down-after-milliseconds'] ?? Number.NaN)),
+  );
+  if (!Number.isFinite(downAfter)) return;
+  const roundTrip = Math.max(0, ...answered.map((v) => v.roundTripMs ?? 0));
+  const warning = leaseWarning(leaseMs, roundTrip, downAfter);
+  if (warning !== undefined) warn('write-lease', warning);
+}
+
+/**
+ * Builds the report; `probe` is what the master said (undefined when no master is known);
+ * `writeLeaseMs` is the application's, if the user gave it.
+ */
 export function analyzeStatus(
   name: string,
   views: readonly SentinelView[],
   probe: MasterProbe | undefined,
+  writeLeaseMs?: number,
 ): StatusReport {
   const warnings: Finding[] = [];
   const notes: Finding[] = [];
@@ -207,6 +227,7 @@ export function analyzeStatus(
   const replicas = replicaReports(reference, probe);
   checkReplicas(name, replicas, probe, warn);
   const quorum = checkQuorum(name, views, reference, sentinels, warn);
+  if (writeLeaseMs !== undefined) checkLease(writeLeaseMs, views, warn);
   const fields = reference.master!;
   return {
     name,

@@ -28,6 +28,8 @@ export interface SentinelView {
   readonly sentinels: readonly Record<string, string>[];
   /** `SENTINEL CKQUORUM <name>`: its reply or error text. */
   readonly quorumCheck: { readonly isOk: boolean; readonly message: string } | undefined;
+  /** How long `SENTINEL MASTER` took (ms): the question a write lease asks. */
+  readonly roundTripMs?: number | undefined;
   /**
    * The Sentinel subcommands this sentinel refused to the user with NOPERM (`sentinel|sentinels`
    * …), among those `status` asks: the library's questions, and CKQUORUM.
@@ -78,7 +80,9 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
   const ask = (...args: string[]) => client.call('SENTINEL', args);
   // One question first: a server that is no sentinel (an HTTP server closes after its reply)
   // then fails on it alone, with its own error, not on a write that followed it.
+  const askedAt = performance.now();
   const [master] = await Promise.allSettled([ask('MASTER', name)]);
+  const roundTripMs = performance.now() - askedAt;
   // The library's own questions too (docs/sentinel-acl.md), to report which this user may not ask.
   const asked = [
     'sentinel|replicas',
@@ -118,6 +122,7 @@ async function askAbout(client: Redis, name: string, target: Target): Promise<An
     r?.status === 'fulfilled' && Array.isArray(r.value) ? r.value.map(pairsToObject) : [];
   return {
     master: pairsToObject(master.value),
+    roundTripMs,
     masterError: undefined,
     diagnosis: undefined,
     replicas: list(replicas),

@@ -2,7 +2,7 @@
  * `sentinel-pool status`: one look at a master group's health, as its sentinels and its master
  * report it. Observe (status-gather), analyze (status-checks, pure), print (status-render).
  */
-import { type CommandSpec, parseArgs } from './args.js';
+import { type CommandSpec, parseArgs, parseInteger } from './args.js';
 import { type Io, painterFor, writeJson, writeLine } from './output.js';
 import { analyzeStatus, LAG_WARNING_BYTES, nothingToReport } from './status-checks.js';
 import { askSentinel, probeMaster } from './status-gather.js';
@@ -10,15 +10,23 @@ import { renderStatus } from './status-render.js';
 import { masterAddressOf, referenceView } from './status-report.js';
 import { targetCommandOptions, targetFrom } from './target.js';
 
-const OPTIONS = targetCommandOptions(
-  {
+const OPTIONS = {
+  ...targetCommandOptions(
+    {
+      type: 'string',
+      placeholder: 'name',
+      required: true,
+      description: 'The master group name, as in "sentinel monitor <name> …"',
+    },
+    'Print one JSON object instead of text',
+  ),
+  'write-lease-ms': {
     type: 'string',
-    placeholder: 'name',
-    required: true,
-    description: 'The master group name, as in "sentinel monitor <name> …"',
+    placeholder: 'ms',
+    description:
+      "The application's writeLeaseMs: warn when it plus two sentinel round trips is not comfortably below down-after-milliseconds",
   },
-  'Print one JSON object instead of text',
-);
+} as const;
 
 export const STATUS_SPEC = {
   name: 'status',
@@ -26,6 +34,7 @@ export const STATUS_SPEC = {
   details: [
     'Asks every sentinel named in --sentinels (SENTINEL MASTER/REPLICAS/SENTINELS/CKQUORUM) and the master they name (ROLE, CONFIG GET). Warns about min-replicas-to-write 0, fewer than 3 sentinels, a quorum that is not a majority, sentinels that disagree about the master, and replicas that are down or lag more than ' +
       `${LAG_WARNING_BYTES} bytes.`,
+    "With --write-lease-ms (the application's writeLeaseMs), also warns when the lease plus two sentinel round trips is not comfortably below down-after-milliseconds.",
     'Exit code: 0 healthy, 1 warnings, 2 unreachable or bad arguments.',
   ],
   options: OPTIONS,
@@ -47,7 +56,13 @@ export async function runStatus(args: readonly string[], io: Io): Promise<number
     reference?.master && masterAddress
       ? await probeMaster({ host: reference.master.ip ?? '', port: Number(reference.master.port) }, target)
       : undefined;
-  const report = analyzeStatus(name, views, probe);
+  const lease = values['write-lease-ms'];
+  const report = analyzeStatus(
+    name,
+    views,
+    probe,
+    lease === undefined ? undefined : parseInteger(STATUS_SPEC.name, 'write-lease-ms', lease, 30, 600_000),
+  );
   if (values.json) writeJson(io.stdout, report);
   else for (const line of renderStatus(report, painterFor(io.stdout, io.env))) writeLine(io.stdout, line);
   if (report.exitCode === 2 && !values.json)

@@ -9,6 +9,12 @@
  * nothing reaches the old master, which would still accept writes the failover then loses); on
  * `masterChanged` it connects to the new master at once. A replica client takes a healthy
  * replica on each connect, and leaves one reported down or promoted.
+ *
+ * With a write lease (`writeLeaseMs`), a master client is fenced as a master pool's dedicated
+ * connections are: when the lease lapses its socket is dropped (commands in flight fail with
+ * ConnectionLostError) and it may not connect until the lease is granted again (ioredis queues
+ * what is sent meanwhile and retries with backoff). A plain ioredis client sends its commands
+ * itself, so reads are fenced too, whatever `fenceReads` says.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { type Address, formatAddress, sameAddress } from '../address.js';
@@ -19,6 +25,7 @@ import { ClosedError, ReplicaNotFoundError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
 import { FailoverTrace } from '../observability/failover-trace.js';
 import { FailoverHold } from '../pool/failover-hold.js';
+import type { WriteFence } from '../pool/master-pool.js';
 import type { TopologySource } from '../pool/topology-source.js';
 import type { ManagedRole } from './managed-options.js';
 
@@ -47,12 +54,16 @@ export class ManagedClients {
     private readonly createConnection: ManagedConnectionFactory,
     /** The longest hold: past it, a master client connects to the master it knows. */
     failoverTimeout: number,
+    /** `writeLeaseMs`: master clients connect only while the lease holds. */
+    private readonly fence?: WriteFence,
   ) {
     this.hold = new FailoverHold(source.name, failoverTimeout, () => this.onHoldEnded('timeout'));
     source.on('failoverStarted', this.onFailoverStarted);
     source.on('failoverEnded', this.onFailoverEnded);
     source.on('masterChanged', this.onMasterChanged);
     source.on('replicaDown', this.onReplicaDown);
+    fence?.on('lapsed', this.onLeaseLapsed);
+    fence?.on('renewed', this.onLeaseRenewed);
     this.trace = new FailoverTrace(source.name, 'redisFor');
   }
 
@@ -97,9 +108,30 @@ export class ManagedClients {
     return redis;
   }
 
-  /** The master, refused while a failover is under way (ioredis retries the connect). */
+  /**
+   * The master, refused while a failover is under way or while its write lease has lapsed
+   * (ioredis retries the connect).
+   */
   private readonly resolveUnlessHeld = (): Promise<Address> =>
-    this.hold.resolveUnlessHeld(() => this.source.resolveMaster());
+    this.hold.resolveUnlessHeld(async () => {
+      const master = await this.source.resolveMaster();
+      if (this.fence && !this.fence.isOpenFor(formatAddress(master))) {
+        throw new Error(`the write lease of "${this.source.name}" lapsed: waiting for the sentinels`);
+      }
+      return master;
+    });
+
+  /** The lease lapsed: drop the master clients' sockets, so nothing more reaches that master. */
+  private readonly onLeaseLapsed = (): void => {
+    this.each('master', (connection) => connection.moveOff('write lease lapsed'));
+  };
+
+  /** The lease is back: those refused meanwhile wait in ioredis's backoff: connect now. */
+  private readonly onLeaseRenewed = (): void => {
+    this.each('master', (connection) => {
+      if (connection.state === 'connecting') connection.moveOff('write lease renewed');
+    });
+  };
 
   /** A healthy replica at random; discovery runs first if it has not yet. */
   private async resolveReplica(): Promise<Address> {
@@ -165,6 +197,8 @@ export class ManagedClients {
     this.source.off('failoverEnded', this.onFailoverEnded);
     this.source.off('masterChanged', this.onMasterChanged);
     this.source.off('replicaDown', this.onReplicaDown);
+    this.fence?.off('lapsed', this.onLeaseLapsed);
+    this.fence?.off('renewed', this.onLeaseRenewed);
     const all = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(all.map(({ connection }) => connection.close(graceful)));

@@ -156,10 +156,21 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     return `unreachable (${this.lastError ?? this.redis.status})`;
   }
 
-  /** Sends `SENTINEL <args…>`; rejects after the socket timeout. */
+  /**
+   * Sends `SENTINEL <args…>`; rejects after the socket timeout. A question that times out on a
+   * ready connection means the peer went silent (a partition drops packets, with no reset): the
+   * socket is dropped so that ioredis reconnects with its short backoff, rather than wait after a
+   * heal for TCP's retransmission timer, which doubles up to minutes while the link is cut.
+   */
   ask(...args: string[]): Promise<unknown> {
     // Asked on behalf of whatever command needed an address: never inside that caller's trace.
-    return detached(() => this.redis.call('SENTINEL', ...args));
+    return detached(() => this.redis.call('SENTINEL', ...args)).catch((error: unknown) => {
+      if (error instanceof Error && /timed out/i.test(error.message) && this.redis.status === 'ready') {
+        log('%s: no answer within the socket timeout: reconnecting', this.label);
+        this.redis.stream?.destroy();
+      }
+      throw error;
+    });
   }
 
   /**

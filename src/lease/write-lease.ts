@@ -88,12 +88,14 @@ export class WriteLease extends EventEmitter<WriteLeaseEvents> {
     this.#isPolling = true;
     try {
       const { leaseMs, name } = this.#settings;
+      // A sentinel's answer holds at some instant between question and answer: counting it from
+      // when the question was sent (all at once) is the conservative choice, as Raft leases do.
+      const askedAt = performance.now();
       const { answers, sentinelCount } = await this.#settings.ask(Math.max(1, Math.floor(leaseMs / 3)));
       if (this.#isClosed) return;
-      const at = performance.now();
       this.#sentinelCount = sentinelCount;
       for (const a of answers) {
-        const confirmation: Confirmation = { ...a, at: at - a.roundTripMs / 2 };
+        const confirmation: Confirmation = { ...a, at: askedAt };
         this.#state = recordConfirmation(this.#state, confirmation);
       }
       this.#checkWarning(answers);

@@ -61,6 +61,7 @@ export class JobRunner {
   /** Sends waiting jobs while a connection is usable. Call whenever that may have changed. */
   pump(): void {
     this.queue.drain((job) => {
+      // A held job at the head stops the drain: commands keep their order.
       if (this.route.isHeld(job.kind)) return undefined;
       const connection = this.route.pick(job);
       return connection && this.run(connection, job);

@@ -10,6 +10,8 @@
  *   cannot connect again until the hold ends (their address lookup fails meanwhile, and ioredis
  *   retries with backoff, queueing what is sent); the new master's announcement reconnects them
  *   at once.
+ * - With a write lease (`writeLeaseMs`), commands that may write are held while it has lapsed
+ *   (reads too with `fenceReads`), and fail with WriteLeaseExpiredError after failoverTimeout.
  * - READONLY from "the master" means it was demoted: the command was not applied, so it is
  *   sent again once discovery names the new master.
  */
@@ -34,8 +36,10 @@ export interface MasterPoolSettings {
   db: number;
   /** Wraps every command (durable writes wait for WAIT), if set. */
   wrap?: InvokerWrap | undefined;
-  /** `writeLeaseMs`: commands go to the master only while its lease holds. */
+  /** `writeLeaseMs`: commands that may write go to the master only while its lease holds. */
   fence?: WriteFence | undefined;
+  /** `fenceReads`: reads wait for the lease too. */
+  fenceReads?: boolean | undefined;
 }
 
 /**
@@ -158,8 +162,14 @@ export class MasterPool extends PoolBase {
     return this.settings.failoverTimeout;
   }
 
+  /**
+   * During a failover every command is held; while the lease has lapsed, commands that may write
+   * (a batch with any write, a script, an unknown command: see commands/command-info.ts), and
+   * reads too with `fenceReads`.
+   */
   protected override isHeld(kind: JobKind): boolean {
-    return this.hold.isHolding(kind) || this.isFenced;
+    if (this.hold.isHolding(kind)) return true;
+    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
   }
 
   protected override get retryRules(): RetryRules {
@@ -172,7 +182,7 @@ export class MasterPool extends PoolBase {
 
   protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (this.isFenced) {
+    if (this.isFenced && (job.kind === 'write' || this.settings.fenceReads === true)) {
       return Promise.reject(
         new WriteLeaseExpiredError(
           this.name,

@@ -120,6 +120,18 @@ describe('sentinel-pool CLI', () => {
     assert.equal(report.exitCode, 0);
   });
 
+  it('status --write-lease-ms: warns when the lease is not comfortably below down-after-milliseconds', async () => {
+    const down = fixture.topology.options.downAfterMilliseconds;
+    const close = await status('--write-lease-ms', String(down));
+    assert.equal(close.code, 1, close.stdout);
+    assert.match(
+      close.stdout,
+      new RegExp(`writeLeaseMs ${down} .* not comfortably below down-after-milliseconds ${down}`),
+    );
+    const comfortable = await status('--write-lease-ms', String(Math.floor(down / 4)));
+    assert.equal(comfortable.code, 0, comfortable.stdout);
+  });
+
   it('status: min-replicas-to-write 0 on the master exits 1 with that warning', async () => {
     const master = fixture.topology.masterAddress();
     await withNode(master, (c) => c.config('SET', 'min-replicas-to-write', '0'));

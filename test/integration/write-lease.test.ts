@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { SentinelConfigError, WriteLeaseExpiredError } from '../../src/errors.js';
 import { eventually } from '../../src/testing/index.js';
+import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
 
 describe('write lease', () => {
@@ -31,12 +32,18 @@ describe('write lease', () => {
           await master.set('lease:k', '2');
           return false;
         } catch (error) {
-          return error;
+          // A write in flight when the lease lapses loses its socket (maybeApplied): try again.
+          return (error as Error).name !== 'ConnectionLostError' && error;
         }
       },
       { timeoutMs: 10_000, intervalMs: 10, message: 'a write is refused once the lease lapsed' },
     );
     assert.ok(refused instanceof WriteLeaseExpiredError, `got ${String(refused)}`);
+    // Reads are not fenced unless asked: they still reach the master.
+    const readAt = performance.now();
+    // (the writes before the lease lapsed went through: '2' then)
+    assert.match(String(await master.get('lease:k')), /^[12]$/);
+    assert.ok(performance.now() - readAt < 500, 'a read is not held');
     assert.equal((refused as WriteLeaseExpiredError).code, 'ERR_WRITE_LEASE_EXPIRED');
     const elapsed = performance.now() - stoppedAt;
     assert.ok(
@@ -49,6 +56,65 @@ describe('write lease', () => {
       timeoutMs: 5000,
       message: 'writes flow again once the majority confirms',
     });
+  });
+
+  it('fenceReads: reads are held and refused too while the lease has lapsed', async () => {
+    const sentinel = fixture.open({ writeLeaseMs: 300, failoverTimeout: 800, fenceReads: true });
+    const master = sentinel.masterFor(fixture.topology.masterName);
+    await eventually(() => master.set('lease:r', 'x').then((r) => r === 'OK'), { timeoutMs: 5000 });
+    const [first, second] = fixture.topology.sentinelAddresses();
+    await fixture.topology.kill(first!, 'SIGSTOP');
+    await fixture.topology.kill(second!, 'SIGSTOP');
+    try {
+      const refused = await eventually(
+        async () => {
+          try {
+            await master.get('lease:r');
+            return false;
+          } catch (error) {
+            return error;
+          }
+        },
+        { timeoutMs: 10_000, intervalMs: 10, message: 'a read is refused once the lease lapsed' },
+      );
+      assert.ok(refused instanceof WriteLeaseExpiredError, `got ${String(refused)}`);
+    } finally {
+      await fixture.topology.kill(first!, 'SIGCONT');
+      await fixture.topology.kill(second!, 'SIGCONT');
+    }
+    await eventually(() => master.get('lease:r').then((v) => v === 'x'), {
+      timeoutMs: 5000,
+      message: 'reads flow again once the majority confirms',
+    });
+  });
+
+  it('a managed master client (redisFor) is fenced: nothing reaches the master until the lease is back', async () => {
+    const sentinel = fixture.open({ writeLeaseMs: 300 });
+    const redis = sentinel.redisFor(fixture.topology.masterName);
+    redis.on('error', () => {});
+    await eventually(() => redis.set('lease:m', '1').then((r) => r === 'OK'), { timeoutMs: 5000 });
+    const [first, second] = fixture.topology.sentinelAddresses();
+    await fixture.topology.kill(first!, 'SIGSTOP');
+    await fixture.topology.kill(second!, 'SIGSTOP');
+    let pending: Promise<unknown> | undefined;
+    try {
+      // The lease lapses: the client's socket is dropped and it may not connect again.
+      await eventually(() => redis.status !== 'ready', {
+        timeoutMs: 5000,
+        intervalMs: 10,
+        message: 'the managed client leaves the master once the lease lapsed',
+      });
+      pending = redis.set('lease:m', '2');
+      pending.catch(() => {});
+      assert.notEqual(redis.status, 'ready');
+      assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get('lease:m')), '1');
+    } finally {
+      await fixture.topology.kill(first!, 'SIGCONT');
+      await fixture.topology.kill(second!, 'SIGCONT');
+    }
+    // Queued by ioredis meanwhile, sent once the majority confirms the master again.
+    assert.equal(await pending, 'OK');
+    assert.equal(await withNode(fixture.topology.masterAddress(), (c) => c.get('lease:m')), '2');
   });
 
   it('reports a lease that is not comfortably below down-after-milliseconds', async () => {

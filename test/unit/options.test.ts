@@ -24,6 +24,7 @@ describe('options', () => {
     [{ refreshInterval: Number.NaN }, /refreshInterval/],
     [{ sentinelPassword: 12345 }, /sentinelPassword must be a string, got number/],
     [{ updateSentinels: 'yes' }, /updateSentinels must be a boolean/],
+    [{ fenceReads: 1 }, /fenceReads must be a boolean/],
     [{ minOtherSentinels: 1.5 }, /minOtherSentinels must be an integer/],
     [{ allowedHosts: [1] }, /allowedHosts must be an array of host strings/],
     [{ natMap: 'x' }, /natMap must be an object or a function/],
