@@ -29,6 +29,7 @@ export {
   type ObservedKind,
   type ReactionMessage,
   type SessionReadMessage,
+  type WriteLeaseMessage,
 } from './observability/channels.js';
 export type {
   BalanceStrategy,

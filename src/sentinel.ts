@@ -22,6 +22,7 @@ import { SentinelSet } from './discovery/sentinel-set.js';
 import { ClosedError, SentinelConfigError } from './errors.js';
 import { type SentinelEventMap, TypedEventEmitter } from './events.js';
 import { WriteLease } from './lease/write-lease.js';
+import { publishWriteLease } from './observability/channels.js';
 import {
   checkMasterName,
   normalizeOptions,
@@ -329,6 +330,12 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
         },
         warn: (message) => this.report(new SentinelConfigError(message)),
       });
+      for (const state of ['lapsed', 'renewed'] as const) {
+        lease.on(state, () => {
+          const master = discovery.currentMaster;
+          publishWriteLease(() => ({ name, state, master: master && formatAddress(master) }));
+        });
+      }
       this.leases.set(name, lease);
     }
     return lease;

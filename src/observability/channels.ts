@@ -21,6 +21,7 @@ export const CHANNELS = {
   sessionRead: 'redis-sentinel-pool:session-read',
   /** A tracing channel: `tracing:redis-sentinel-pool:discover:start` and so on. */
   discover: 'redis-sentinel-pool:discover',
+  writeLease: 'redis-sentinel-pool:write-lease',
 } as const;
 
 /** Which part of the library: a pool (`masterFor`/`replicaFor`) or the managed clients (`redisFor`). */
@@ -109,6 +110,7 @@ const masterChanged = channel(CHANNELS.masterChanged);
 const failover = channel(CHANNELS.failover);
 const reaction = channel(CHANNELS.reaction);
 const sessionRead = channel(CHANNELS.sessionRead);
+const writeLease = channel(CHANNELS.writeLease);
 const discover = tracingChannel<unknown, DiscoverContext>(CHANNELS.discover);
 
 /**
@@ -165,6 +167,23 @@ export function isSessionReadObserved(): boolean {
 /** Publishes one served session read. */
 export function publishSessionRead(message: SessionReadMessage): void {
   if (sessionRead.hasSubscribers) sessionRead.publish(message);
+}
+
+/**
+ * `redis-sentinel-pool:write-lease` (`writeLeaseMs`): the write lease of a group lapsed (writes to
+ * its master are held) or was granted again.
+ */
+export interface WriteLeaseMessage {
+  /** The master group name. */
+  name: string;
+  state: 'lapsed' | 'renewed';
+  /** The master the lease is about (`host:port`), when known. */
+  master: string | undefined;
+}
+
+/** Publishes a change of a write lease. */
+export function publishWriteLease(message: () => WriteLeaseMessage): void {
+  if (writeLease.hasSubscribers) writeLease.publish(message());
 }
 
 /** Runs one round of sentinel questions inside the `discover` trace, when traced. */

@@ -7,9 +7,11 @@
  * test/partition/.
  */
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { SentinelConfigError, WriteLeaseExpiredError } from '../../src/errors.js';
+import { CHANNELS, type WriteLeaseMessage } from '../../src/index.js';
 import { eventually } from '../../src/testing/index.js';
 import { withNode } from '../helpers/node-client.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
@@ -18,6 +20,10 @@ describe('write lease', () => {
   const fixture = topologyFixture();
 
   it('writes while a majority confirms; holds, then fails with WriteLeaseExpiredError without one', async () => {
+    const changes: WriteLeaseMessage[] = [];
+    const onChange = (message: unknown) => changes.push(message as WriteLeaseMessage);
+    subscribe(CHANNELS.writeLease, onChange);
+    fixture.undo(async () => unsubscribe(CHANNELS.writeLease, onChange));
     const sentinel = fixture.open({ writeLeaseMs: 300, failoverTimeout: 1500 });
     const master = sentinel.masterFor(fixture.topology.masterName);
     await eventually(() => master.set('lease:k', '1').then((r) => r === 'OK'), { timeoutMs: 5000 });
@@ -56,6 +62,16 @@ describe('write lease', () => {
       timeoutMs: 5000,
       message: 'writes flow again once the majority confirms',
     });
+    // The write-lease channel told both changes, about the master written to.
+    const name = fixture.topology.masterName;
+    const leased = `${fixture.topology.masterAddress().host}:${fixture.topology.masterAddress().port}`;
+    const lapsed = changes.findIndex((c) => c.name === name && c.state === 'lapsed');
+    assert.ok(lapsed >= 0, JSON.stringify(changes));
+    assert.deepEqual(changes[lapsed], { name, state: 'lapsed', master: leased });
+    assert.ok(
+      changes.slice(lapsed).some((c) => c.name === name && c.state === 'renewed'),
+      JSON.stringify(changes),
+    );
   });
 
   it('fenceReads: reads are held and refused too while the lease has lapsed', async () => {
