@@ -8,12 +8,13 @@
  *
  * Writes bench/results/bench.json and bench.md (bench-partial.* when a filter is given).
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { type FailoverSettings, runFailoverSection, TRIGGERS, type Trigger } from './failover.js';
-import { killAllChildren } from './lib/bench-child.js';
+import { runBenchMain } from './lib/bench-main.js';
 import { summarizeCell } from './lib/failover-summary.js';
 import { CLIENT_NAMES, type ClientName } from './lib/peer-clients.js';
 import { Progress } from './lib/progress.js';
@@ -186,23 +187,4 @@ async function main(): Promise<void> {
   );
 }
 
-// Ctrl-C or a kill: children first, then exit; LocalTopology's exit hook SIGKILLs every Redis
-// process it started on the way out.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping every child and Redis process\n`);
-    killAllChildren();
-    process.exit(130);
-  });
-}
-
-try {
-  await main();
-  process.exit(0);
-} catch (error) {
-  process.stderr.write(
-    `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  killAllChildren();
-  process.exit(1);
-}
+runBenchMain(main);

@@ -11,10 +11,11 @@
  * steady-state-quick.* instead, so that a check run never replaces a measurement) and prints the
  * markdown. Also a section of `bench/run.ts --only=steady`.
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAllChildren } from './lib/bench-child.js';
+import { runBenchMain } from './lib/bench-main.js';
 import { Progress } from './lib/progress.js';
 import { renderSteadyMarkdown } from './lib/steady-report.js';
 import { runSteady, steadySettings } from './lib/steady-runner.js';
@@ -84,21 +85,4 @@ async function main(): Promise<void> {
   process.stderr.write(`wrote ${join(args.out, base)}.json and .md\n`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping every child and Redis process\n`);
-    killAllChildren();
-    process.exit(130);
-  });
-}
-
-try {
-  await main();
-  process.exit(0);
-} catch (error) {
-  process.stderr.write(
-    `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  killAllChildren();
-  process.exit(1);
-}
+runBenchMain(main);

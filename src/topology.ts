@@ -42,3 +42,19 @@ export function hasDownFlag(flags: readonly string[]): boolean {
 export function isHealthyReplica(replica: ReplicaInfo): boolean {
   return !hasDownFlag(replica.flags) && replica.masterLinkStatus === 'ok';
 }
+
+/**
+ * One sentinel's answer to the write lease's question (discovery asks, the lease counts it):
+ * which master it names, at which configuration epoch, and whether it flags it down.
+ */
+export interface LeaseAnswer {
+  readonly runId: string;
+  /** `host:port` of the master it names. */
+  readonly master: string;
+  readonly epoch: number;
+  readonly isMasterDown: boolean;
+  /** Its `down-after-milliseconds` for the group. */
+  readonly downAfterMs: number | undefined;
+  /** How long the question took (ms). */
+  readonly roundTripMs: number;
+}

@@ -5,22 +5,10 @@
  * `timeoutMs`. Rides on the sentinel connections the client already holds.
  */
 import { formatAddress } from '../address.js';
+import type { LeaseAnswer } from '../topology.js';
 import type { SentinelClient } from './sentinel-client.js';
 import { fieldsOf, parseMasterState } from './sentinel-replies.js';
 import type { SentinelSet } from './sentinel-set.js';
-
-/** One sentinel's answer, as the lease counts it. */
-export interface LeaseAnswer {
-  readonly runId: string;
-  /** `host:port` of the master it names. */
-  readonly master: string;
-  readonly epoch: number;
-  readonly isMasterDown: boolean;
-  /** Its `down-after-milliseconds` for the group. */
-  readonly downAfterMs: number | undefined;
-  /** How long the question took (ms). */
-  readonly roundTripMs: number;
-}
 
 const runIds = new WeakMap<SentinelClient, string>();
 

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { debugFor } from '../debug.js';
+import type { LeaseAnswer } from '../topology.js';
 import {
   type Confirmation,
   decideLease,
@@ -18,16 +19,6 @@ import {
 } from './lease-state.js';
 
 const log = debugFor('lease');
-
-/** One sentinel's answer (see discovery/lease-questions.ts). */
-export interface LeaseAnswer {
-  readonly runId: string;
-  readonly master: string;
-  readonly epoch: number;
-  readonly isMasterDown: boolean;
-  readonly downAfterMs: number | undefined;
-  readonly roundTripMs: number;
-}
 
 /** What the lease needs from the composition root. */
 export interface WriteLeaseSettings {
