@@ -221,7 +221,12 @@ describe('observability', () => {
         name?: string;
         maybeApplied?: boolean;
       };
-      assert.equal(timedOut.name, 'CommandTimeoutError');
+      // It times out, or (when the connection was dropped for an earlier timeout) is lost with
+      // it: either way it may have been applied, which is what the counter counts.
+      assert.ok(
+        timedOut.name === 'CommandTimeoutError' || timedOut.name === 'ConnectionLostError',
+        String(timedOut.name),
+      );
       assert.equal(timedOut.maybeApplied, true);
     } finally {
       await withNode(old, (c) => c.call('CLIENT', 'UNPAUSE'));
