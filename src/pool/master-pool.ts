@@ -83,12 +83,26 @@ export class MasterPool extends PoolBase {
     settings.fence?.on('renewed', this.onLeaseRenewed);
   }
 
+  /** The master's `host:port` last asked of the lease, kept so that a write formats none. */
+  private leasedMaster: { host: string; port: number; text: string } | undefined;
+
   /** Whether the write lease (if any) forbids sending to the master now. */
   private get isFenced(): boolean {
     const fence = this.settings.fence;
     if (fence === undefined) return false;
     const master = this.source.currentMaster;
-    return master === undefined || !fence.isOpenFor(formatAddress(master));
+    if (master === undefined) return true;
+    let known = this.leasedMaster;
+    if (known?.host !== master.host || known.port !== master.port) {
+      known = { host: master.host, port: master.port, text: formatAddress(master) };
+      this.leasedMaster = known;
+    }
+    return !fence.isOpenFor(known.text);
+  }
+
+  /** Whether a command of `kind` waits for the lease: writes, and reads too with `fenceReads`. */
+  private isFencedFor(kind: JobKind): boolean {
+    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
   }
 
   /**
@@ -168,8 +182,7 @@ export class MasterPool extends PoolBase {
    * reads too with `fenceReads`.
    */
   protected override isHeld(kind: JobKind): boolean {
-    if (this.hold.isHolding(kind)) return true;
-    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
+    return this.hold.isHolding(kind) || this.isFencedFor(kind);
   }
 
   protected override get retryRules(): RetryRules {
@@ -182,7 +195,7 @@ export class MasterPool extends PoolBase {
 
   protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (this.isFenced && (job.kind === 'write' || this.settings.fenceReads === true)) {
+    if (this.isFencedFor(job.kind)) {
       return Promise.reject(
         new WriteLeaseExpiredError(
           this.name,
