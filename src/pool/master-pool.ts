@@ -83,26 +83,12 @@ export class MasterPool extends PoolBase {
     settings.fence?.on('renewed', this.onLeaseRenewed);
   }
 
-  /** The master's `host:port` last asked of the lease, kept so that a write formats none. */
-  private leasedMaster: { host: string; port: number; text: string } | undefined;
-
   /** Whether the write lease (if any) forbids sending to the master now. */
   private get isFenced(): boolean {
     const fence = this.settings.fence;
     if (fence === undefined) return false;
     const master = this.source.currentMaster;
-    if (master === undefined) return true;
-    let known = this.leasedMaster;
-    if (known?.host !== master.host || known.port !== master.port) {
-      known = { host: master.host, port: master.port, text: formatAddress(master) };
-      this.leasedMaster = known;
-    }
-    return !fence.isOpenFor(known.text);
-  }
-
-  /** Whether a command of `kind` waits for the lease: writes, and reads too with `fenceReads`. */
-  private isFencedFor(kind: JobKind): boolean {
-    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
+    return master === undefined || !fence.isOpenFor(formatAddress(master));
   }
 
   /**
@@ -182,7 +168,8 @@ export class MasterPool extends PoolBase {
    * reads too with `fenceReads`.
    */
   protected override isHeld(kind: JobKind): boolean {
-    return this.hold.isHolding(kind) || this.isFencedFor(kind);
+    if (this.hold.isHolding(kind)) return true;
+    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
   }
 
   protected override get retryRules(): RetryRules {
@@ -195,7 +182,7 @@ export class MasterPool extends PoolBase {
 
   protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (this.isFencedFor(job.kind)) {
+    if (this.isFenced && (job.kind === 'write' || this.settings.fenceReads === true)) {
       return Promise.reject(
         new WriteLeaseExpiredError(
           this.name,
