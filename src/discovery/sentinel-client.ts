@@ -2,7 +2,7 @@
  * One connection to one sentinel, used both to ask (`SENTINEL …`) and to listen (event
  * channels): under RESP3 (ioredis 6's default) a subscribed connection still runs commands, so
  * one socket per sentinel is enough. It reconnects with capped exponential backoff and
- * resubscribes by itself (ioredis `autoResubscribe`).
+ * resubscribes after every reconnect (itself: see the `autoResubscribe` option below).
  */
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -82,6 +82,10 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
             Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelay),
           // A reconnect must not replay a SENTINEL question whose caller has already moved on.
           autoResendUnfulfilledCommands: false,
+          // Resubscribed by this client on every reconnect (see 'ready'): ioredis 6.0.0's own
+          // resubscription has no rejection handler, so one that times out or meets a closed
+          // connection (a sentinel stopped right after the reconnect) ends the process.
+          autoResubscribe: false,
         }),
     );
     this.redis.on('error', (error: Error) => {
@@ -98,22 +102,27 @@ export class SentinelClient extends EventEmitter<SentinelClientEvents> {
     });
     this.redis.on('ready', () => {
       this.lastError = undefined;
+      if (this.wasReady) this.subscribeTo(channels);
       if (this.wasReady) this.emit('reconnected');
       this.wasReady = true;
       log('%s: connected', this.label);
     });
     this.redis.on('message', (channel: string, message: string) => this.emit('message', channel, message));
-    if (channels.length > 0) {
-      this.redis.subscribe(...channels).catch((error: Error) => {
-        log('%s: subscribe failed: %s', this.label, error.message);
-        if (isPermissionDenied(error)) {
-          this.emit(
-            'denied',
-            new SentinelPermissionError(this.label, 'subscribe', NO_EVENTS, { cause: error }),
-          );
-        }
-      });
-    }
+    this.subscribeTo(channels);
+  }
+
+  /** Subscribes to the event channels (again after a reconnect); a refusal is reported once. */
+  private subscribeTo(channels: readonly string[]): void {
+    if (channels.length === 0) return;
+    this.redis.subscribe(...channels).catch((error: Error) => {
+      log('%s: subscribe failed: %s', this.label, error.message);
+      if (isPermissionDenied(error)) {
+        this.emit(
+          'denied',
+          new SentinelPermissionError(this.label, 'subscribe', NO_EVENTS, { cause: error }),
+        );
+      }
+    });
   }
 
   /**
