@@ -151,12 +151,18 @@ describe('replica reads', () => {
       timeoutMs: 15_000,
       message: 'the killed replica is reported down',
     });
-    const answeredAtDown = reads.answered;
     const survivorBefore = await commandCalls(survivor, 'get');
-    await eventually(() => reads.answered > answeredAtDown + 200, { timeoutMs: 5000 });
+    // Counted after the survivor's own count: reads answered while that count was being taken
+    // may precede it, so the load goes on past 200 by more than the readers in flight.
+    const answeredAtCount = reads.answered;
+    await eventually(() => reads.answered > answeredAtCount + 300, { timeoutMs: 5000 });
     await reads.stop();
     assert.equal(reads.allErrors().length + reads.wrong.length, 0, reads.describe());
-    assert.ok((await commandCalls(survivor, 'get')) - survivorBefore >= 200, 'the survivor serves the reads');
+    const servedBySurvivor = (await commandCalls(survivor, 'get')) - survivorBefore;
+    assert.ok(
+      servedBySurvivor >= 200,
+      `the survivor serves the reads: ${servedBySurvivor} of ${reads.answered - answeredAtCount} since its count`,
+    );
     assert.ok(!pool.replicas().some(same(victim)), 'the killed replica left the pool');
   });
 
