@@ -12,6 +12,7 @@
 import type { Command, Redis } from 'ioredis';
 import { CommandTimeoutError } from '../command-errors.js';
 import { isFlaggedBlocking } from '../commands/command-info.js';
+import { DeadlineQueue } from '../deadline-queue.js';
 import {
   armCommandTimer,
   type CommandTimeout,
@@ -30,24 +31,51 @@ export interface CommandTimeoutRules {
   onTimeout: () => void;
 }
 
+/** What {@link typeCommandTimeouts} leaves to its caller. */
+export interface CommandTimeouts {
+  /** Disarms the deadline timer: call once the connection closed (nothing is in flight). */
+  stop(): void;
+}
+
 /** Installs typed command timeouts on `redis`. */
-export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): void {
+export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): CommandTimeouts {
+  const expire = (command: Command, name: string, ms: number): void => {
+    // Still in ioredis's offline queue (a dedicated connection reconnecting): never sent, and
+    // never will be (a settled command is skipped); not a sign that the connection is stuck.
+    const wasSent = !isQueuedOffline(redis, command);
+    command.reject(new CommandTimeoutError(name, ms, rules.where(), wasSent));
+    if (wasSent) rules.onTimeout();
+  };
+  // Every command of the connection shares one deadline queue and one timer (see
+  // deadline-queue.ts), made at the first command with ioredis's `commandTimeout`.
+  let deadlines: DeadlineQueue<Command> | undefined;
   const untimed: CommandTimeout = () => {};
   // One function per connection, installed on each command (ioredis calls it as a method): the
-  // command path only pays a property check and an assignment.
+  // command path pays a name check and a push.
   const typed: CommandTimeout = function (this: Command, ms: number) {
-    const name = this.name.toLowerCase();
     // WAIT on a shared connection (durable writes) may take its own timeout argument first.
-    const own = name === 'wait' ? Number(this.args[1]) : 0;
-    const total = ms + (Number.isFinite(own) && own > 0 ? own : 0);
-    armCommandTimer(this, total, () => {
-      if (isSettled(this)) return;
-      // Still in ioredis's offline queue (a dedicated connection reconnecting): never sent, and
-      // never will be (a settled command is skipped); not a sign that the connection is stuck.
-      const wasSent = !isQueuedOffline(redis, this);
-      this.reject(new CommandTimeoutError(name, total, rules.where(), wasSent));
-      if (wasSent) rules.onTimeout();
-    });
+    const isWait = this.name.length === 4 && this.name.toLowerCase() === 'wait';
+    const own = isWait ? Number(this.args[1]) : 0;
+    if (own > 0 && Number.isFinite(own)) {
+      const total = ms + own;
+      armCommandTimer(this, total, () => {
+        if (!isSettled(this)) expire(this, 'wait', total);
+      });
+      return;
+    }
+    deadlines ??= new DeadlineQueue<Command>(ms, isSettled, (command) =>
+      expire(command, command.name.toLowerCase(), ms),
+    );
+    if (ms !== deadlines.ms) {
+      // Another timeout than the connection's (none in this library): a timer of its own.
+      armCommandTimer(this, ms, () => {
+        if (!isSettled(this)) expire(this, this.name.toLowerCase(), ms);
+      });
+      return;
+    }
+    // A command ioredis sends again (from its offline queue) is tracked again: harmless, its
+    // first deadline comes first, and a settled command is never expired.
+    deadlines.track(this);
   };
   interceptCommandTimeouts(
     redis,
@@ -55,4 +83,5 @@ export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): v
     // A dedicated connection queues commands while it reconnects: they keep their caller.
     rules.isDedicated,
   );
+  return { stop: () => deadlines?.stop() };
 }

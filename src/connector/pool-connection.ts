@@ -11,7 +11,7 @@ import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
 import { isDatabaseRefusal } from '../failure-classification.js';
-import { typeCommandTimeouts } from './command-timeouts.js';
+import { type CommandTimeouts, typeCommandTimeouts } from './command-timeouts.js';
 import { describeConnectError } from './connect-error.js';
 import type { PoolConnectionOptions } from './connection-spec.js';
 import { type ConnectionState, checkTransition } from './connection-state.js';
@@ -50,6 +50,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private addressValue: Address | undefined;
   private socket: Socket | undefined;
   private readonly coalescer: WriteCoalescer;
+  /** The deadlines of commands in flight (one timer per connection). */
+  private readonly timeouts: CommandTimeouts;
   private mismatches = 0;
   private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
   private hasTimedOutValue = false;
@@ -91,7 +93,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       options.isDedicated,
       options.clientOptions,
     );
-    typeCommandTimeouts(this.redis, {
+    this.timeouts = typeCommandTimeouts(this.redis, {
       isDedicated: options.isDedicated,
       where: () => this.addressLabel,
       // A shared connection whose server did not answer in time is dropped and made again (as
@@ -353,7 +355,11 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
         () => true,
         () => false,
       );
-      if (isQuit) return ended;
+      if (isQuit) {
+        await ended;
+        this.timeouts.stop();
+        return;
+      }
       log('%s %s: QUIT got no answer: closing at once', this.options.label, this.addressLabel);
     }
     // Immediate: destroy the socket (a graceful end would wait up to 2 s on a hung server).
@@ -363,5 +369,6 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     this.socket?.destroy();
     this.failUnanswered();
     await disconnectNow(this.redis, new ClosedError(this.options.label));
+    this.timeouts.stop();
   }
 }
