@@ -324,10 +324,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
         name,
         leaseMs,
         ask: (timeoutMs) => askLeaseConfirmations(set, name, timeoutMs),
-        currentMaster: () => {
-          const master = discovery.currentMaster;
-          return master && formatAddress(master);
-        },
+        currentMaster: () => discovery.currentMasterText,
         warn: (message) => this.report(new SentinelConfigError(message)),
       });
       for (const state of ['lapsed', 'renewed'] as const) {

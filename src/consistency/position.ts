@@ -125,6 +125,37 @@ export function isCaughtUp(
 }
 
 /**
+ * What a session remembers of a replica connection's last ROLE: its master already as the client
+ * reaches it (natMap applied), so that the check on every read compares, never formats.
+ */
+export interface KnownReplica {
+  /** The master it replicates from, `host:port` as the client reaches it. */
+  master: string;
+  /** Its replication offset. */
+  offset: number;
+  /** Whether its link to that master was up. */
+  isLinkUp: boolean;
+}
+
+/** A replica's ROLE as a session remembers it; undefined for a master or an unknown role. */
+export function knownReplica(
+  role: ServerRole,
+  masterAddress: (host: string, port: number) => string,
+): KnownReplica | undefined {
+  if (role.role !== 'replica') return undefined;
+  return {
+    master: masterAddress(role.masterHost, role.masterPort),
+    offset: role.offset,
+    isLinkUp: role.linkState === 'connected',
+  };
+}
+
+/** {@link isCaughtUp} for a remembered replica: same master, link up, offset far enough. */
+export function hasApplied(position: TokenPosition, known: KnownReplica): boolean {
+  return known.isLinkUp && known.master === position.master && known.offset >= position.offset;
+}
+
+/**
  * Whether a pool connection of `role` may serve a session read at all: a replica's (if caught
  * up), or the master's (where the replica pool falls back) only when the session may read from
  * the master (`fallbackToMaster`).

@@ -8,8 +8,8 @@ import type { SessionContext } from './session.js';
 
 /** What sessions need to know of the master (a group's discovery provides it). */
 export interface MasterSource {
-  /** The master as known now, if any. */
-  readonly currentMaster: Address | undefined;
+  /** The master as known now, `host:port`, if any. */
+  readonly currentMasterText: string | undefined;
   /** The master, discovered now if not known yet. */
   resolveMaster(): Promise<Address>;
 }
@@ -26,7 +26,8 @@ export function sessionContextFor(
     replica,
     role: new FollowUp(['ROLE']),
     replicaRoles: new WeakMap(),
-    currentMaster: () => (source.currentMaster ? formatAddress(source.currentMaster) : undefined),
+    readDeadlines: new Map(),
+    currentMaster: () => source.currentMasterText,
     resolveMaster: async () => formatAddress(await source.resolveMaster()),
     translate: (host, port) => formatAddress(translateAddress({ host, port }, natMap)),
   };

@@ -11,6 +11,7 @@ import { formatAddress } from '../address.js';
 import { detached } from '../async-scope.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { parseRole, type ServerRole } from '../connector/role.js';
+import { DeadlineQueue } from '../deadline-queue.js';
 import { ConsistencyTimeoutError, SentinelPoolError } from '../errors.js';
 import { isSessionReadObserved, publishSessionRead } from '../observability/channels.js';
 import type { Invoker, InvokerWrap } from '../pool/job.js';
@@ -19,7 +20,10 @@ import type { ReplicaPool } from '../pool/replica-pool.js';
 import type { FollowUp } from './follow-up.js';
 import {
   encodeToken,
+  hasApplied,
   isCaughtUp,
+  type KnownReplica,
+  knownReplica,
   laterPosition,
   mayServe,
   publicPosition,
@@ -35,7 +39,9 @@ export interface SessionContext {
   /** The ROLE sent after each tick's writes on a master connection. */
   role: FollowUp;
   /** The furthest each replica connection was seen to be. */
-  replicaRoles: WeakMap<Redis, ServerRole>;
+  replicaRoles: WeakMap<Redis, KnownReplica>;
+  /** The deadlines of session reads waiting for a caught-up replica, by `timeoutMs`. */
+  readDeadlines: Map<number, DeadlineQueue<PendingRead>>;
   /** The master as discovery knows it now, `host:port`. */
   currentMaster(): string | undefined;
   /** The master, discovered now if not known yet, `host:port`. */
@@ -73,14 +79,24 @@ function delay(ms: number): Promise<void> {
 }
 
 /** One session read on its way. */
-interface PendingRead {
+export interface PendingRead {
   /** Set at the read's deadline: the caller no longer waits for a replica. */
   isAbandoned: boolean;
   /** Tries on replicas so far (for the session-read channel). */
   attempts: number;
   /** Whether the server that answered was the master (the replica pool fell back to it). */
   isServedByMaster: boolean;
+  /** Settled: served, failed, or past its deadline. */
+  isDone: boolean;
+  /** At the deadline, if not done: read from the master instead, or fail. */
+  onDeadline(): void;
 }
+
+const isDone = (read: PendingRead): boolean => read.isDone;
+const expire = (read: PendingRead): void => {
+  read.isDone = true;
+  read.onDeadline();
+};
 
 /**
  * Publishes a served session read on the `session-read` channel; `startedAt` is -1 when
@@ -98,15 +114,6 @@ function observed<T>(
     publishSessionRead({ name, waitedMs: performance.now() - startedAt, servedBy: servedBy(), attempts });
     return result;
   });
-}
-
-/** Settles as `promise` does, or with undefined once `ms` have passed. */
-function settleWithin<T>(promise: Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** A read-your-writes session on one master group. */
@@ -182,8 +189,9 @@ export class Session {
   /** A replica connection already known to have the session's writes. */
   private isKnownCaughtUp = (redis: Redis): boolean => {
     const position = this.positionValue;
+    if (position === undefined) return false;
     const known = this.context.replicaRoles.get(redis);
-    return position !== undefined && known !== undefined && this.isCaughtUp(position, known);
+    return known !== undefined && hasApplied(position, known);
   };
 
   /**
@@ -192,7 +200,7 @@ export class Session {
    * falls back to it) when the session may not read there.
    */
   private readWrap(position: TokenPosition | undefined, read: PendingRead): InvokerWrap {
-    const wrap = (invoke: Invoker): Invoker => {
+    const wrap: InvokerWrap = (invoke: Invoker): Invoker => {
       return (redis, connection) => {
         if (read.isAbandoned || !mayServe(connection.role, this.settings.fallbackToMaster)) {
           return Promise.reject(new NotCaughtUp());
@@ -203,7 +211,8 @@ export class Session {
           : invoke(redis, connection);
       };
     };
-    return Object.assign(wrap, { prefer: position ? this.isKnownCaughtUp : undefined });
+    wrap.prefer = position ? this.isKnownCaughtUp : undefined;
+    return wrap;
   }
 
   private readIfCaughtUp(
@@ -226,14 +235,11 @@ export class Session {
   }
 
   private remember(redis: Redis, role: ServerRole): void {
-    if (role.role !== 'replica') return;
+    const next = knownReplica(role, this.context.translate);
+    if (next === undefined) return;
     const known = this.context.replicaRoles.get(redis);
-    const sameMaster =
-      known?.role === 'replica' &&
-      known.masterHost === role.masterHost &&
-      known.masterPort === role.masterPort;
-    if (!sameMaster || (known.role === 'replica' && role.offset > known.offset)) {
-      this.context.replicaRoles.set(redis, role);
+    if (known === undefined || known.master !== next.master || next.offset > known.offset) {
+      this.context.replicaRoles.set(redis, next);
     }
   }
 
@@ -243,54 +249,133 @@ export class Session {
    * and reads from the master, or fails with ConsistencyTimeoutError (`fallbackToMaster: false`,
    * which never reads the master).
    */
-  async readConsistently<T>(
+  readConsistently<T>(read: (wrap: InvokerWrap) => Promise<T>, fromMaster: () => Promise<T>): Promise<T> {
+    const position = this.positionValue;
+    const startedAt = isSessionReadObserved() ? performance.now() : -1;
+    if (position === undefined) return this.readWithin(undefined, read, fromMaster, startedAt);
+    const master = this.context.currentMaster();
+    if (master !== undefined) return this.readFrom(master, position, read, fromMaster, startedAt);
+    return this.context
+      .resolveMaster()
+      .then((resolved) => this.readFrom(resolved, position, read, fromMaster, startedAt));
+  }
+
+  /** A read whose session wrote on `position.master`, while `master` is the master. */
+  private readFrom<T>(
+    master: string,
+    position: TokenPosition,
     read: (wrap: InvokerWrap) => Promise<T>,
     fromMaster: () => Promise<T>,
+    startedAt: number,
   ): Promise<T> {
-    const position = this.positionValue;
-    const { timeoutMs, fallbackToMaster } = this.settings;
+    if (position.master === master) return this.readWithin(position, read, fromMaster, startedAt);
+    // A position from before a failover matches no replica of the new master.
     const name = this.context.master.name;
-    const startedAt = isSessionReadObserved() ? performance.now() : -1;
-    if (position) {
-      // A position from before a failover matches no replica of the new master.
-      const master = this.context.currentMaster() ?? (await this.context.resolveMaster());
-      if (position.master !== master) {
-        if (fallbackToMaster) return observed(name, startedAt, fromMaster(), () => 'master', 0);
-        throw new ConsistencyTimeoutError(
-          `The session's writes were made on ${position.master}, no longer the master of "${name}": no replica can show that they were applied`,
-        );
-      }
-    }
-    const pending: PendingRead = { isAbandoned: false, attempts: 0, isServedByMaster: false };
-    const fromReplicas = this.readFromReplicas(read, this.readWrap(position, pending), pending);
-    const outcome = await settleWithin(fromReplicas, timeoutMs);
-    const servedBy = () => (pending.isServedByMaster ? 'master' : 'replica');
-    if (outcome !== undefined)
-      return observed(name, startedAt, Promise.resolve(outcome.value), servedBy, pending.attempts);
-    // The read in flight is left to finish on its own (a read: harmless); one still queued is
-    // never sent (the wrap refuses it).
-    pending.isAbandoned = true;
-    fromReplicas.catch(() => {});
-    if (fallbackToMaster) return observed(name, startedAt, fromMaster(), () => 'master', pending.attempts);
-    throw new ConsistencyTimeoutError(
-      `No replica of "${name}" served the read with the session's writes within ${timeoutMs} ms`,
+    if (this.settings.fallbackToMaster) return observed(name, startedAt, fromMaster(), () => 'master', 0);
+    return Promise.reject(
+      new ConsistencyTimeoutError(
+        `The session's writes were made on ${position.master}, no longer the master of "${name}": no replica can show that they were applied`,
+      ),
     );
   }
 
-  /** Tries caught-up replicas until one serves the read (its value) or the read is abandoned. */
-  private async readFromReplicas<T>(
+  /**
+   * Sends the read to a caught-up replica now (no timer, no race: its deadline waits in the
+   * group's {@link DeadlineQueue}), and to the others after a NotCaughtUp, until the deadline.
+   */
+  private readWithin<T>(
+    position: TokenPosition | undefined,
+    read: (wrap: InvokerWrap) => Promise<T>,
+    fromMaster: () => Promise<T>,
+    startedAt: number,
+  ): Promise<T> {
+    const { timeoutMs, fallbackToMaster } = this.settings;
+    const name = this.context.master.name;
+    return new Promise<T>((resolve, reject) => {
+      const pending: PendingRead = {
+        isAbandoned: false,
+        attempts: 1,
+        isServedByMaster: false,
+        isDone: false,
+        onDeadline: () => {
+          // The read in flight is left to finish on its own (a read: harmless); one still queued
+          // is never sent (the wrap refuses it).
+          pending.isAbandoned = true;
+          if (fallbackToMaster) {
+            resolve(observed(name, startedAt, fromMaster(), () => 'master', pending.attempts));
+            return;
+          }
+          reject(
+            new ConsistencyTimeoutError(
+              `No replica of "${name}" served the read with the session's writes within ${timeoutMs} ms`,
+            ),
+          );
+        },
+      };
+      const served = (value: T): void => {
+        if (pending.isDone) return;
+        pending.isDone = true;
+        if (startedAt < 0) resolve(value);
+        else {
+          const servedBy = pending.isServedByMaster ? 'master' : 'replica';
+          resolve(observed(name, startedAt, Promise.resolve(value), () => servedBy, pending.attempts));
+        }
+      };
+      const failed = (error: unknown): void => {
+        if (pending.isDone) return;
+        pending.isDone = true;
+        reject(error);
+      };
+      const wrap = this.readWrap(position, pending);
+      this.readDeadlines().track(pending);
+      let first: Promise<T>;
+      try {
+        first = read(wrap);
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      first.then(served, (error: unknown) => {
+        if (!(error instanceof NotCaughtUp)) return failed(error);
+        this.retryOnReplicas(read, wrap, pending).then((outcome) => {
+          if (outcome !== undefined) served(outcome.value);
+          // Out of attempts before the deadline (a long timeoutMs): what the deadline would do.
+          else if (!pending.isDone) expire(pending);
+        }, failed);
+      });
+    });
+  }
+
+  private deadlines: DeadlineQueue<PendingRead> | undefined;
+
+  /** The deadline queue of this session's `timeoutMs`, shared by the group's sessions. */
+  private readDeadlines(): DeadlineQueue<PendingRead> {
+    if (this.deadlines) return this.deadlines;
+    const { timeoutMs } = this.settings;
+    let queue = this.context.readDeadlines.get(timeoutMs);
+    if (!queue) {
+      queue = new DeadlineQueue(timeoutMs, isDone, expire);
+      this.context.readDeadlines.set(timeoutMs, queue);
+    }
+    this.deadlines = queue;
+    return queue;
+  }
+
+  /** After a first try found its replica behind: the others, then again, until abandoned. */
+  private async retryOnReplicas<T>(
     read: (wrap: InvokerWrap) => Promise<T>,
     wrap: InvokerWrap,
     pending: PendingRead,
   ): Promise<{ value: T } | undefined> {
-    for (let attempt = 0; attempt < 1000 && !pending.isAbandoned; attempt++) {
+    for (let attempt = 1; attempt < 1000; attempt++) {
+      await delay(retryDelay(attempt - 1));
+      if (pending.isAbandoned || pending.isDone) return undefined;
       pending.attempts = attempt + 1;
       try {
         return { value: await read(wrap) };
       } catch (error) {
         if (!(error instanceof NotCaughtUp)) throw error;
       }
-      await delay(retryDelay(attempt));
     }
     return undefined;
   }

@@ -8,7 +8,7 @@
  * happens to {@link reduceDiscovery}, whose decisions it performs.
  */
 import { EventEmitter } from 'node:events';
-import type { Address } from '../address.js';
+import { type Address, formatAddress } from '../address.js';
 import { debugFor } from '../debug.js';
 import { MasterNotFoundError, type SentinelAttempt } from '../errors.js';
 import type { DiscoveryEventMap } from '../events.js';
@@ -66,6 +66,22 @@ export class MasterDiscovery extends EventEmitter<DiscoveryEventMap> {
   get currentMaster(): Address | undefined {
     return this.state.master && { ...this.state.master };
   }
+
+  /**
+   * The master as last known, `host:port`, or undefined: formatted once per master (sessions and
+   * the write lease ask it on every command).
+   */
+  get currentMasterText(): string | undefined {
+    const master = this.state.master;
+    if (master !== this.formattedMaster) {
+      this.formattedMaster = master;
+      this.formattedMasterText = master && formatAddress(master);
+    }
+    return this.formattedMasterText;
+  }
+
+  private formattedMaster: Address | undefined;
+  private formattedMasterText: string | undefined;
 
   /** The healthy replicas as last known. */
   get currentReplicas(): ReplicaInfo[] {

@@ -3,22 +3,18 @@
  */
 import type { BalanceStrategy } from '../options.js';
 
-/** What the balancer knows of a candidate. */
-export interface Candidate {
-  /** Smoothed latency in ms, when measured. */
-  latency: number | undefined;
-}
-
 /**
  * The index of the candidate to use. `turn` is a counter the caller increments per pick
- * (round-robin); `random` is a number in [0, 1). Least-latency prefers unmeasured candidates,
- * so that each gets measured.
+ * (round-robin); `random` is a number in [0, 1); `latencyOf` gives a candidate's smoothed
+ * latency in ms, when measured. Least-latency prefers unmeasured candidates, so that each gets
+ * measured.
  */
-export function pickIndex(
+export function pickIndex<T>(
   strategy: BalanceStrategy,
-  candidates: readonly Candidate[],
+  candidates: readonly T[],
   turn: number,
   random: number,
+  latencyOf: (candidate: T) => number | undefined,
 ): number {
   const n = candidates.length;
   if (n <= 1) return 0;
@@ -27,7 +23,7 @@ export function pickIndex(
     let best = 0;
     let bestLatency = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
-      const latency = candidates[i]!.latency ?? -1;
+      const latency = latencyOf(candidates[i]!) ?? -1;
       if (latency < bestLatency) {
         best = i;
         bestLatency = latency;

@@ -151,22 +151,30 @@ export class ReplicaPool extends PoolBase {
     return [...this.members.values()].flatMap((m) => m.connections);
   }
 
-  private openConnections(): PoolConnection[] {
-    const open: PoolConnection[] = [];
+  /** The candidates of one pick, reused: picking allocates nothing per command. */
+  private readonly candidates: PoolConnection[] = [];
+  private readonly latencyOf = (connection: PoolConnection): number | undefined =>
+    this.latencies.get(connection);
+
+  /** Fills `into` with the usable connections for which `prefer` holds (all, without one). */
+  private collectUsable(into: PoolConnection[], prefer: Job['prefer']): void {
     for (const { connections } of this.members.values()) {
-      for (const connection of connections) if (connection.isUsable) open.push(connection);
+      for (const connection of connections) {
+        if (connection.isUsable && (prefer === undefined || prefer(connection.redis))) into.push(connection);
+      }
     }
-    return open;
   }
 
   protected override pick(job: Job): PoolConnection | undefined {
-    const usable = this.openConnections();
-    const prefer = job.prefer;
-    const preferred = prefer ? usable.filter((c) => prefer(c.redis)) : [];
-    const open = preferred.length > 0 ? preferred : usable;
-    if (open.length === 0) return undefined;
-    const candidates = open.map((c) => ({ latency: this.latencies.get(c) }));
-    return open[pickIndex(this.poolOptions.balance, candidates, this.turn++, Math.random())];
+    const open = this.candidates;
+    open.length = 0;
+    // The preferred connections (a replica known to have a session's writes) if any is open.
+    this.collectUsable(open, job.prefer);
+    if (open.length === 0 && job.prefer !== undefined) this.collectUsable(open, undefined);
+    const index = pickIndex(this.poolOptions.balance, open, this.turn++, Math.random(), this.latencyOf);
+    const picked = open[index];
+    open.length = 0;
+    return picked;
   }
 
   protected override dispatch(job: Job): Promise<unknown> {

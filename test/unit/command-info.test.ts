@@ -99,15 +99,16 @@ describe('ROLE', () => {
 });
 
 describe('balancer', () => {
+  const latencyOf = (candidate: { latency: number | undefined }) => candidate.latency;
   it('round-robins, picks at random, and prefers the fastest or an unmeasured replica', () => {
     const three = [{ latency: 3 }, { latency: 1 }, { latency: 2 }];
     assert.deepEqual(
-      [0, 1, 2, 3].map((turn) => pickIndex('round-robin', three, turn, 0)),
+      [0, 1, 2, 3].map((turn) => pickIndex('round-robin', three, turn, 0, latencyOf)),
       [0, 1, 2, 0],
     );
-    assert.equal(pickIndex('random', three, 0, 0.99), 2);
-    assert.equal(pickIndex('least-latency', three, 0, 0), 1);
-    assert.equal(pickIndex('least-latency', [{ latency: 1 }, { latency: undefined }], 0, 0), 1);
+    assert.equal(pickIndex('random', three, 0, 0.99, latencyOf), 2);
+    assert.equal(pickIndex('least-latency', three, 0, 0, latencyOf), 1);
+    assert.equal(pickIndex('least-latency', [{ latency: 1 }, { latency: undefined }], 0, 0, latencyOf), 1);
     assert.equal(smoothLatency(undefined, 10), 10);
     assert.equal(smoothLatency(10, 20, 0.5), 15);
   });

@@ -7,7 +7,9 @@ import { describe, it } from 'node:test';
 import { parseRole, type ServerRole } from '../../src/connector/role.js';
 import {
   encodeToken,
+  hasApplied,
   isCaughtUp,
+  knownReplica,
   laterPosition,
   mayServe,
   parseToken,
@@ -202,5 +204,37 @@ describe('mayServe', () => {
     assert.equal(mayServe('replica', true), true);
     assert.equal(mayServe('master', true), true);
     assert.equal(mayServe('master', false), false);
+  });
+});
+
+describe('knownReplica and hasApplied (the check on every session read)', () => {
+  const same = (host: string, port: number) => `${host}:${port}`;
+
+  it('agree with isCaughtUp on every replica role', () => {
+    const roles = [
+      replicaRole('127.0.0.1:7001', 'connected', 1000),
+      replicaRole('127.0.0.1:7001', 'connected', 1001),
+      replicaRole('127.0.0.1:7001', 'connected', 999),
+      replicaRole('127.0.0.1:7002', 'connected', 5000),
+      replicaRole('127.0.0.1:7001', 'connect', 5000),
+      replicaRole('127.0.0.1:7001', 'sync', -1),
+    ];
+    for (const role of roles) {
+      const known = knownReplica(role, same);
+      assert.ok(known);
+      assert.equal(hasApplied(position, known), isCaughtUp(position, role), JSON.stringify(role));
+    }
+  });
+
+  it('remember the master as the client reaches it (natMap applied once, not per read)', () => {
+    const translated = knownReplica(replicaRole('10.0.0.1:6379', 'connected', 2000), (host, port) =>
+      host === '10.0.0.1' ? `127.0.0.1:${port + 1000}` : `${host}:${port}`,
+    );
+    assert.deepEqual(translated, { master: '127.0.0.1:7379', offset: 2000, isLinkUp: true });
+    assert.equal(hasApplied({ master: '127.0.0.1:7379', offset: 1500 }, translated!), true);
+  });
+
+  it('remember nothing of a master', () => {
+    assert.equal(knownReplica(parseRole(['master', 0, []]), same), undefined);
   });
 });
