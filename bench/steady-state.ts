@@ -4,8 +4,10 @@
  * node-redis 6, each client in its own process, in interleaved rounds on one topology; ratios to
  * the best peer taken round by round (issue 16).
  *
+ *   npm run bench:steady [-- --quick]      (builds, then runs the line below)
  *   node --import tsx bench/steady-state.ts [--quick] [--rounds=N] [--round-ms=N] [--out=DIR]
- *   npm run bench:steady [-- --quick]
+ *
+ * Our client is the built package (dist/esm; see lib/built-library.ts): build first.
  *
  * Writes <DIR>/steady-state.md and .json (DIR: bench/results; `--quick` writes
  * steady-state-quick.* instead, so that a check run never replaces a measurement) and prints the
@@ -62,7 +64,8 @@ async function main(): Promise<void> {
     ...(args.rounds ? { rounds: args.rounds } : {}),
     ...(args.roundMs ? { roundMs: args.roundMs } : {}),
   };
-  const command = `node --import tsx bench/steady-state.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const command =
+    `npm run build && node --import tsx bench/steady-state.ts ${process.argv.slice(2).join(' ')}`.trim();
   const commit = gitState();
   const progress = new Progress();
   const result = await runSteady(settings, progress.update).finally(() => progress.done());

@@ -6,7 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { Sentinel, type Session } from '../../src/index.js';
+import type { Sentinel, Session } from '../../src/index.js';
+import { loadBuiltLibrary } from './built-library.js';
 import { withTimeout } from './clock.js';
 import type { ClientKind, SteadyClientConfig, TopologyEndpoints, Workload } from './steady-types.js';
 
@@ -109,8 +110,9 @@ function sessionWorkload(sentinel: Sentinel, name: string, concurrency: number, 
   } satisfies PreparedWorkload;
 }
 
-function ours(config: SteadyClientConfig): SteadyClient {
-  const main = new Sentinel(config.main.sentinels);
+async function ours(config: SteadyClientConfig): Promise<SteadyClient> {
+  const { Sentinel } = await loadBuiltLibrary();
+  const main: Sentinel = new Sentinel(config.main.sentinels);
   main.on('error', () => undefined);
   const lag = config.lag ? new Sentinel(config.lag.sentinels) : undefined;
   lag?.on('error', () => undefined);

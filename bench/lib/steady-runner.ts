@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { LocalTopology } from '../../src/testing/index.js';
 import { BenchChild } from './bench-child.js';
+import { assertBuiltLibrary } from './built-library.js';
 import { round } from './stats.js';
 import {
   CLIENT_KINDS,
@@ -118,6 +119,8 @@ export async function runSteady(
   settings: SteadySettings,
   progress: (line: string) => void,
 ): Promise<SteadyResult> {
+  // Our client runs the built package (built-library.ts): fail now, not in a child.
+  assertBuiltLibrary();
   const loadAtStart = load();
   const keys = Math.max(...settings.concurrency, 10);
   const needsLag = settings.workloads.some((w) => topologyOf(w) === 'lag');
