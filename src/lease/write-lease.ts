@@ -42,6 +42,8 @@ export interface WriteLeaseEvents {
 export class WriteLease extends EventEmitter<WriteLeaseEvents> {
   readonly #settings: WriteLeaseSettings;
   #state: LeaseState = EMPTY_LEASE;
+  /** The master last found open and until when (a new answer may shorten it: poll drops it). */
+  #open: { master: string; until: number } | undefined;
   #sentinelCount = 0;
   #isValid = false;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -60,7 +62,13 @@ export class WriteLease extends EventEmitter<WriteLeaseEvents> {
 
   /** Whether writes to `master` (`host:port`) may be sent now. */
   isOpenFor(master: string): boolean {
-    return this.#decide(master).isValid;
+    // Every write asks: answer from the last decision while it holds, instead of recounting the
+    // confirmations (arrays and a sort) per command. New answers drop it (see poll).
+    const open = this.#open;
+    if (open !== undefined && open.master === master && performance.now() < open.until) return true;
+    const decision = this.#decide(master);
+    this.#open = decision.isValid ? { master, until: decision.expiresAt } : undefined;
+    return decision.isValid;
   }
 
   /** The decision for the current master now (for messages and status). */
@@ -85,6 +93,7 @@ export class WriteLease extends EventEmitter<WriteLeaseEvents> {
       const { answers, sentinelCount } = await this.#settings.ask(Math.max(1, Math.floor(leaseMs / 3)));
       if (this.#isClosed) return;
       this.#sentinelCount = sentinelCount;
+      this.#open = undefined;
       for (const a of answers) {
         const confirmation: Confirmation = { ...a, at: askedAt };
         this.#state = recordConfirmation(this.#state, confirmation);

@@ -16,7 +16,7 @@
  *   sent again once discovery names the new master.
  */
 import type { Address } from '../address.js';
-import { formatAddress, sameAddress } from '../address.js';
+import { sameAddress } from '../address.js';
 import type { MasterPoolCommands } from '../commands/pool-commands.js';
 import type { ConnectionFactory } from '../connector/connection-spec.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
@@ -87,8 +87,13 @@ export class MasterPool extends PoolBase {
   private get isFenced(): boolean {
     const fence = this.settings.fence;
     if (fence === undefined) return false;
-    const master = this.source.currentMaster;
-    return master === undefined || !fence.isOpenFor(formatAddress(master));
+    const master = this.source.currentMasterText;
+    return master === undefined || !fence.isOpenFor(master);
+  }
+
+  /** Whether a command of `kind` waits for the lease: writes, and reads too with `fenceReads`. */
+  private isFencedFor(kind: JobKind): boolean {
+    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
   }
 
   /**
@@ -168,8 +173,7 @@ export class MasterPool extends PoolBase {
    * reads too with `fenceReads`.
    */
   protected override isHeld(kind: JobKind): boolean {
-    if (this.hold.isHolding(kind)) return true;
-    return (kind === 'write' || this.settings.fenceReads === true) && this.isFenced;
+    return this.hold.isHolding(kind) || this.isFencedFor(kind);
   }
 
   protected override get retryRules(): RetryRules {
@@ -182,7 +186,7 @@ export class MasterPool extends PoolBase {
 
   protected override giveUp(job: Job, refusal?: unknown): Promise<unknown> {
     if (refusal !== undefined) return Promise.reject(refusal);
-    if (this.isFenced && (job.kind === 'write' || this.settings.fenceReads === true)) {
+    if (this.isFencedFor(job.kind)) {
       return Promise.reject(
         new WriteLeaseExpiredError(
           this.name,

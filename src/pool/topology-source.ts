@@ -16,6 +16,8 @@ export interface TopologySource extends Pick<EventEmitter<DiscoveryEventMap>, 'o
   readonly currentReplicas: ReplicaInfo[];
   /** The master as last known. */
   readonly currentMaster: Address | undefined;
+  /** The same as `host:port`, formatted once per master (asked on the command path). */
+  readonly currentMasterText: string | undefined;
   /** A connection says the master is gone or is not a master: look again, fast. */
   suspectMaster(reason: string): void;
   /** A connection verified the master (ROLE master): stop looking. */
