@@ -11,6 +11,7 @@
  * deadline expires, oldest first.
  */
 import Denque from 'denque';
+import { detached } from './async-scope.js';
 
 /** Items with one timeout and one timer; see the module comment. */
 export class DeadlineQueue<T> {
@@ -65,8 +66,9 @@ export class DeadlineQueue<T> {
   }
 
   private arm(ms: number): void {
+    // In no caller's context: armed by whichever item came first, it outlives that caller.
     // Unreferenced: a command in flight has its socket, which keeps the process alive anyway.
-    this.timer = setTimeout(this.sweep, ms);
+    this.timer = detached(() => setTimeout(this.sweep, ms));
     this.timer.unref();
   }
 

@@ -13,16 +13,12 @@ import type { Command, Redis } from 'ioredis';
 import { CommandTimeoutError } from '../command-errors.js';
 import { isFlaggedBlocking } from '../commands/command-info.js';
 import { DeadlineQueue } from '../deadline-queue.js';
-import {
-  armCommandTimer,
-  type CommandTimeout,
-  interceptCommandTimeouts,
-  isQueuedOffline,
-  isSettled,
-} from './ioredis-internals.js';
+import { armCommandTimer, interceptSends, isQueuedOffline, isSettled } from './ioredis-internals.js';
 
 /** How the timeouts of one connection behave. */
 export interface CommandTimeoutRules {
+  /** The timeout of every command, in ms (`commandTimeout`); undefined: none. */
+  ms: number | undefined;
   /** Dedicated connection: blocking commands run untimed (see above). */
   isDedicated: boolean;
   /** The server, for messages (`127.0.0.1:6379`). */
@@ -37,49 +33,46 @@ export interface CommandTimeouts {
   stop(): void;
 }
 
-/** Installs typed command timeouts on `redis`. */
+/**
+ * Installs typed command timeouts on `redis`, which must not have ioredis's own
+ * `commandTimeout` (that would arm a timer per command, the cost this module saves).
+ */
 export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): CommandTimeouts {
-  const expire = (command: Command, name: string, ms: number): void => {
+  const { ms } = rules;
+  const expire = (command: Command, total: number): void => {
     // Still in ioredis's offline queue (a dedicated connection reconnecting): never sent, and
     // never will be (a settled command is skipped); not a sign that the connection is stuck.
     const wasSent = !isQueuedOffline(redis, command);
-    command.reject(new CommandTimeoutError(name, ms, rules.where(), wasSent));
+    command.reject(new CommandTimeoutError(command.name.toLowerCase(), total, rules.where(), wasSent));
     if (wasSent) rules.onTimeout();
   };
-  // Every command of the connection shares one deadline queue and one timer (see
-  // deadline-queue.ts), made at the first command with ioredis's `commandTimeout`.
-  let deadlines: DeadlineQueue<Command> | undefined;
-  const untimed: CommandTimeout = () => {};
-  // One function per connection, installed on each command (ioredis calls it as a method): the
-  // command path pays a name check and a push.
-  const typed: CommandTimeout = function (this: Command, ms: number) {
-    // WAIT on a shared connection (durable writes) may take its own timeout argument first.
-    const isWait = this.name.length === 4 && this.name.toLowerCase() === 'wait';
-    const own = isWait ? Number(this.args[1]) : 0;
-    if (own > 0 && Number.isFinite(own)) {
-      const total = ms + own;
-      armCommandTimer(this, total, () => {
-        if (!isSettled(this)) expire(this, 'wait', total);
-      });
-      return;
-    }
-    deadlines ??= new DeadlineQueue<Command>(ms, isSettled, (command) =>
-      expire(command, command.name.toLowerCase(), ms),
-    );
-    if (ms !== deadlines.ms) {
-      // Another timeout than the connection's (none in this library): a timer of its own.
-      armCommandTimer(this, ms, () => {
-        if (!isSettled(this)) expire(this, this.name.toLowerCase(), ms);
-      });
-      return;
-    }
-    // A command ioredis sends again (from its offline queue) is tracked again: harmless, its
-    // first deadline comes first, and a settled command is never expired.
-    deadlines.track(this);
-  };
-  interceptCommandTimeouts(
+  // Every command of the connection shares one deadline queue and one timer.
+  const deadlines =
+    ms === undefined
+      ? undefined
+      : new DeadlineQueue<Command>(ms, isSettled, (command) => expire(command, ms));
+  interceptSends(
     redis,
-    (command) => (rules.isDedicated && isFlaggedBlocking(command.name) ? untimed : typed),
+    (command) => {
+      if (deadlines === undefined) return;
+      const { name } = command;
+      if (rules.isDedicated && isFlaggedBlocking(name)) return;
+      // WAIT on a shared connection (durable writes) may take its own timeout argument first:
+      // a timer of its own (a command ioredis sends again keeps the first).
+      if (name.length === 4 && name.toLowerCase() === 'wait') {
+        const own = Number(command.args[1]);
+        if (own > 0 && Number.isFinite(own)) {
+          const total = deadlines.ms + own;
+          armCommandTimer(command, total, () => {
+            if (!isSettled(command)) expire(command, total);
+          });
+          return;
+        }
+      }
+      // A command ioredis sends again (from its offline queue) is tracked again: harmless, its
+      // first deadline comes first, and a settled command is never expired.
+      deadlines.track(command);
+    },
     // A dedicated connection queues commands while it reconnects: they keep their caller.
     rules.isDedicated,
   );

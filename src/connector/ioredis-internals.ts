@@ -11,10 +11,11 @@
  * - `recoverFromFatalError`: how ioredis reports a stream it cannot parse.
  * - `reconnectTimeout`: the pending reconnect timer, cancelled to reconnect at once.
  * - `condition`: the database and subscriber mode a dedicated connection was left in.
- * - `sendCommand` and `Command#setTimeout` / `_commandTimeoutTimer` / `isSettled`: typed command
- *   timeouts that know whether the command was ever sent; on dedicated connections, a command
- *   queued offline is sent again by ioredis from its ready handler, and is bound to its caller's
- *   async context (async-scope.ts).
+ * - `sendCommand` and `Command#isSettled`: typed command timeouts, kept by the connection (one
+ *   timer, not ioredis's one per command), that know whether the command was ever sent; on
+ *   dedicated connections, a command queued offline is sent again by ioredis from its ready
+ *   handler, and is bound to its caller's async context (async-scope.ts).
+ * - `Command#_commandTimeoutTimer`: a WAIT's own timer, which ioredis clears when it settles.
  * - `_readyCheck` and `condition.handshake`: the ROLE check runs as ioredis's ready check, so
  *   that nothing queued is flushed to a server before its role is confirmed.
  */
@@ -127,28 +128,21 @@ export function disconnectNow(redis: Redis, queuedError: Error): Promise<void> {
   return ended;
 }
 
-/** How a command's timeout is armed: ioredis calls it as `command.setTimeout(ms)`. */
-export type CommandTimeout = (this: Command, ms: number) => void;
-
 /**
- * Replaces how ioredis arms each command's timeout on `redis`: `timeoutFor(command)` returns the
- * function to install as `command.setTimeout`, or undefined to keep ioredis's own. A command
- * that already settled (it timed out while queued offline) is never sent.
+ * Intercepts every command `redis` sends (`sendCommand`, which ioredis also calls again for a
+ * command it flushes from its offline queue): `onSend(command)` runs first, to start its
+ * deadline (command-timeouts.ts). A command that already settled (it timed out while queued
+ * offline) is never sent.
  *
  * With `bindQueued` (dedicated connections, whose commands wait in ioredis's offline queue while
  * it reconnects), a command issued while the client is not ready captures its caller's async
  * context, and ioredis's later resend from the offline queue runs in it. A command sent while
  * ready costs a status, a socket and a counter check: nothing is allocated.
  */
-export function interceptCommandTimeouts(
-  redis: Redis,
-  timeoutFor: (command: Command) => CommandTimeout | undefined,
-  bindQueued = false,
-): void {
+export function interceptSends(redis: Redis, onSend: (command: Command) => void, bindQueued = false): void {
   const sendCommand = redis.sendCommand;
   const send = function (this: Redis, command: Command, stream?: unknown) {
-    const timeout = timeoutFor(command);
-    if (timeout) command.setTimeout = timeout;
+    onSend(command);
     return (sendCommand as (command: Command, stream?: unknown) => Promise<unknown>).call(
       this,
       command,

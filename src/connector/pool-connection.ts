@@ -94,6 +94,9 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       options.clientOptions,
     );
     this.timeouts = typeCommandTimeouts(this.redis, {
+      // A managed client's own commandTimeout, else the Sentinel's (createClient leaves it out of
+      // ioredis's options: the connection keeps the deadlines, with one timer).
+      ms: { ...options.redisOptions, ...options.clientOptions }.commandTimeout,
       isDedicated: options.isDedicated,
       where: () => this.addressLabel,
       // A shared connection whose server did not answer in time is dropped and made again (as

@@ -133,6 +133,9 @@ export function createClient(
         // A managed client's own choices (checked by client/managed-options.ts: never where or
         // how to connect, nor whether to resend).
         ...clientOptions,
+        // Command deadlines are the connection's (command-timeouts.ts): one timer per
+        // connection, where ioredis's commandTimeout arms and clears one per command.
+        commandTimeout: undefined,
         Connector: connectorFor(hooks, redisOptions.tls),
         autoResendUnfulfilledCommands: false,
         retryStrategy: retryDelay,

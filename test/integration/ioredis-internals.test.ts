@@ -128,15 +128,14 @@ describe('ioredis internals', { timeout: 60_000 }, () => {
     });
   });
 
-  it('sendCommand and Command#setTimeout: a typed timeout knows a queued command was never sent', async () => {
+  it('sendCommand: a typed timeout knows a queued command was never sent', async () => {
     const redis = open({
       lazyConnect: true,
       enableOfflineQueue: true,
-      commandTimeout: 50,
       retryStrategy: () => 60_000,
       port: await findFreePort(),
     });
-    typeCommandTimeouts(redis, { isDedicated: true, where: () => 'nowhere', onTimeout: () => {} });
+    typeCommandTimeouts(redis, { ms: 50, isDedicated: true, where: () => 'nowhere', onTimeout: () => {} });
     const error = await redis.get('internals:timeout').then(
       () => assert.fail('answered'),
       (e: unknown) => e,
