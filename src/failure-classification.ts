@@ -123,11 +123,21 @@ function messages(error: unknown): string[] {
   return out;
 }
 
+/**
+ * What makes two failed attempts "the same failure" for {@link AttemptHistory.isRepeated}: the
+ * message, except that every reset before any reply on plain TCP is one failure, whichever side
+ * noticed it first (`read ECONNRESET` or `write EPIPE`: a race between our first write and the
+ * TLS server's reset, which alternated from one attempt to the next in CI). Pure.
+ */
+export function failureShape(message: string): string {
+  return PLAIN_TO_TLS.test(message) ? 'reset before any reply on plain TCP' : message;
+}
+
 /** What is known of a connection's earlier attempts, beyond the error of this one. */
 export interface AttemptHistory {
   /**
-   * Whether the same connection's previous attempt failed with the same first message: a
-   * reset before any reply is definitive only when it repeats.
+   * Whether the same connection's previous attempt failed the same way ({@link failureShape}):
+   * a reset before any reply is definitive only when it repeats.
    */
   isRepeated?: boolean;
 }

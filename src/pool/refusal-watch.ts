@@ -7,7 +7,7 @@
 import { formatAddress } from '../address.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
-import { refusalError } from '../failure-classification.js';
+import { failureShape, refusalError } from '../failure-classification.js';
 
 const log = debugFor('pool');
 
@@ -21,7 +21,7 @@ interface Borrower {
 export class RefusalWatch {
   private verdict: Error | undefined;
   private readonly borrowers = new Set<Borrower>();
-  /** The first message of each connection's last failed attempt: some failures count on a repeat. */
+  /** How each connection's last attempt failed (failureShape): some failures count on a repeat. */
   private lastFailures = new WeakMap<PoolConnection, string>();
 
   constructor(
@@ -40,8 +40,9 @@ export class RefusalWatch {
    */
   judge(connection: PoolConnection, error: Error, attemptStartedAt: number): Error | undefined {
     const address = connection.address && formatAddress(connection.address);
-    const isRepeated = this.lastFailures.get(connection) === error.message;
-    this.lastFailures.set(connection, error.message);
+    const shape = failureShape(error.message);
+    const isRepeated = this.lastFailures.get(connection) === shape;
+    this.lastFailures.set(connection, shape);
     const refusal = refusalError(
       error,
       { masterName: this.masterName, label: this.label, address },

@@ -5,6 +5,7 @@ import {
   classifyAttempt,
   classifyConnectFailure,
   classifyRound,
+  failureShape,
   notAllowedOutcome,
   refusalError,
   unknownMasterOutcome,
@@ -124,6 +125,10 @@ describe('classifyConnectFailure', () => {
     const plainToTls = new Error('read ECONNRESET before any reply; if the server only accepts TLS, set tls');
     assert.equal(classifyConnectFailure(plainToTls), 'transient', 'once: a server may have died mid-connect');
     assert.equal(classifyConnectFailure(plainToTls, { isRepeated: true }), 'tls-mismatch');
+    // Which side notices the reset first is a race: EPIPE then ECONNRESET is a repeat too.
+    const epipe = 'write EPIPE before any reply; if the server only accepts TLS, set tls';
+    assert.equal(failureShape(epipe), failureShape(plainToTls.message));
+    assert.notEqual(failureShape('read ECONNRESET'), failureShape(plainToTls.message));
     assert.equal(
       classifyConnectFailure(
         new Error(
