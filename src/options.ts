@@ -109,8 +109,8 @@ export interface CommonPoolOptions {
   acquireTimeout?: number;
   /**
    * How a pool connection gathers socket writes (see docs/options.md):
-   * - `'adaptive'`: a command leaves at once when nothing is in flight on its connection; while
-   *   replies are outstanding, the commands of one event-loop tick leave in one syscall.
+   * - `'adaptive'`: a command leaves at once while fewer than 4 are in flight on its connection;
+   *   from 4 in flight, the commands of one event-loop tick leave in one write.
    * - `true`: the writes of every tick leave together, even a lone command's (it waits for the
    *   end of the tick).
    * - `false`: one write per command, as plain ioredis.
