@@ -118,10 +118,8 @@ export function isCaughtUp(
   masterAddress: (host: string, port: number) => string = (host, port) => `${host}:${port}`,
 ): boolean {
   if (role.role === 'master') return true;
-  if (role.role !== 'replica' || role.linkState !== 'connected') return false;
-  return (
-    masterAddress(role.masterHost, role.masterPort) === position.master && role.offset >= position.offset
-  );
+  const known = knownReplica(role, masterAddress);
+  return known !== undefined && hasApplied(position, known);
 }
 
 /**
