@@ -38,7 +38,7 @@ const ownWrites = new WeakMap<Socket, SocketWrite>();
  * The gathering state of one connection. While it gathers, the command strings ioredis writes
  * are appended to one string, written once at the end of the tick: one `write` of one string,
  * where corking the socket would make Node buffer a request per command and hand them all to
- * `writev` (measured with 10 commands a tick: half the CPU of cork and uncork; with 50, a third).
+ * `writev`, which costs more CPU per command (an ad-hoc socket measurement, not yet a bench).
  * A Buffer (a command with Buffer arguments), or a write with an encoding or a callback, is
  * written as it comes, after what was gathered before it: the wire keeps the order of writes.
  */
