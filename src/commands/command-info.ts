@@ -73,10 +73,18 @@ export function isFlaggedBlocking(name: string): boolean {
   return exists(command) && hasFlag(command, 'blocking');
 }
 
+/** Write flags by command name as given, cached like {@link classifyCommand}'s kinds. */
+const writeFlagCache = new Map<string, boolean>();
+
 /** Whether a command is flagged `write` (what a replica refuses). Scripts are not: the server decides. */
 export function isFlaggedWrite(name: string): boolean {
+  // A replica pool asks for every command: one map lookup once a name was seen.
+  const cached = writeFlagCache.get(name);
+  if (cached !== undefined) return cached;
   const command = name.toLowerCase();
-  return exists(command) && hasFlag(command, 'write');
+  const isWrite = exists(command) && hasFlag(command, 'write');
+  if (writeFlagCache.size < 2000) writeFlagCache.set(name, isWrite);
+  return isWrite;
 }
 
 /** Every command name ioredis has a method for (lower case), for building the pool's methods. */

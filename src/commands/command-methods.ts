@@ -100,6 +100,15 @@ function problemWith(value: unknown): string | undefined {
     : undefined;
 }
 
+/** Whether every argument is a string or a number (a loop: no callback made per command). */
+function areStringsOrNumbers(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const type = typeof args[i];
+    if (type !== 'string' && type !== 'number') return false;
+  }
+  return true;
+}
+
 /**
  * Checks the arguments of a command method before anything reaches ioredis; `method` is the
  * method name (`set`, `getBuffer`, `call`). Returns the error to fail the call with, or undefined.
@@ -141,7 +150,7 @@ export function checkCommandArguments(
     rest = args;
   }
   // The common case, strings and numbers only, costs one pass of typeof.
-  if (rest.every((a) => typeof a === 'string' || typeof a === 'number')) return undefined;
+  if (areStringsOrNumbers(rest)) return undefined;
   const what = `"${command.slice(0, 40)}"`;
   let sent: Labelled[];
   try {

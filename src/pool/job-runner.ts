@@ -8,7 +8,7 @@ import type { PoolConnection } from '../connector/pool-connection.js';
 import { debugFor } from '../debug.js';
 import { ClosedError } from '../errors.js';
 import type { FailoverTrace } from '../observability/failover-trace.js';
-import type { Job, JobKind } from './job.js';
+import { type Job, type JobKind, runJob } from './job.js';
 import { decideRetry, type RetryRules, reportable } from './retry-policy.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -109,7 +109,7 @@ export class JobRunner {
 
   private run(connection: PoolConnection, job: Job): Promise<unknown> {
     connection.beforeWrite();
-    const reply = job.invoke(connection.redis, connection);
+    const reply = runJob(job, connection);
     if (this.answerWatch !== undefined) this.watchAnswer(reply, connection);
     return reply.then(undefined, (error: unknown) => this.recover(error, connection, job));
   }

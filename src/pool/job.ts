@@ -30,7 +30,14 @@ export interface Job {
   /** The command name, lower case (`multi`/`pipeline` for batches): for messages and logs. */
   readonly command: string;
   readonly kind: JobKind;
-  readonly invoke: Invoker;
+  /**
+   * Runs it: a batch, or a command wrapped (sessions, durable writes). Undefined for a plain
+   * command, which {@link runJob} sends as `redis[method](...args)`: no closure per command.
+   */
+  readonly invoke: Invoker | undefined;
+  /** The ioredis method of a plain command (`get`, `getBuffer`, `call` …), and its arguments. */
+  readonly method: string;
+  readonly args: readonly unknown[];
   /**
    * False for scripts: a script may have written before it returned an error such as BUSY or
    * NOREPLICAS, and Redis does not undo that, so it is never resent after one.
@@ -52,7 +59,7 @@ export interface Job {
   caller: AsyncResource | undefined;
 }
 
-/** A job that has not been sent yet. */
+/** A job that has not been sent yet: one that `invoke` runs (a batch, a wrapped command). */
 export function newJob(
   command: string,
   kind: JobKind,
@@ -60,10 +67,38 @@ export function newJob(
   isResendable: boolean,
   prefer?: Preference,
 ): Job {
+  return jobOf(command, kind, invoke, command, NO_ARGS, isResendable, prefer);
+}
+
+/** A plain command that has not been sent yet: `redis[method](...args)`. */
+export function commandJob(
+  command: string,
+  kind: JobKind,
+  method: string,
+  args: readonly unknown[],
+  isResendable: boolean,
+): Job {
+  return jobOf(command, kind, undefined, method, args, isResendable, undefined);
+}
+
+const NO_ARGS: readonly unknown[] = [];
+
+function jobOf(
+  command: string,
+  kind: JobKind,
+  invoke: Invoker | undefined,
+  method: string,
+  args: readonly unknown[],
+  isResendable: boolean,
+  prefer: Preference | undefined,
+): Job {
+  // One object shape for every job, so that the command path sees one hidden class.
   return {
     command,
     kind,
     invoke,
+    method,
+    args,
     isResendable,
     prefer,
     attempts: 0,
@@ -75,11 +110,27 @@ export function newJob(
 
 /** The same read, started afresh on another pool (a replica pool falling back to the master). */
 export function fallbackJob(job: Job): Job {
-  return newJob(job.command, 'read', job.invoke, job.isResendable);
+  return jobOf(job.command, 'read', job.invoke, job.method, job.args, job.isResendable, undefined);
 }
 
 /** Calls a command method of ioredis by name (`get`, `getBuffer`, `call`, …). */
-export function invokerFor(method: string, args: unknown[]): Invoker {
-  return (redis) =>
-    (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+function callMethod(redis: Redis, method: string, args: readonly unknown[]): Promise<unknown> {
+  return (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+}
+
+/** Sends `job` on `connection`: its invoker, or its command method. */
+export function runJob(job: Job, connection: PoolConnection): Promise<unknown> {
+  return job.invoke === undefined
+    ? callMethod(connection.redis, job.method, job.args)
+    : job.invoke(connection.redis, connection);
+}
+
+/** What sends `job`, as an invoker to wrap (a replica pool timing it). */
+export function invokerOf(job: Job): Invoker {
+  return job.invoke ?? ((redis) => callMethod(redis, job.method, job.args));
+}
+
+/** Calls a command method of ioredis by name: the invoker of a command that gets wrapped. */
+export function invokerFor(method: string, args: readonly unknown[]): Invoker {
+  return (redis) => callMethod(redis, method, args);
 }

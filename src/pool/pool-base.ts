@@ -19,7 +19,15 @@ import type { ConnectionStats, ObservedPool, PoolProbe } from '../observability/
 import type { NormalizedPoolOptions } from '../options.js';
 import { batchInvoker } from './batch-invoker.js';
 import { DedicatedConnections } from './dedicated-connections.js';
-import { type Invoker, type InvokerWrap, invokerFor, type Job, type JobKind, newJob } from './job.js';
+import {
+  commandJob,
+  type Invoker,
+  type InvokerWrap,
+  invokerFor,
+  type Job,
+  type JobKind,
+  newJob,
+} from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
 import { notAClient } from './not-a-client.js';
 import { installScriptMethods, PoolScripts } from './pool-scripts.js';
@@ -282,9 +290,13 @@ export abstract class PoolBase implements ObservedPool {
     if (kind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
     const refused = this.refuse(command, kind);
     if (refused) return Promise.reject(refused);
+    const isResendable = script === undefined && !isScriptCommand(command);
+    // Unwrapped (the common case), the job itself says what to call: no invoker closure.
+    if (wrap === undefined && this.poolWrap === undefined) {
+      return this.dispatch(commandJob(command, kind, method, args, isResendable));
+    }
     const invoke = this.wrapInvoker(invokerFor(method, args), kind, wrap);
-    const isScript = script !== undefined || isScriptCommand(command);
-    return this.dispatch(newJob(command, kind, invoke, !isScript, wrap?.prefer));
+    return this.dispatch(newJob(command, kind, invoke, isResendable, wrap?.prefer));
   }
 
   /**

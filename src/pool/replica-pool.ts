@@ -15,7 +15,7 @@ import { ReplicaNotFoundError, WriteOnReplicaError } from '../errors.js';
 import type { MasterChangedEvent, ReplicaEvent } from '../events.js';
 import { type NormalizedPoolOptions, TIMINGS } from '../options.js';
 import { pickIndex, smoothLatency } from './balancer.js';
-import type { Invoker, Job } from './job.js';
+import { type Invoker, invokerOf, type Job } from './job.js';
 import type { MasterPool } from './master-pool.js';
 import { PoolBase } from './pool-base.js';
 import type { RetryRules } from './retry-policy.js';
@@ -29,6 +29,8 @@ export interface ReplicaPool extends ReplicaPoolCommands {}
 export class ReplicaPool extends PoolBase {
   /** The replicas read from, by address (`host:port`), with their connections. */
   private readonly members = new Map<string, { address: Address; connections: PoolConnection[] }>();
+  /** Every member's connections in one array, rebuilt when members change: what pick() walks. */
+  private memberConnections: PoolConnection[] = [];
   private readonly latencies = new WeakMap<PoolConnection, number>();
   private turn = 0;
   private isDiscovered = false;
@@ -75,6 +77,7 @@ export class ReplicaPool extends PoolBase {
     const connections: PoolConnection[] = [];
     for (let i = 0; i < this.poolOptions.poolSize; i++) connections.push(this.connectTo(address, false));
     this.members.set(key, { address, connections });
+    this.memberConnections = [...this.members.values()].flatMap((m) => m.connections);
   }
 
   private connectTo(address: Address, dedicated: boolean): PoolConnection {
@@ -96,6 +99,7 @@ export class ReplicaPool extends PoolBase {
     const connections = this.members.get(key)?.connections;
     if (!connections) return;
     this.members.delete(key);
+    this.memberConnections = [...this.members.values()].flatMap((m) => m.connections);
     // Reads in flight on them fail with ConnectionLostError and are retried elsewhere.
     for (const connection of connections) {
       connection.moveOff(why);
@@ -148,7 +152,7 @@ export class ReplicaPool extends PoolBase {
   }
 
   protected override sharedConnections(): PoolConnection[] {
-    return [...this.members.values()].flatMap((m) => m.connections);
+    return this.memberConnections;
   }
 
   /** The candidates of one pick, reused: picking allocates nothing per command. */
@@ -158,20 +162,23 @@ export class ReplicaPool extends PoolBase {
 
   /** Fills `into` with the usable connections for which `prefer` holds (all, without one). */
   private collectUsable(into: PoolConnection[], prefer: Job['prefer']): void {
-    for (const { connections } of this.members.values()) {
-      for (const connection of connections) {
-        if (connection.isUsable && (prefer === undefined || prefer(connection.redis))) into.push(connection);
-      }
+    for (const connection of this.memberConnections) {
+      if (connection.isUsable && (prefer === undefined || prefer(connection.redis))) into.push(connection);
     }
   }
 
   protected override pick(job: Job): PoolConnection | undefined {
+    const all = this.memberConnections;
+    // One replica connection (the default: one replica, poolSize 1) and no preference: no choice.
+    if (all.length === 1 && job.prefer === undefined) return all[0]!.isUsable ? all[0] : undefined;
     const open = this.candidates;
     open.length = 0;
     // The preferred connections (a replica known to have a session's writes) if any is open.
     this.collectUsable(open, job.prefer);
     if (open.length === 0 && job.prefer !== undefined) this.collectUsable(open, undefined);
-    const index = pickIndex(this.poolOptions.balance, open, this.turn++, Math.random(), this.latencyOf);
+    const { balance } = this.poolOptions;
+    const random = balance === 'random' ? Math.random() : 0;
+    const index = pickIndex(balance, open, this.turn++, random, this.latencyOf);
     const picked = open[index];
     open.length = 0;
     return picked;
@@ -180,7 +187,7 @@ export class ReplicaPool extends PoolBase {
   protected override dispatch(job: Job): Promise<unknown> {
     if (this.isDiscovered && this.members.size === 0) return this.giveUp(job);
     if (this.poolOptions.balance !== 'least-latency') return super.dispatch(job);
-    return super.dispatch({ ...job, invoke: this.timed(job.invoke) });
+    return super.dispatch({ ...job, invoke: this.timed(invokerOf(job)) });
   }
 
   /** Measures each read's round trip for least-latency balancing. */
