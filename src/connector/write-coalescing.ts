@@ -23,8 +23,8 @@ import type { CoalesceWrites } from '../options.js';
 export const GATHER_FROM_IN_FLIGHT = 4;
 
 /** Whether to gather the writes of this tick, from the command about to be written. Pure. */
-export function shouldCork(mode: CoalesceWrites, unanswered: number, isCorked: boolean): boolean {
-  if (isCorked || mode === false) return false;
+export function shouldGather(mode: CoalesceWrites, unanswered: number, isGathering: boolean): boolean {
+  if (isGathering || mode === false) return false;
   return mode === true || unanswered >= GATHER_FROM_IN_FLIGHT;
 }
 
@@ -61,7 +61,7 @@ export class WriteCoalescer {
 
   /** Call before a command is written on `socket`, with the number of commands in flight. */
   beforeWrite(socket: Socket, unanswered: number): void {
-    if (!shouldCork(this.mode, unanswered, this.gathering !== undefined)) return;
+    if (!shouldGather(this.mode, unanswered, this.gathering !== undefined)) return;
     if (!ownWrites.has(socket)) this.intercept(socket);
     this.gathering = socket;
     process.nextTick(this.flush);

@@ -35,13 +35,11 @@ function delay(ms: number): Promise<void> {
 
 /** One session read on its way. */
 export interface PendingRead {
-  /** Set at the read's deadline: the caller no longer waits for a replica. */
-  isAbandoned: boolean;
   /** Tries on replicas so far (for the session-read channel). */
   attempts: number;
   /** Whether the server that answered was the master (the replica pool fell back to it). */
   isServedByMaster: boolean;
-  /** Settled: served, failed, or past its deadline. */
+  /** Settled: served, failed, or past its deadline (then the caller no longer waits for a replica). */
   isDone: boolean;
   /** At the deadline, if not done: read from the master instead, or fail. */
   onDeadline(): void;
@@ -101,7 +99,7 @@ export class SessionReads {
   private readWrap(position: TokenPosition | undefined, read: PendingRead): InvokerWrap {
     const wrap: InvokerWrap = (invoke: Invoker): Invoker => {
       return (redis, connection) => {
-        if (read.isAbandoned || !mayServe(connection.role, this.settings.fallbackToMaster)) {
+        if (read.isDone || !mayServe(connection.role, this.settings.fallbackToMaster)) {
           return Promise.reject(new NotCaughtUp());
         }
         read.isServedByMaster = connection.role === 'master';
@@ -192,14 +190,12 @@ export class SessionReads {
     const name = this.context.master.name;
     return new Promise<T>((resolve, reject) => {
       const pending: PendingRead = {
-        isAbandoned: false,
         attempts: 1,
         isServedByMaster: false,
         isDone: false,
         onDeadline: () => {
-          // The read in flight is left to finish on its own (a read: harmless); one still queued
-          // is never sent (the wrap refuses it).
-          pending.isAbandoned = true;
+          // Done now: the read in flight is left to finish on its own (a read: harmless); one
+          // still queued is never sent (the wrap refuses it).
           if (fallbackToMaster) {
             resolve(observed(name, startedAt, fromMaster(), () => 'master', pending.attempts));
             return;
@@ -260,7 +256,7 @@ export class SessionReads {
     return queue;
   }
 
-  /** After a first try found its replica behind: the others, then again, until abandoned. */
+  /** After a first try found its replica behind: the others, then again, until done. */
   private async retryOnReplicas<T>(
     read: (wrap: InvokerWrap) => Promise<T>,
     wrap: InvokerWrap,
@@ -268,7 +264,7 @@ export class SessionReads {
   ): Promise<{ value: T } | undefined> {
     for (let attempt = 1; attempt < 1000; attempt++) {
       await delay(retryDelay(attempt - 1));
-      if (pending.isAbandoned || pending.isDone) return undefined;
+      if (pending.isDone) return undefined;
       pending.attempts = attempt + 1;
       try {
         return { value: await read(wrap) };

@@ -2,28 +2,28 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, it, test } from 'node:test';
-import { GATHER_FROM_IN_FLIGHT, shouldCork, WriteCoalescer } from '../../src/connector/write-coalescing.js';
+import { GATHER_FROM_IN_FLIGHT, shouldGather, WriteCoalescer } from '../../src/connector/write-coalescing.js';
 import { eventually } from '../../src/testing/index.js';
 
 test('adaptive: a command with few in flight leaves at once (no added latency for a lone caller)', () => {
-  assert.equal(shouldCork('adaptive', 0, false), false);
-  assert.equal(shouldCork('adaptive', GATHER_FROM_IN_FLIGHT - 1, false), false);
+  assert.equal(shouldGather('adaptive', 0, false), false);
+  assert.equal(shouldGather('adaptive', GATHER_FROM_IN_FLIGHT - 1, false), false);
 });
 
 test('adaptive: from GATHER_FROM_IN_FLIGHT in flight, the writes of the tick are gathered', () => {
-  assert.equal(shouldCork('adaptive', GATHER_FROM_IN_FLIGHT, false), true);
-  assert.equal(shouldCork('adaptive', 50, false), true);
+  assert.equal(shouldGather('adaptive', GATHER_FROM_IN_FLIGHT, false), true);
+  assert.equal(shouldGather('adaptive', 50, false), true);
 });
 
 test('a socket already corked for this tick is not corked twice (one uncork per cork)', () => {
-  assert.equal(shouldCork('adaptive', 5, true), false);
-  assert.equal(shouldCork(true, 0, true), false);
+  assert.equal(shouldGather('adaptive', 5, true), false);
+  assert.equal(shouldGather(true, 0, true), false);
 });
 
 test('true gathers every tick, even a lone command; false never gathers', () => {
-  assert.equal(shouldCork(true, 0, false), true);
-  assert.equal(shouldCork(false, 0, false), false);
-  assert.equal(shouldCork(false, 10, false), false);
+  assert.equal(shouldGather(true, 0, false), true);
+  assert.equal(shouldGather(false, 0, false), false);
+  assert.equal(shouldGather(false, 10, false), false);
 });
 
 describe('WriteCoalescer on a socket', () => {
