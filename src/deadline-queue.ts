@@ -22,12 +22,16 @@ export class DeadlineQueue<T> {
   /**
    * @param isDone whether an item was answered (or failed) meanwhile
    * @param expire called once per item still unsettled at its deadline, oldest first
+   * @param keepsProcessAlive whether the timer holds the event loop open: yes for items nothing
+   *   else holds it for (jobs waiting for a connection), no for commands in flight (their
+   *   socket does)
    */
   constructor(
     /** The timeout of every tracked item, in ms. */
     readonly ms: number,
     private readonly isDone: (item: T) => boolean,
     private readonly expire: (item: T) => void,
+    private readonly keepsProcessAlive = false,
   ) {}
 
   /** How many items are tracked (answered ones at the front may not have been dropped yet). */
@@ -67,9 +71,8 @@ export class DeadlineQueue<T> {
 
   private arm(ms: number): void {
     // In no caller's context: armed by whichever item came first, it outlives that caller.
-    // Unreferenced: a command in flight has its socket, which keeps the process alive anyway.
     this.timer = detached(() => setTimeout(this.sweep, ms));
-    this.timer.unref();
+    if (!this.keepsProcessAlive) this.timer.unref();
   }
 
   private readonly sweep = (): void => {

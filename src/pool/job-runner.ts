@@ -46,7 +46,10 @@ export class JobRunner {
   answerWatch: FailoverTrace | undefined;
 
   constructor(private readonly route: JobRoute) {
-    this.queue = new WaitQueue((job) => route.giveUp(job));
+    this.queue = new WaitQueue(
+      () => route.waitLimit(),
+      (job) => route.giveUp(job),
+    );
   }
 
   /** Sends on an open connection now, or queues until one is usable. */
@@ -102,7 +105,7 @@ export class JobRunner {
 
   private enqueue(job: Job): Promise<unknown> {
     if (this.route.isHeld(job.kind)) this.heldCount += 1;
-    const outcome = this.queue.add(job, this.route.waitLimit());
+    const outcome = this.queue.add(job);
     this.pump();
     return outcome;
   }
