@@ -7,27 +7,18 @@
 import type { Redis } from 'ioredis';
 import type { Address } from '../address.js';
 import { type Batch, type BatchResult, CommandBatch } from '../commands/command-batch.js';
-import { classifyCommand, commandOf, isScriptCommand } from '../commands/command-info.js';
 import { installCommandMethods } from '../commands/command-methods.js';
 import type { ScriptDefinition } from '../commands/script-definition.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
-import { ClosedError, DedicatedConnectionRequiredError, SentinelConfigError } from '../errors.js';
+import { ClosedError, SentinelConfigError } from '../errors.js';
 import type { ObservedKind } from '../observability/channels.js';
 import { FailoverTrace } from '../observability/failover-trace.js';
 import { forgetPool, observePool } from '../observability/metrics.js';
 import type { ConnectionStats, ObservedPool, PoolProbe } from '../observability/pool-probe.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import { batchInvoker } from './batch-invoker.js';
+import { type JobRules, jobForBatch, jobForCommand } from './command-jobs.js';
 import { DedicatedConnections } from './dedicated-connections.js';
-import {
-  commandJob,
-  type Invoker,
-  type InvokerWrap,
-  invokerFor,
-  type Job,
-  type JobKind,
-  newJob,
-} from './job.js';
+import type { InvokerWrap, Job, JobKind } from './job.js';
 import { type JobRoute, JobRunner } from './job-runner.js';
 import { notAClient } from './not-a-client.js';
 import { installScriptMethods, PoolScripts } from './pool-scripts.js';
@@ -280,54 +271,27 @@ export abstract class PoolBase implements ObservedPool {
    */
   sendCommand(method: string, args: unknown[], wrap?: InvokerWrap): Promise<unknown> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
-    const command = commandOf(method, args);
-    const script = this.scripts.get(command);
-    const kind = script
-      ? script.readOnly
-        ? 'read'
-        : 'write'
-      : classifyCommand(command, method.startsWith('call') ? args.slice(1) : args);
-    if (kind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
-    const refused = this.refuse(command, kind);
-    if (refused) return Promise.reject(refused);
-    const isResendable = script === undefined && !isScriptCommand(command);
-    // Unwrapped (the common case), the job itself says what to call: no invoker closure.
-    if (wrap === undefined && this.poolWrap === undefined) {
-      return this.dispatch(commandJob(command, kind, method, args, isResendable));
-    }
-    const invoke = this.wrapInvoker(invokerFor(method, args), kind, wrap);
-    return this.dispatch(newJob(command, kind, invoke, isResendable, wrap?.prefer));
+    const job = jobForCommand(method, args, this.jobRules, wrap);
+    return job instanceof Error ? Promise.reject(job) : this.dispatch(job);
   }
 
   /**
-   * Sends a recorded pipeline or transaction on one connection. It counts as a read (retried
-   * after a lost connection) only if every command in it is a read.
+   * Sends a recorded pipeline or transaction on one connection (see {@link jobForBatch}).
    * @internal
    */
   runBatch(commands: unknown[][], transaction: boolean, wrap?: InvokerWrap): Promise<BatchResult> {
     if (this.isClosed) return Promise.reject(new ClosedError(this.label));
-    let writeCount = 0;
-    for (const [method, ...args] of commands) {
-      const command = commandOf(String(method), args);
-      const commandKind = classifyCommand(command, args);
-      if (commandKind === 'dedicated') return Promise.reject(new DedicatedConnectionRequiredError(command));
-      const refused = this.refuse(command, commandKind);
-      if (refused) return Promise.reject(refused);
-      if (commandKind === 'write') writeCount += 1;
-    }
-    const kind: JobKind = writeCount > 0 ? 'write' : 'read';
-    const invoke = batchInvoker(commands, transaction, writeCount, this.retryRules.rediscoverOnReadonly);
-    const command = transaction ? 'multi' : 'pipeline';
-    return this.dispatch(
-      newJob(command, kind, this.wrapInvoker(invoke, kind, wrap), true, wrap?.prefer),
-    ) as Promise<BatchResult>;
+    const job = jobForBatch(commands, transaction, this.jobRules, wrap);
+    return job instanceof Error ? Promise.reject(job) : (this.dispatch(job) as Promise<BatchResult>);
   }
 
-  /** Applies the pool's own wrap (durable writes) inside the caller's (a session's ROLE). */
-  private wrapInvoker(invoke: Invoker, kind: JobKind, wrap: InvokerWrap | undefined): Invoker {
-    const own = this.poolWrap ? this.poolWrap(invoke, kind) : invoke;
-    return wrap ? wrap(own, kind) : own;
-  }
+  /** What this pool refuses and how it wraps its commands, for the job builder. */
+  private readonly jobRules: JobRules = {
+    script: (command) => this.scripts.get(command),
+    refuse: (command, kind) => this.refuse(command, kind),
+    poolWrap: () => this.poolWrap,
+    rediscoverOnReadonly: () => this.retryRules.rediscoverOnReadonly,
+  };
 
   /** A wrap every command of this pool gets (durable writes), or undefined. */
   protected poolWrap: InvokerWrap | undefined;
