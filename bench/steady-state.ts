@@ -6,6 +6,7 @@
  *
  *   npm run bench:steady [-- --quick]      (builds, then runs the line below)
  *   node --import tsx bench/steady-state.ts [--quick] [--rounds=N] [--round-ms=N] [--out=DIR]
+ *     [--workloads=master,replica,…] [--callers=1,10,…]   (a focused run: only those cells)
  *
  * Our client is the built package (dist/esm; see lib/built-library.ts): build first.
  *
@@ -21,9 +22,11 @@ import { runBenchMain } from './lib/bench-main.js';
 import { Progress } from './lib/progress.js';
 import { renderSteadyMarkdown } from './lib/steady-report.js';
 import { runSteady, steadySettings } from './lib/steady-runner.js';
+import { WORKLOADS, type Workload } from './lib/steady-types.js';
 
 const USAGE =
-  'usage: node --import tsx bench/steady-state.ts [--quick] [--rounds=N] [--round-ms=N] [--out=DIR]';
+  'usage: node --import tsx bench/steady-state.ts [--quick] [--rounds=N] [--round-ms=N] [--out=DIR]\n' +
+  '         [--workloads=master,replica,…] [--callers=1,10,…]   (a focused run: those cells only)';
 const ROOT = join(import.meta.dirname, '..');
 
 interface Args {
@@ -31,6 +34,17 @@ interface Args {
   rounds?: number;
   roundMs?: number;
   out: string;
+  workloads?: Workload[];
+  callers?: number[];
+}
+
+/** A comma-separated list, each item parsed, or undefined when any item does not parse. */
+function listOf<T extends string | number>(
+  value: string,
+  parse: (item: string) => T | undefined,
+): T[] | undefined {
+  const items = value.split(',').map(parse);
+  return items.length > 0 && items.every((item) => item !== undefined) ? (items as T[]) : undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -41,9 +55,19 @@ function parseArgs(argv: readonly string[]): Args {
     else if (key === '--rounds' && /^[1-9]\d?$/.test(value)) args.rounds = Number(value);
     else if (key === '--round-ms' && /^[1-9]\d{1,5}$/.test(value)) args.roundMs = Number(value);
     else if (key === '--out' && value !== '') args.out = value;
+    else if (key === '--workloads' && listOf(value, asWorkload)) args.workloads = listOf(value, asWorkload);
+    else if (key === '--callers' && listOf(value, asCallers)) args.callers = listOf(value, asCallers);
     else throw new Error(`unknown or malformed argument "${arg}"\n${USAGE}`);
   }
   return args;
+}
+
+function asWorkload(item: string): Workload | undefined {
+  return (WORKLOADS as readonly string[]).includes(item) ? (item as Workload) : undefined;
+}
+
+function asCallers(item: string): number | undefined {
+  return /^[1-9]\d{0,3}$/.test(item) ? Number(item) : undefined;
 }
 
 /** The commit measured, and whether src/ had uncommitted changes. */
@@ -63,6 +87,8 @@ async function main(): Promise<void> {
     ...steadySettings(args.quick),
     ...(args.rounds ? { rounds: args.rounds } : {}),
     ...(args.roundMs ? { roundMs: args.roundMs } : {}),
+    ...(args.workloads ? { workloads: args.workloads } : {}),
+    ...(args.callers ? { concurrency: args.callers } : {}),
   };
   const command =
     `npm run build && node --import tsx bench/steady-state.ts ${process.argv.slice(2).join(' ')}`.trim();
