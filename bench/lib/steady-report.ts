@@ -49,6 +49,11 @@ function poolTable(cells: readonly CellSummary[], workload: Workload, ours: stri
   return [...lines, ''];
 }
 
+/** A heading and its table, or nothing when the run has no rows for it. */
+function section(heading: string, table: string[]): string[] {
+  return table.length === 0 ? [] : [heading, '', ...table];
+}
+
 function sessionTable(cells: readonly CellSummary[]): string[] {
   const rows = cells.filter((c) => c.workload.startsWith('session'));
   if (rows.length === 0) return [];
@@ -106,15 +111,10 @@ export function renderSteadyMarkdown(result: SteadyResult, level = 1, command?: 
       "CPU is the client process's user + system time per operation. Plain clients connect straight to the node; " +
       'ours go through one sentinel (1 master, 1 replica; the lag workloads: a second topology with 2 replicas).',
     '',
-    `${h(1)} Master: ${WORKLOAD_LABELS.master}`,
-    '',
-    ...poolTable(cells, 'master', 'masterFor()'),
-    `${h(1)} Replica: ${WORKLOAD_LABELS.replica}`,
-    '',
-    ...poolTable(cells, 'replica', 'replicaFor()'),
-    `${h(1)} Session reads`,
-    '',
-    ...sessionTable(cells),
+    // A focused run (--workloads) has no section for the workloads it left out.
+    ...section(`${h(1)} Master: ${WORKLOAD_LABELS.master}`, poolTable(cells, 'master', 'masterFor()')),
+    ...section(`${h(1)} Replica: ${WORKLOAD_LABELS.replica}`, poolTable(cells, 'replica', 'replicaFor()')),
+    ...section(`${h(1)} Session reads`, sessionTable(cells)),
     ...errorLines(cells),
     ...(level === 1
       ? [
