@@ -69,7 +69,7 @@ export class MasterPool extends PoolBase {
     poolOptions: NormalizedPoolOptions,
     private readonly settings: MasterPoolSettings,
   ) {
-    super(source.name, poolOptions, settings.db, `masterFor("${source.name}")`);
+    super(source.name, 'masterFor', poolOptions, settings.db);
     this.poolWrap = settings.wrap;
     // Bounded: if no new master is announced, commands flow again to the master we know.
     this.hold = new FailoverHold(source.name, settings.failoverTimeout, () => {

@@ -48,8 +48,15 @@ export abstract class PoolBase implements ObservedPool {
   private readonly runner: JobRunner;
   /** Refusals that waiting does not fix (a wrong password, an unknown master name…). */
   private readonly refusals: RefusalWatch;
-  protected constructor(name: string, poolOptions: NormalizedPoolOptions, db: number, label: string) {
+  protected constructor(
+    name: string,
+    kind: 'masterFor' | 'replicaFor',
+    poolOptions: NormalizedPoolOptions,
+    db: number,
+  ) {
+    const label = `${kind}("${name}")`;
     this.name = name;
+    this.kind = kind;
     this.label = label;
     this.poolOptions = poolOptions;
     this.dedicated = new DedicatedConnections(
@@ -71,8 +78,6 @@ export abstract class PoolBase implements ObservedPool {
     };
     this.runner = new JobRunner(route);
     this.refusals = new RefusalWatch(name, label);
-    // The label is `masterFor("…")` or `replicaFor("…")`: the kind is its method name.
-    this.kind = label.startsWith('masterFor') ? 'masterFor' : 'replicaFor';
     this.trace = new FailoverTrace(name, this.kind, (isOn) => {
       this.runner.answerWatch = isOn ? this.trace : undefined;
     });

@@ -44,7 +44,7 @@ export class ReplicaPool extends PoolBase {
     db: number,
     private readonly master: () => MasterPool,
   ) {
-    super(source.name, poolOptions, db, `replicaFor("${source.name}")`);
+    super(source.name, 'replicaFor', poolOptions, db);
     source.on('replicaUp', this.onReplicaUp);
     source.on('replicaDown', this.onReplicaDown);
     source.on('masterChanged', this.onMasterChanged);
