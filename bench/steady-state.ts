@@ -47,6 +47,10 @@ function listOf<T extends string | number>(
   return items.length > 0 && items.every((item) => item !== undefined) ? (items as T[]) : undefined;
 }
 
+function malformed(arg: string): never {
+  throw new Error(`unknown or malformed argument "${arg}"\n${USAGE}`);
+}
+
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { quick: false, out: join(import.meta.dirname, 'results') };
   for (const arg of argv) {
@@ -55,9 +59,9 @@ function parseArgs(argv: readonly string[]): Args {
     else if (key === '--rounds' && /^[1-9]\d?$/.test(value)) args.rounds = Number(value);
     else if (key === '--round-ms' && /^[1-9]\d{1,5}$/.test(value)) args.roundMs = Number(value);
     else if (key === '--out' && value !== '') args.out = value;
-    else if (key === '--workloads' && listOf(value, asWorkload)) args.workloads = listOf(value, asWorkload);
-    else if (key === '--callers' && listOf(value, asCallers)) args.callers = listOf(value, asCallers);
-    else throw new Error(`unknown or malformed argument "${arg}"\n${USAGE}`);
+    else if (key === '--workloads') args.workloads = listOf(value, asWorkload) ?? malformed(arg);
+    else if (key === '--callers') args.callers = listOf(value, asCallers) ?? malformed(arg);
+    else malformed(arg);
   }
   return args;
 }

@@ -39,17 +39,32 @@ function hasBlockArgument(args: readonly unknown[]): boolean {
   return args.some((a) => typeof a === 'string' && a.toUpperCase() === 'BLOCK');
 }
 
-/** Kinds by command name, for the commands whose kind does not depend on their arguments. */
-const kindCache = new Map<string, CommandKind>();
+/**
+ * `compute` memoized by command name as given (any case): the command path asks for every
+ * command, and then pays one map lookup. Bounded, so that names made up at run time (`call()`
+ * with anything) cannot grow it without end.
+ */
+function byName<T>(compute: (name: string) => T): (name: string) => T {
+  const cache = new Map<string, T>();
+  return (name) => {
+    const cached = cache.get(name);
+    if (cached !== undefined) return cached;
+    const value = compute(name);
+    if (cache.size < 2000) cache.set(name, value);
+    return value;
+  };
+}
+
+/** Kinds by name; `'by-arguments'` for the commands whose kind depends on their arguments. */
+const kindByName = byName((name): CommandKind | 'by-arguments' => {
+  const command = name.toLowerCase();
+  return BLOCKS_ONLY_WITH_ARGUMENT.has(command) ? 'by-arguments' : classifyUncached(command, []);
+});
 
 /** Classifies a command by name (any case) and arguments. Unknown commands count as writes. */
 export function classifyCommand(name: string, args: readonly unknown[] = []): CommandKind {
-  // The command path runs this for every command: one map lookup in the common case.
-  const cached = kindCache.get(name);
-  if (cached) return cached;
-  const kind = classifyUncached(name.toLowerCase(), args);
-  if (!BLOCKS_ONLY_WITH_ARGUMENT.has(name.toLowerCase()) && kindCache.size < 2000) kindCache.set(name, kind);
-  return kind;
+  const kind = kindByName(name);
+  return kind === 'by-arguments' ? classifyUncached(name.toLowerCase(), args) : kind;
 }
 
 function classifyUncached(command: string, args: readonly unknown[]): CommandKind {
@@ -73,19 +88,11 @@ export function isFlaggedBlocking(name: string): boolean {
   return exists(command) && hasFlag(command, 'blocking');
 }
 
-/** Write flags by command name as given, cached like {@link classifyCommand}'s kinds. */
-const writeFlagCache = new Map<string, boolean>();
-
 /** Whether a command is flagged `write` (what a replica refuses). Scripts are not: the server decides. */
-export function isFlaggedWrite(name: string): boolean {
-  // A replica pool asks for every command: one map lookup once a name was seen.
-  const cached = writeFlagCache.get(name);
-  if (cached !== undefined) return cached;
+export const isFlaggedWrite: (name: string) => boolean = byName((name) => {
   const command = name.toLowerCase();
-  const isWrite = exists(command) && hasFlag(command, 'write');
-  if (writeFlagCache.size < 2000) writeFlagCache.set(name, isWrite);
-  return isWrite;
-}
+  return exists(command) && hasFlag(command, 'write');
+});
 
 /** Every command name ioredis has a method for (lower case), for building the pool's methods. */
 export const COMMAND_NAMES: readonly string[] = list;

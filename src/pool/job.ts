@@ -125,12 +125,12 @@ export function runJob(job: Job, connection: PoolConnection): Promise<unknown> {
     : job.invoke(connection.redis, connection);
 }
 
-/** What sends `job`, as an invoker to wrap (a replica pool timing it). */
-export function invokerOf(job: Job): Invoker {
-  return job.invoke ?? ((redis) => callMethod(redis, job.method, job.args));
-}
-
 /** Calls a command method of ioredis by name: the invoker of a command that gets wrapped. */
 export function invokerFor(method: string, args: readonly unknown[]): Invoker {
   return (redis) => callMethod(redis, method, args);
+}
+
+/** What sends `job`, as an invoker to wrap (a replica pool timing it). */
+export function invokerOf(job: Job): Invoker {
+  return job.invoke ?? invokerFor(job.method, job.args);
 }

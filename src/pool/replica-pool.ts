@@ -77,6 +77,10 @@ export class ReplicaPool extends PoolBase {
     const connections: PoolConnection[] = [];
     for (let i = 0; i < this.poolOptions.poolSize; i++) connections.push(this.connectTo(address, false));
     this.members.set(key, { address, connections });
+    this.rebuildMemberConnections();
+  }
+
+  private rebuildMemberConnections(): void {
     this.memberConnections = [...this.members.values()].flatMap((m) => m.connections);
   }
 
@@ -99,7 +103,7 @@ export class ReplicaPool extends PoolBase {
     const connections = this.members.get(key)?.connections;
     if (!connections) return;
     this.members.delete(key);
-    this.memberConnections = [...this.members.values()].flatMap((m) => m.connections);
+    this.rebuildMemberConnections();
     // Reads in flight on them fail with ConnectionLostError and are retried elsewhere.
     for (const connection of connections) {
       connection.moveOff(why);

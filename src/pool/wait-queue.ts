@@ -108,12 +108,11 @@ export class WaitQueue {
 
   /**
    * Hands one job to `expire`. Every job has the same limit, so the one whose deadline came is
-   * the oldest still waiting: the front of the queue.
+   * the oldest still waiting: the front of the queue (expireAll hands the front, too).
    */
   private expireOne(waiting: Waiting): void {
     waiting.isDone = true;
-    if (this.waiting.peekFront() === waiting) this.waiting.shift();
-    else this.waiting.removeOne(this.waiting.toArray().indexOf(waiting)); // not expected: kept correct
+    this.waiting.shift();
     // Giving up may send it elsewhere (a replica pool's fallback to the master): as its caller.
     const outcome = waiting.job.caller
       ? waiting.job.caller.runInAsyncScope(this.expire, undefined, waiting.job)

@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, it } from 'node:test';
 import { type Job, newJob } from '../../src/pool/job.js';
 import { WaitQueue } from '../../src/pool/wait-queue.js';
+import { eventually } from '../../src/testing/index.js';
 
 /** Waits (bounded) until performance.now() has moved past `time`, and returns the new time. */
 function nextTick(time: number): number {
@@ -40,7 +41,7 @@ describe('WaitQueue', () => {
     const soon = queue.add(jobNamed('soon'));
     // The second job's deadline comes 150 ms after the first one's.
     const queuedAt = performance.now();
-    while (nextTick(performance.now()) < queuedAt + 150);
+    await eventually(() => performance.now() >= queuedAt + 150, { timeoutMs: 5000, intervalMs: 10 });
     const later = queue.add(jobNamed('later'));
     assert.equal(await soon, 'expired soon');
     assert.deepEqual(expired, ['soon']);
