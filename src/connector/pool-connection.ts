@@ -46,6 +46,12 @@ export interface PoolConnectionEvents {
 export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   /** The ioredis client; use only while `state === 'open'` (or for dedicated use). */
   readonly redis: Redis;
+  /**
+   * Whether a built-in command may be handed to ioredis as a plain `Command` (pool/job.ts): not
+   * when its options make its methods change commands (key prefix, friendly error stacks,
+   * auto-pipelining).
+   */
+  readonly takesCommandsAsIs: boolean;
   private stateValue: ConnectionState = 'connecting';
   private addressValue: Address | undefined;
   private socket: Socket | undefined;
@@ -93,6 +99,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       options.isDedicated,
       options.clientOptions,
     );
+    const { keyPrefix, showFriendlyErrorStack, enableAutoPipelining } = this.redis.options;
+    this.takesCommandsAsIs = !keyPrefix && !showFriendlyErrorStack && !enableAutoPipelining;
     this.timeouts = typeCommandTimeouts(this.redis, {
       // A managed client's own commandTimeout, else the Sentinel's (createClient leaves it out of
       // ioredis's options: the connection keeps the deadlines, with one timer).

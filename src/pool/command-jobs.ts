@@ -8,6 +8,7 @@ import type { ScriptDefinition } from '../commands/script-definition.js';
 import { DedicatedConnectionRequiredError } from '../errors.js';
 import { batchInvoker } from './batch-invoker.js';
 import {
+  BUFFER_REPLIES,
   commandJob,
   type Invoker,
   type InvokerWrap,
@@ -15,6 +16,8 @@ import {
   type Job,
   type JobKind,
   newJob,
+  type ReplyOptions,
+  STRING_REPLIES,
 } from './job.js';
 
 /** What a pool tells the job builder. */
@@ -54,10 +57,25 @@ export function jobForCommand(
   const poolWrap = rules.poolWrap();
   // Unwrapped (the common case), the job itself says what to call: no invoker closure.
   if (wrap === undefined && poolWrap === undefined) {
-    return commandJob(command, kind, method, args, isResendable);
+    return commandJob(command, kind, method, args, isResendable, replyOptionsOf(method, command, script));
   }
   const invoke = wrapped(invokerFor(method, args), kind, poolWrap, wrap);
   return newJob(command, kind, invoke, isResendable, wrap?.prefer);
+}
+
+/**
+ * The reply options of a built-in command sent by its own method (`get`: strings, `getBuffer`:
+ * Buffers); undefined for `call`/`callBuffer` (ioredis keeps the name as the caller spelt it)
+ * and for Lua commands (ioredis's script method sends EVALSHA, then EVAL).
+ */
+function replyOptionsOf(
+  method: string,
+  command: string,
+  script: ScriptDefinition | undefined,
+): ReplyOptions | undefined {
+  if (script !== undefined || method === 'call' || method === 'callBuffer') return undefined;
+  // `command` is `method` without its `Buffer` suffix (commandOf).
+  return method.length === command.length ? STRING_REPLIES : BUFFER_REPLIES;
 }
 
 /**

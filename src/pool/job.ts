@@ -3,7 +3,7 @@
  * the first send through every retry, with what its retries need to know.
  */
 import type { AsyncResource } from 'node:async_hooks';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import type { PoolConnection } from '../connector/pool-connection.js';
 
 /** Runs the command on one ioredis connection. */
@@ -39,6 +39,11 @@ export interface Job {
   readonly method: string;
   readonly args: readonly unknown[];
   /**
+   * A plain built-in command (not `call`, not a Lua command): how ioredis decodes its reply, so
+   * that {@link runJob} can hand ioredis the `Command` its method would have made.
+   */
+  readonly replyOptions: ReplyOptions | undefined;
+  /**
    * False for scripts: a script may have written before it returned an error such as BUSY or
    * NOREPLICAS, and Redis does not undo that, so it is never resent after one.
    */
@@ -70,15 +75,28 @@ export function newJob(
   return jobOf(command, kind, invoke, command, NO_ARGS, isResendable, prefer);
 }
 
-/** A plain command that has not been sent yet: `redis[method](...args)`. */
+/** The options of an ioredis `Command` for one reply encoding (shared: ioredis only reads them). */
+export interface ReplyOptions {
+  readonly replyEncoding: 'utf8' | null;
+}
+
+/** Replies as strings (`get`), or as Buffers (`getBuffer`). */
+export const STRING_REPLIES: ReplyOptions = Object.freeze({ replyEncoding: 'utf8' });
+export const BUFFER_REPLIES: ReplyOptions = Object.freeze({ replyEncoding: null });
+
+/**
+ * A plain command that has not been sent yet: `redis[method](...args)`, or, with `replyOptions`
+ * (a built-in command by its own method), the `Command` that method makes.
+ */
 export function commandJob(
   command: string,
   kind: JobKind,
   method: string,
   args: readonly unknown[],
   isResendable: boolean,
+  replyOptions?: ReplyOptions,
 ): Job {
-  return jobOf(command, kind, undefined, method, args, isResendable, undefined);
+  return jobOf(command, kind, undefined, method, args, isResendable, undefined, replyOptions);
 }
 
 const NO_ARGS: readonly unknown[] = [];
@@ -91,6 +109,7 @@ function jobOf(
   args: readonly unknown[],
   isResendable: boolean,
   prefer: Preference | undefined,
+  replyOptions?: ReplyOptions,
 ): Job {
   // One object shape for every job, so that the command path sees one hidden class.
   return {
@@ -99,6 +118,7 @@ function jobOf(
     invoke,
     method,
     args,
+    replyOptions,
     isResendable,
     prefer,
     attempts: 0,
@@ -110,7 +130,16 @@ function jobOf(
 
 /** The same read, started afresh on another pool (a replica pool falling back to the master). */
 export function fallbackJob(job: Job): Job {
-  return jobOf(job.command, 'read', job.invoke, job.method, job.args, job.isResendable, undefined);
+  return jobOf(
+    job.command,
+    'read',
+    job.invoke,
+    job.method,
+    job.args,
+    job.isResendable,
+    undefined,
+    job.replyOptions,
+  );
 }
 
 /** Calls a command method of ioredis by name (`get`, `getBuffer`, `call`, …). */
@@ -118,11 +147,26 @@ function callMethod(redis: Redis, method: string, args: readonly unknown[]): Pro
   return (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
 }
 
-/** Sends `job` on `connection`: its invoker, or its command method. */
+/**
+ * Sends `job` on `connection`: its invoker, or its command. A built-in command goes to ioredis
+ * as the `Command` its generated method would make (same name, arguments and reply encoding),
+ * which skips the method's argument shuffling and a by-name lookup of the method on every
+ * command; a connection whose ioredis options change commands (a key prefix, friendly error
+ * stacks, auto-pipelining) uses the method.
+ */
 export function runJob(job: Job, connection: PoolConnection): Promise<unknown> {
-  return job.invoke === undefined
-    ? callMethod(connection.redis, job.method, job.args)
-    : job.invoke(connection.redis, connection);
+  if (job.invoke !== undefined) return job.invoke(connection.redis, connection);
+  const { replyOptions } = job;
+  if (replyOptions !== undefined && connection.takesCommandsAsIs) {
+    // The pool checked the arguments (command-methods.ts); ioredis flattens them as its method does.
+    const command = new Command(
+      job.command,
+      job.args as ConstructorParameters<typeof Command>[1],
+      replyOptions,
+    );
+    return connection.redis.sendCommand(command) as Promise<unknown>;
+  }
+  return callMethod(connection.redis, job.method, job.args);
 }
 
 /** Calls a command method of ioredis by name: the invoker of a command that gets wrapped. */

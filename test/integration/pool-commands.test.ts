@@ -1,13 +1,20 @@
 /**
- * Pool command surface beyond plain commands: Lua commands from defineCommand(), and what a
- * command does when no master can be found at all.
+ * Pool command surface: what ioredis does to a command's arguments and reply (the pools hand
+ * ioredis a `Command` for a built-in command, see pool/job.ts), Lua commands from
+ * defineCommand(), and what a command does when no master can be found at all.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { FailoverTimeoutError, Sentinel } from '../../src/index.js';
+import { eventually } from '../../src/testing/index.js';
 import { topologyFixture } from '../helpers/topology-fixture.js';
+
+/** Waits until `pool` (a replica pool: replication is asynchronous) sees `key`. */
+async function waitForKey(pool: { exists(key: string): Promise<number> }, key: string): Promise<void> {
+  await eventually(async () => (await pool.exists(key)) === 1, { timeoutMs: 5000 });
+}
 
 describe('pool commands', () => {
   const fixture = topologyFixture({ replicas: 1, sentinels: 1, quorum: 1 }, { restore: false });
@@ -15,6 +22,41 @@ describe('pool commands', () => {
 
   before(() => {
     sentinel = fixture.open();
+  });
+
+  it('keeps ioredis reply encodings and its argument and reply transformers', async () => {
+    const name = fixture.topology.masterName;
+    const master = sentinel.masterFor(name);
+    const replica = sentinel.replicaFor(name);
+    // Argument transformers: an object and a Map for HSET/MSET.
+    assert.equal(await master.hset('enc:h', { a: '1', b: 2 }), 2);
+    assert.equal(
+      await master.mset(
+        new Map([
+          ['enc:m1', 'x'],
+          ['enc:m2', 'y'],
+        ]),
+      ),
+      'OK',
+    );
+    assert.equal(await master.rpush('enc:l', ...['p', 'q'], 'r'), 3);
+    // Reply transformers and encodings, on both pools.
+    for (const pool of [master, replica]) {
+      await waitForKey(pool, 'enc:h');
+      assert.deepEqual({ ...(await pool.hgetall('enc:h')) }, { a: '1', b: '2' });
+      const buffer = await pool.getBuffer('enc:m1');
+      assert.ok(Buffer.isBuffer(buffer), 'getBuffer answers a Buffer');
+      assert.equal(buffer.toString(), 'x');
+      assert.deepEqual(await pool.mget('enc:m1', 'enc:m2'), ['x', 'y']);
+      assert.deepEqual(await pool.lrange('enc:l', 0, -1), ['p', 'q', 'r']);
+      assert.equal(await pool.call('GET', 'enc:m2'), 'y');
+      assert.ok(Buffer.isBuffer(await pool.callBuffer('get', 'enc:m2')));
+    }
+    // A callback gets the reply as ioredis's would.
+    const viaCallback = await new Promise((resolve, reject) =>
+      master.get('enc:m1', (error, value) => (error ? reject(error) : resolve(value))),
+    );
+    assert.equal(viaCallback, 'x');
   });
 
   it('defines Lua commands on every connection, present and future', async () => {

@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import type { ScriptDefinition } from '../../src/commands/script-definition.js';
 import { DedicatedConnectionRequiredError, WriteOnReplicaError } from '../../src/errors.js';
 import { type JobRules, jobForBatch, jobForCommand } from '../../src/pool/command-jobs.js';
-import type { Invoker, InvokerWrap, Job } from '../../src/pool/job.js';
+import {
+  BUFFER_REPLIES,
+  type Invoker,
+  type InvokerWrap,
+  type Job,
+  STRING_REPLIES,
+} from '../../src/pool/job.js';
 
 const scripts = new Map<string, ScriptDefinition>([
   ['getsafe', { lua: 'return redis.call("GET", KEYS[1])', numberOfKeys: 1, readOnly: true }],
@@ -35,6 +41,17 @@ describe('jobForCommand', () => {
     assert.deepEqual(job.args, ['k']);
     assert.equal(job.invoke, undefined);
     assert.equal(job.isResendable, true);
+  });
+
+  it("says how a built-in command's reply is decoded; call() and Lua commands keep their method", () => {
+    const replyOf = (method: string, args: unknown[]) =>
+      asJob(jobForCommand(method, args, rules(), undefined)).replyOptions;
+    assert.equal(replyOf('get', ['k']), STRING_REPLIES);
+    assert.equal(replyOf('getBuffer', ['k']), BUFFER_REPLIES);
+    assert.equal(replyOf('hgetallBuffer', ['h']), BUFFER_REPLIES);
+    assert.equal(replyOf('call', ['GET', 'k']), undefined, 'ioredis keeps the name as spelt');
+    assert.equal(replyOf('callBuffer', ['GET', 'k']), undefined);
+    assert.equal(replyOf('getsafe', ['k']), undefined, 'a Lua command: EVALSHA, then EVAL');
   });
 
   it('classifies call() by its first argument', () => {
