@@ -1,8 +1,7 @@
 /**
- * Deadlines kept with one timer rather than one per item: the commands in flight on one
- * connection (ioredis's `commandTimeout` arms a timer for every command and clears it at the
- * answer; with one caller, a profile put about a twentieth of the process's CPU in those
- * timers), or the session reads waiting for a caught-up replica.
+ * Deadlines kept with one timer rather than one per item, to the millisecond: the jobs waiting
+ * for a usable connection, the session reads waiting for a caught-up replica. (The commands in
+ * flight on a connection, far more numerous, are timed in ticks: tick-deadlines.ts.)
  *
  * Every item has the same timeout, so deadlines come in the order items are tracked. Items
  * mostly settle in that order too (a connection answers in order): settled items leave from the

@@ -87,7 +87,9 @@ export interface SentinelOptions {
   /** TLS to the master and replicas: `true` for defaults, or Node's `tls.connect` options. @default false */
   tls?: boolean | TlsOptions;
   /**
-   * How long a command may wait for its answer before it rejects: nothing can hang forever.
+   * How long a command may wait for its answer before it rejects: nothing can hang forever. A
+   * command in flight rejects between this and an eighth more (its deadline is kept in ticks of
+   * one timer per connection, not read off the clock for every command).
    * @default 5000
    */
   commandTimeout?: number;

@@ -12,7 +12,7 @@
 import type { Command, Redis } from 'ioredis';
 import { CommandTimeoutError } from '../command-errors.js';
 import { isFlaggedBlocking } from '../commands/command-info.js';
-import { DeadlineQueue } from '../deadline-queue.js';
+import { TickDeadlines } from '../tick-deadlines.js';
 import { armCommandTimer, interceptSends, isQueuedOffline, isSettled } from './ioredis-internals.js';
 
 /** How the timeouts of one connection behave. */
@@ -46,11 +46,11 @@ export function typeCommandTimeouts(redis: Redis, rules: CommandTimeoutRules): C
     command.reject(new CommandTimeoutError(command.name.toLowerCase(), total, rules.where(), wasSent));
     if (wasSent) rules.onTimeout();
   };
-  // Every command of the connection shares one deadline queue and one timer.
+  // Every command of the connection shares one timer, counting ticks (see tick-deadlines.ts).
   const deadlines =
     ms === undefined
       ? undefined
-      : new DeadlineQueue<Command>(ms, isSettled, (command) => expire(command, ms));
+      : new TickDeadlines<Command>(ms, isSettled, (command) => expire(command, ms));
   interceptSends(
     redis,
     (command) => {

@@ -2,41 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DeadlineQueue } from '../../src/deadline-queue.js';
 import { eventually } from '../../src/testing/index.js';
+import { deadlineRecorder, type Item, item } from '../helpers/deadline-recorder.js';
 
-interface Item {
-  id: number;
-  settled: boolean;
-}
-
-const item = (id: number): Item => ({ id, settled: false });
-
-/** Deadlines of `ms` whose expiries are recorded; `whenExpired(n)` resolves at the n-th. */
-function recorder(ms: number, onExpire: (it: Item) => void = () => {}) {
-  const expired: number[] = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const deadlines = new DeadlineQueue<Item>(
-    ms,
-    (it) => it.settled,
-    (it) => {
-      expired.push(it.id);
-      it.settled = true;
-      onExpire(it);
-      for (const w of waiters) if (expired.length >= w.count) w.resolve();
-    },
-  );
-  const whenExpired = (count: number) =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`only ${expired.length} expired`)), 5000);
-      waiters.push({
-        count,
-        resolve: () => {
-          clearTimeout(deadline);
-          resolve();
-        },
-      });
-    });
-  return { deadlines, expired, whenExpired };
-}
+const recorder = (ms: number, onExpire?: (it: Item) => void) =>
+  deadlineRecorder((...args) => new DeadlineQueue<Item>(...args), ms, onExpire);
 
 test('unanswered items expire in the order they were tracked; answered ones never do', async () => {
   const { deadlines, expired, whenExpired } = recorder(20);
