@@ -35,6 +35,11 @@ const STATEFUL = new Set([
 /** XREAD/XREADGROUP carry the `blocking` flag but block only with a BLOCK argument. */
 const BLOCKS_ONLY_WITH_ARGUMENT = new Set(['xread', 'xreadgroup']);
 
+/** Whether a command's kind depends on its arguments (XREAD blocks only with BLOCK). */
+export function classifiesByArguments(command: string): boolean {
+  return BLOCKS_ONLY_WITH_ARGUMENT.has(command);
+}
+
 function hasBlockArgument(args: readonly unknown[]): boolean {
   return args.some((a) => typeof a === 'string' && a.toUpperCase() === 'BLOCK');
 }

@@ -146,10 +146,11 @@ export function checkCommandArguments(
     command = name;
     rest = args.slice(1);
   } else {
+    // The common case, strings and numbers only, costs one pass of typeof (and no name).
+    if (areStringsOrNumbers(args)) return undefined;
     command = method.endsWith('Buffer') ? method.slice(0, -6) : method;
     rest = args;
   }
-  // The common case, strings and numbers only, costs one pass of typeof.
   if (areStringsOrNumbers(rest)) return undefined;
   const what = `"${command.slice(0, 40)}"`;
   let sent: Labelled[];
@@ -220,7 +221,7 @@ export function installCommandMethods(
       configurable: true,
       writable: true,
       value: function (this: never, ...args: unknown[]) {
-        const callback = typeof args.at(-1) === 'function' ? (args.pop() as Callback) : undefined;
+        const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
         const refused = checkCommandArguments(method, args);
         if (refused) {
           if (badArguments === 'throw') throw refused;

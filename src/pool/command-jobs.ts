@@ -3,7 +3,14 @@
  * before anything is sent (a command that needs a connection of its own, a write to a replica).
  * The pool says what it refuses and how it wraps its commands ({@link JobRules}).
  */
-import { classifyCommand, commandOf, isScriptCommand } from '../commands/command-info.js';
+import {
+  type CommandKind,
+  classifiesByArguments,
+  classifyCommand,
+  commandOf,
+  isScriptCommand,
+} from '../commands/command-info.js';
+import { commandMethodNames } from '../commands/command-methods.js';
 import type { ScriptDefinition } from '../commands/script-definition.js';
 import { DedicatedConnectionRequiredError } from '../errors.js';
 import { batchInvoker } from './batch-invoker.js';
@@ -42,40 +49,66 @@ export function jobForCommand(
   rules: JobRules,
   wrap: InvokerWrap | undefined,
 ): Job | Error {
-  const command = commandOf(method, args);
-  const script = rules.script(command);
-  const kind = script
-    ? script.readOnly
-      ? 'read'
-      : 'write'
-    : classifyCommand(command, method.startsWith('call') ? args.slice(1) : args);
+  const builtIn = builtInMethod(method);
+  let command: string;
+  let kind: CommandKind;
+  let isResendable: boolean;
+  let replyOptions: ReplyOptions | undefined;
+  if (builtIn !== undefined && builtIn.kind !== 'by-arguments') {
+    // The common case: everything but the pool's refusal was decided once for the method.
+    ({ command, kind, isResendable, replyOptions } = builtIn);
+  } else {
+    command = commandOf(method, args);
+    // A Lua command of the pool's (`swap`, `swapBuffer`, `call('swap')`); defineCommand refuses
+    // the names of built-in methods, and only XREAD and XREADGROUP come here by name.
+    const script = builtIn?.replyOptions === undefined ? rules.script(command) : undefined;
+    kind = script
+      ? script.readOnly
+        ? 'read'
+        : 'write'
+      : classifyCommand(command, method.startsWith('call') ? args.slice(1) : args);
+    // A script may have written before it returned an error: never resent (see Job).
+    isResendable = script === undefined && !isScriptCommand(command);
+    replyOptions = builtIn?.replyOptions;
+  }
   if (kind === 'dedicated') return new DedicatedConnectionRequiredError(command);
   const refused = rules.refuse(command, kind);
   if (refused) return refused;
-  // A script may have written before it returned an error: never resent (see Job).
-  const isResendable = script === undefined && !isScriptCommand(command);
   const poolWrap = rules.poolWrap();
   // Unwrapped (the common case), the job itself says what to call: no invoker closure.
   if (wrap === undefined && poolWrap === undefined) {
-    return commandJob(command, kind, method, args, isResendable, replyOptionsOf(method, command, script));
+    return commandJob(command, kind, method, args, isResendable, replyOptions);
   }
   const invoke = wrapped(invokerFor(method, args), kind, poolWrap, wrap);
   return newJob(command, kind, invoke, isResendable, wrap?.prefer);
 }
 
-/**
- * The reply options of a built-in command sent by its own method (`get`: strings, `getBuffer`:
- * Buffers); undefined for `call`/`callBuffer` (ioredis keeps the name as the caller spelt it)
- * and for Lua commands (ioredis's script method sends EVALSHA, then EVAL).
- */
-function replyOptionsOf(
-  method: string,
-  command: string,
-  script: ScriptDefinition | undefined,
-): ReplyOptions | undefined {
-  if (script !== undefined || method === 'call' || method === 'callBuffer') return undefined;
-  // `command` is `method` without its `Buffer` suffix (commandOf).
-  return method.length === command.length ? STRING_REPLIES : BUFFER_REPLIES;
+/** What is known of a command method of ioredis (`get`, `getBuffer`) before it is called. */
+interface BuiltInMethod {
+  readonly command: string;
+  /** `by-arguments`: XREAD and XREADGROUP, which block only with a BLOCK argument. */
+  readonly kind: CommandKind | 'by-arguments';
+  readonly isResendable: boolean;
+  /** Undefined for `call`/`callBuffer`, whose command is their first argument. */
+  readonly replyOptions: ReplyOptions | undefined;
+}
+
+const builtInMethods = new Map<string, BuiltInMethod>();
+for (const method of commandMethodNames()) {
+  const isCall = method === 'call' || method === 'callBuffer';
+  const command = isCall ? '' : commandOf(method, []);
+  builtInMethods.set(method, {
+    command,
+    kind: isCall || classifiesByArguments(command) ? 'by-arguments' : classifyCommand(command),
+    isResendable: !isScriptCommand(command),
+    // `command` is `method` without its `Buffer` suffix (commandOf).
+    replyOptions: isCall ? undefined : method.length === command.length ? STRING_REPLIES : BUFFER_REPLIES,
+  });
+}
+
+/** The facts of a command method of ioredis, or undefined for a Lua command of the pool's. */
+function builtInMethod(method: string): BuiltInMethod | undefined {
+  return builtInMethods.get(method);
 }
 
 /**

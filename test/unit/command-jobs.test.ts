@@ -60,6 +60,18 @@ describe('jobForCommand', () => {
     assert.equal(job.kind, 'write');
   });
 
+  it('classifies XREAD and XREADGROUP by their arguments: only BLOCK needs a connection of its own', () => {
+    assert.equal(asJob(jobForCommand('xread', ['STREAMS', 's', '0'], rules(), undefined)).kind, 'read');
+    assert.ok(
+      jobForCommand('xreadBuffer', ['BLOCK', 0, 'STREAMS', 's', '$'], rules(), undefined) instanceof
+        DedicatedConnectionRequiredError,
+    );
+    assert.ok(
+      jobForCommand('call', ['XREAD', 'block', 0, 'STREAMS', 's', '$'], rules(), undefined) instanceof
+        DedicatedConnectionRequiredError,
+    );
+  });
+
   it('refuses commands that need a connection of their own, before anything is sent', () => {
     assert.ok(
       jobForCommand('blpop', ['k', 0], rules(), undefined) instanceof DedicatedConnectionRequiredError,
@@ -79,9 +91,18 @@ describe('jobForCommand', () => {
 
   it('never resends a script; a defined command is a read only when declared readOnly', () => {
     assert.equal(asJob(jobForCommand('eval', ['return 1', 0], rules(), undefined)).isResendable, false);
-    const read = asJob(jobForCommand('getsafe', ['k'], rules(), undefined));
-    assert.equal(read.kind, 'read');
-    assert.equal(read.isResendable, false);
+    assert.equal(asJob(jobForCommand('evalshaBuffer', ['0f', 0], rules(), undefined)).isResendable, false);
+    assert.equal(
+      asJob(jobForCommand('call', ['EVAL', 'return 1', 0], rules(), undefined)).isResendable,
+      false,
+    );
+    for (const method of ['getsafe', 'getsafeBuffer']) {
+      const read = asJob(jobForCommand(method, ['k'], rules(), undefined));
+      assert.equal(read.command, 'getsafe');
+      assert.equal(read.kind, 'read');
+      assert.equal(read.isResendable, false);
+      assert.equal(read.replyOptions, undefined, 'ioredis sends it: EVALSHA, then EVAL');
+    }
     assert.equal(asJob(jobForCommand('setsafe', ['k', 'v'], rules(), undefined)).kind, 'write');
   });
 
