@@ -4,7 +4,7 @@
  * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { type Address, formatAddress, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
+import { type Address, parseSentinelAddresses, type SentinelAddressInput } from './address.js';
 import { ManagedClients } from './client/managed-clients.js';
 import { checkManagedOptions, type ManagedClientOptions } from './client/managed-options.js';
 import { managedConnectionFactory } from './client/managed-redis.js';
@@ -15,29 +15,24 @@ import { parseToken } from './consistency/position.js';
 import { Session, type SessionContext } from './consistency/session.js';
 import { sessionContextFor } from './consistency/session-context.js';
 import { debugFor, registerSecret } from './debug.js';
-import { askLeaseConfirmations } from './discovery/lease-questions.js';
-import { MasterDiscovery } from './discovery/master-discovery.js';
-import { parseSentinelEvent } from './discovery/sentinel-replies.js';
-import { SentinelSet } from './discovery/sentinel-set.js';
-import { ClosedError, SentinelConfigError } from './errors.js';
+import type { MasterDiscovery } from './discovery/master-discovery.js';
+import { MasterGroups } from './discovery/master-groups.js';
+import { ClosedError } from './errors.js';
 import { type SentinelEventMap, TypedEventEmitter } from './events.js';
-import { WriteLease } from './lease/write-lease.js';
-import { publishWriteLease } from './observability/channels.js';
 import {
   checkMasterName,
   normalizeOptions,
   normalizePoolOptions,
   normalizeSessionOptions,
 } from './option-checks.js';
-import {
-  type CoalesceWrites,
-  type MasterPoolOptions,
-  type NormalizedSentinelOptions,
-  type ReplicaPoolOptions,
-  type SentinelOptions,
-  type SessionOptions,
-  TIMINGS,
-  type WaitForReplicas,
+import type {
+  CoalesceWrites,
+  MasterPoolOptions,
+  NormalizedSentinelOptions,
+  ReplicaPoolOptions,
+  SentinelOptions,
+  SessionOptions,
+  WaitForReplicas,
 } from './options.js';
 import { MasterPool } from './pool/master-pool.js';
 import { ReplicaPool } from './pool/replica-pool.js';
@@ -64,14 +59,10 @@ const log = debugFor('sentinel');
 export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
   /** The options after validation, with defaults filled in. */
   readonly options: Readonly<NormalizedSentinelOptions>;
-  private readonly seeds: Address[];
-  private sentinelSet: SentinelSet | undefined;
-  private readonly discoveries = new Map<string, MasterDiscovery>();
+  private readonly groups: MasterGroups;
   private readonly pools = new Map<string, MasterPool | ReplicaPool>();
   private readonly sessionContexts = new Map<string, SessionContext>();
   private readonly managedClients = new Map<string, ManagedClients>();
-  private readonly leases = new Map<string, WriteLease>();
-  private closed = false;
   private closing: Promise<void> | undefined;
 
   /**
@@ -82,8 +73,9 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
    */
   constructor(sentinels: SentinelAddressInput, options?: SentinelOptions) {
     super();
-    this.seeds = parseSentinelAddresses(sentinels);
+    const seeds = parseSentinelAddresses(sentinels);
     this.options = normalizeOptions(options);
+    this.groups = new MasterGroups(seeds, this.options, { events: this, report: (e) => this.report(e) });
     // ioredis logs every command it writes, HELLO … AUTH included: redact these from every line.
     registerSecret(this.options.password);
     registerSecret(this.options.sentinelPassword);
@@ -126,7 +118,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
           failoverTimeout: this.options.failoverTimeout,
           db: this.options.db,
           wrap: durable ? durable.wrap : undefined,
-          fence: this.leaseFor(name),
+          fence: this.groups.leaseFor(name),
           fenceReads: this.options.fenceReads,
         },
       );
@@ -270,7 +262,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
         this.discoveryFor(name),
         (spec, clientOptions) => this.connectionFactory(name, false, clientOptions)(spec),
         this.options.failoverTimeout,
-        this.leaseFor(name),
+        this.groups.leaseFor(name),
       );
       this.managedClients.set(name, clients);
     }
@@ -291,82 +283,12 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
 
   /** The sentinels in the order they are asked (seeds first, then those learned). */
   sentinels(): Address[] {
-    return this.sentinelSet ? this.sentinelSet.addresses() : this.seeds.map((s) => ({ ...s }));
+    return this.groups.sentinels();
   }
 
   /** @internal The discovery of one master group, created on first use. */
   discoveryFor(name: string): MasterDiscovery {
-    checkMasterName(name);
-    if (this.closed) throw new ClosedError('this Sentinel');
-    let discovery = this.discoveries.get(name);
-    if (!discovery) {
-      discovery = new MasterDiscovery(name, this.connections(), this.options);
-      discovery.on('masterChanged', (e) => this.emit('masterChanged', e));
-      discovery.on('replicaUp', (e) => this.emit('replicaUp', e));
-      discovery.on('replicaDown', (e) => this.emit('replicaDown', e));
-      discovery.on('failoverStarted', (e) => this.emit('failoverStarted', e));
-      discovery.on('failoverEnded', (e) => this.emit('failoverEnded', e));
-      discovery.on('error', (e) => this.report(e));
-      this.discoveries.set(name, discovery);
-    }
-    return discovery;
-  }
-
-  /** `writeLeaseMs`: the write lease of one group, shared by its master pools; undefined without. */
-  private leaseFor(name: string): WriteLease | undefined {
-    const leaseMs = this.options.writeLeaseMs;
-    if (leaseMs === undefined) return undefined;
-    let lease = this.leases.get(name);
-    if (!lease) {
-      const discovery = this.discoveryFor(name);
-      const set = this.connections();
-      lease = new WriteLease({
-        name,
-        leaseMs,
-        ask: (timeoutMs) => askLeaseConfirmations(set, name, timeoutMs),
-        currentMaster: () => discovery.currentMasterText,
-        warn: (message) => this.report(new SentinelConfigError(message)),
-      });
-      for (const state of ['lapsed', 'renewed'] as const) {
-        lease.on(state, () => {
-          const master = discovery.currentMaster;
-          publishWriteLease(() => ({ name, state, master: master && formatAddress(master) }));
-        });
-      }
-      this.leases.set(name, lease);
-    }
-    return lease;
-  }
-
-  private connections(): SentinelSet {
-    if (this.sentinelSet) return this.sentinelSet;
-    const set = new SentinelSet(this.seeds, {
-      connectTimeout: this.options.connectTimeout,
-      socketTimeout: this.options.socketTimeout,
-      username: this.options.sentinelUsername,
-      password: this.options.sentinelPassword,
-      tls: this.options.sentinelTLS,
-      maxReconnectDelay: TIMINGS.maxReconnectDelay,
-    });
-    set.on('message', (channel, message, from) => {
-      const event = parseSentinelEvent(channel, message);
-      if (event) this.discoveries.get(event.masterName)?.handleEvent(event, from);
-    });
-    set.on('reconnected', () => {
-      for (const discovery of this.discoveries.values()) discovery.refreshSoon();
-    });
-    set.on('denied', (error) => this.report(error));
-    set.on('added', (sentinel) => {
-      // Seeds are added in the constructor of the set, before this listener exists.
-      log('sentinel %s:%d joined the list', sentinel.host, sentinel.port);
-      this.emit('sentinelAdded', { sentinel: { ...sentinel } });
-    });
-    set.on('removed', (sentinel) => {
-      log('sentinel %s:%d left the list', sentinel.host, sentinel.port);
-      this.emit('sentinelRemoved', { sentinel: { ...sentinel } });
-    });
-    this.sentinelSet = set;
-    return set;
+    return this.groups.discoveryFor(name);
   }
 
   /** Emits `error` if someone listens; otherwise only logs: a background error never crashes. */
@@ -390,7 +312,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
 
   private close(graceful: boolean): Promise<void> {
     if (this.closing) return this.closing;
-    this.closed = true;
+    this.groups.refuseNew();
     const pools = [...this.pools.values()];
     this.pools.clear();
     this.sessionContexts.clear();
@@ -400,12 +322,7 @@ export class Sentinel extends TypedEventEmitter<SentinelEventMap> {
       ...pools.map((pool) => (graceful ? pool.quit() : pool.disconnect())),
       ...managed.map((clients) => clients.close(graceful)),
     ]).then(async () => {
-      for (const lease of this.leases.values()) lease.close();
-      this.leases.clear();
-      for (const discovery of this.discoveries.values()) discovery.close();
-      this.discoveries.clear();
-      await this.sentinelSet?.close();
-      this.sentinelSet = undefined;
+      await this.groups.close();
     });
     return this.closing;
   }
