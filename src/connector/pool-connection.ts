@@ -18,7 +18,8 @@ import { type ConnectionState, checkTransition } from './connection-state.js';
 import { disconnectNow, reconnectNow, unansweredCount, verifyBeforeReady } from './ioredis-internals.js';
 import { failCorruptStreamsAsLost, failUnansweredAsLost, isResentWhenLost } from './lost-commands.js';
 import { createClient } from './pool-connector.js';
-import { describeRole, type ExpectedRole, parseRole, roleMatches, type ServerRole } from './role.js';
+import { describeRole, type ExpectedRole, type ServerRole } from './role.js';
+import { RoleCheck } from './role-check.js';
 import { typeUnblockedReplies } from './unblocked-replies.js';
 import { WatchGuard } from './watch-guard.js';
 import { WriteCoalescer } from './write-coalescing.js';
@@ -58,17 +59,13 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private readonly coalescer: WriteCoalescer;
   /** The deadlines of commands in flight (one timer per connection). */
   private readonly timeouts: CommandTimeouts;
-  private mismatches = 0;
-  private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
+  /** SELECT and ROLE on every connect, and the backoff after a role mismatch. */
+  private readonly roleCheck: RoleCheck;
   private hasTimedOutValue = false;
   private lastErrorValue: Error | undefined;
   /** Dedicated connections: whether a WATCH outlived its socket. */
   private readonly watchGuard: WatchGuard | undefined;
   private attemptStartedAt = 0;
-  /** ioredis's own SELECT of this connect was refused: it goes on, on database 0. */
-  private isSelectRefused = false;
-  /** The role ROLE confirmed on the current socket, until ioredis is ready. */
-  private verifiedRole: ServerRole | undefined;
 
   /** When the last connect attempt asked for its address (`performance.now()`): for connect-time metrics. */
   get connectStartedAt(): number {
@@ -78,11 +75,20 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   constructor(private readonly options: PoolConnectionOptions) {
     super();
     this.coalescer = new WriteCoalescer(options.coalesceWrites);
+    this.roleCheck = new RoleCheck({
+      label: options.label,
+      expected: options.role,
+      current: () => ({ address: this.addressValue, socket: this.socket }),
+      isVerifying: () => this.stateValue === 'verifying',
+      moveOff: (why) => this.moveOff(why),
+      fail: (error) => this.fail(error),
+      mismatch: (address, role) => this.emit('roleMismatch', address, role),
+    });
     this.redis = createClient(
       {
         resolve: async () => {
           // After a role mismatch, back off before asking again: discovery may need a moment.
-          if (this.mismatches > 0) await this.backOff(Math.min(25 * 2 ** this.mismatches, 1000));
+          await this.roleCheck.beforeConnect();
           this.attemptStartedAt = performance.now();
           return options.resolve();
         },
@@ -142,7 +148,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       // chose) only here, then goes on to 'ready' on database 0: verify() must not open it.
       // (It arrives while the ROLE check, ioredis's ready check, waits for its reply.)
       const isHandshake = this.stateValue === 'connecting' || this.stateValue === 'verifying';
-      if (isHandshake && isDatabaseRefusal(error)) this.isSelectRefused = true;
+      if (isHandshake && isDatabaseRefusal(error)) this.roleCheck.noteSelectRefused();
       if (this.stateValue !== 'closed') this.fail(new Error(reason, { cause: error }));
     });
     // ROLE is ioredis's ready check: nothing queued is flushed before the role is confirmed.
@@ -164,18 +170,6 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   private fail(error: Error): void {
     this.lastErrorValue = error;
     this.emit('failed', error, this.attemptStartedAt);
-  }
-
-  /** Waits before reconnecting; close() cuts the wait short so that nothing outlives it. */
-  private backOff(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, ms);
-      this.backoff = { timer, resolve: finish };
-      function finish() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
   }
 
   /**
@@ -236,67 +230,22 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
   }
 
   /**
-   * Checks the role of a fresh socket, as ioredis's ready check (see `verifyBeforeReady`): SELECT
-   * and ROLE are written now, in this call. Resolves true to let ioredis become ready (it then
-   * flushes its offline queue); false after dropping the socket.
-   *
-   * ioredis sends SELECT on connect but only reports its failure as an 'error' event and goes
-   * on, on database 0: a db the server does not have would silently get every write. Shared
-   * connections only: a dedicated one may have been switched to another db by its borrower,
-   * which ioredis restores after a reconnect and which this must not undo.
+   * ioredis's ready check (see `verifyBeforeReady`): SELECT and ROLE, written now (role-check.ts).
+   * A dedicated connection checks database 0 only: its borrower may have switched it to another
+   * db, which ioredis restores after a reconnect and which this must not undo.
    */
   private verify(): Promise<boolean> {
     if (this.stateValue === 'closed') return Promise.resolve(false);
     this.setState('verifying', 'connected');
-    this.verifiedRole = undefined;
-    const db = this.options.isDedicated ? 0 : (this.options.redisOptions.db ?? 0);
-    const selected = db !== 0 ? this.redis.select(db) : undefined;
-    const role = this.redis.call('ROLE');
-    return this.judge(Promise.all([selected, role]), db, this.socket);
-  }
-
-  private async judge(replies: Promise<[unknown, unknown]>, db: number, socket: Socket | undefined) {
-    const address = this.addressValue;
-    let role: ServerRole;
-    try {
-      role = parseRole((await replies)[1]);
-    } catch (error) {
-      // A socket that closed meanwhile was handled by onSocketClosed; its successor is not ours.
-      if (this.socket !== socket) return false;
-      const reason = db === 0 ? 'ROLE failed' : 'SELECT or ROLE failed';
-      log('%s: %s: %s', this.options.label, reason, (error as Error).message);
-      this.moveOff(reason);
-      if (error instanceof Error) this.fail(error);
-      return false;
-    }
-    if (this.stateValue !== 'verifying' || !address || this.socket !== socket) return false;
-    if (this.isSelectRefused) {
-      this.isSelectRefused = false;
-      this.moveOff('SELECT refused');
-      return false;
-    }
-    if (!roleMatches(this.options.role, role)) {
-      this.mismatches += 1;
-      log(
-        '%s: %s is %s, not a %s',
-        this.options.label,
-        formatAddress(address),
-        describeRole(role),
-        this.options.role,
-      );
-      this.emit('roleMismatch', address, role);
-      this.moveOff('role mismatch');
-      return false;
-    }
-    this.mismatches = 0;
-    this.verifiedRole = role;
-    return true;
+    return this.roleCheck.start(
+      this.redis,
+      this.options.isDedicated ? 0 : (this.options.redisOptions.db ?? 0),
+    );
   }
 
   /** ioredis is ready (after the ROLE check passed): commands may be sent. */
   private onReady(): void {
-    const role = this.verifiedRole;
-    this.verifiedRole = undefined;
+    const role = this.roleCheck.takeVerified();
     const address = this.addressValue;
     if (this.stateValue !== 'verifying' || !role || !address) return;
     this.lastErrorValue = undefined;
@@ -357,7 +306,7 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
     if (this.stateValue === 'closed') return;
     this.setState('closed', graceful ? 'quit' : 'disconnect');
     this.removeAllListeners();
-    this.backoff?.resolve();
+    this.roleCheck.cancelBackoff();
     if (graceful && this.redis.status === 'ready') {
       const ended = new Promise<void>((resolve) => this.redis.once('end', () => resolve()));
       // QUIT is bounded by the command timeout. If it gets no answer the server hangs: destroy
