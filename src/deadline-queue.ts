@@ -3,27 +3,24 @@
  * for a usable connection, the session reads waiting for a caught-up replica. (The commands in
  * flight on a connection, far more numerous, are timed in ticks: tick-deadlines.ts.)
  *
- * Every item has the same timeout, so deadlines come in the order items are tracked. Items
- * mostly settle in that order too (a connection answers in order): settled items leave from the
- * front whenever one is tracked, so the queue holds about the items in flight. The one timer is
- * armed for the deadline of the oldest item; when it fires, every unsettled item past its
- * deadline expires, oldest first.
+ * Every item has the same timeout, so deadlines come in the order items are tracked, and settled
+ * items leave from the front ({@link StampedQueue}). The one timer is armed for the deadline of
+ * the oldest item; when it fires, every unsettled item past its deadline expires, oldest first.
  */
-import Denque from 'denque';
 import { detached } from './async-scope.js';
+import { StampedQueue } from './stamped-queue.js';
 
 /** Items with one timeout and one timer; see the module comment. */
 export class DeadlineQueue<T> {
-  private readonly items = new Denque<T>();
-  private readonly deadlines = new Denque<number>();
+  private readonly queue: StampedQueue<T>;
   private timer: NodeJS.Timeout | undefined;
 
   /**
-   * @param isDone whether an item was answered (or failed) meanwhile
+   * @param isDone whether an item was settled (sent, answered, failed) meanwhile
    * @param expire called once per item still unsettled at its deadline, oldest first
    * @param keepsProcessAlive whether the timer holds the event loop open: yes for items nothing
-   *   else holds it for (jobs waiting for a connection), no for commands in flight (their
-   *   socket does)
+   *   else holds it for (jobs waiting for a connection), no for items that something else
+   *   holds it for (a session read's command in flight)
    */
   constructor(
     /** The timeout of every tracked item, in ms. */
@@ -31,11 +28,13 @@ export class DeadlineQueue<T> {
     private readonly isDone: (item: T) => boolean,
     private readonly expire: (item: T) => void,
     private readonly keepsProcessAlive = false,
-  ) {}
+  ) {
+    this.queue = new StampedQueue(isDone);
+  }
 
   /** How many items are tracked (answered ones at the front may not have been dropped yet). */
   get length(): number {
-    return this.items.length;
+    return this.queue.length;
   }
 
   /** Whether the timer is armed (some tracked item may still be unsettled). */
@@ -45,9 +44,7 @@ export class DeadlineQueue<T> {
 
   /** Starts the clock of `item`: it expires `ms` from now unless settled first. */
   track(item: T): void {
-    this.dropSettledFront();
-    this.items.push(item);
-    this.deadlines.push(performance.now() + this.ms);
+    this.queue.push(item, performance.now() + this.ms);
     if (this.timer === undefined) this.arm(this.ms);
   }
 
@@ -55,17 +52,7 @@ export class DeadlineQueue<T> {
   stop(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.items.clear();
-    this.deadlines.clear();
-  }
-
-  private dropSettledFront(): void {
-    while (this.items.length > 0 && this.isDone(this.items.peekFront() as T)) this.shift();
-  }
-
-  private shift(): T {
-    this.deadlines.shift();
-    return this.items.shift() as T;
+    this.queue.clear();
   }
 
   private arm(ms: number): void {
@@ -78,18 +65,8 @@ export class DeadlineQueue<T> {
     this.timer = undefined;
     const now = performance.now();
     const expired: T[] = [];
-    while (this.items.length > 0) {
-      const item = this.items.peekFront() as T;
-      if (!this.isDone(item)) {
-        const deadline = this.deadlines.peekFront() as number;
-        if (deadline > now) {
-          this.arm(deadline - now);
-          break;
-        }
-        expired.push(item);
-      }
-      this.shift();
-    }
+    const next = this.queue.takeDue((deadline) => deadline <= now, expired);
+    if (next !== undefined) this.arm(next - now);
     // Expired after the walk: expiring one may drop the connection, which settles others.
     for (const item of expired) if (!this.isDone(item)) this.expire(item);
   };

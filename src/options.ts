@@ -111,8 +111,9 @@ export interface CommonPoolOptions {
   acquireTimeout?: number;
   /**
    * How a pool connection gathers socket writes (see docs/options.md):
-   * - `'adaptive'`: a command leaves at once while fewer than 4 are in flight on its connection;
-   *   from 4 in flight, the commands of one event-loop tick leave in one write.
+   * - `'adaptive'`: a command leaves at once while few are in flight on its connection (fewer
+   *   than 8, or than a third of the last burst of commands); from there, the commands of one
+   *   event-loop tick leave in one write.
    * - `true`: the writes of every tick leave together, even a lone command's (it waits for the
    *   end of the tick).
    * - `false`: one write per command, as plain ioredis.

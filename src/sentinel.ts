@@ -1,7 +1,8 @@
 /**
- * `Sentinel`: the composition root, the only module that knows everyone. It owns the
- * sentinel connections (shared by every master group), one discovery per master group, and the
- * pools built on them (handed the discovery and a connection factory); `quit()` closes them all.
+ * `Sentinel`: the composition root, the only module that knows every part. It builds the pools,
+ * sessions and managed clients of each master group on that group's discovery (handed in with a
+ * connection factory), which it takes from {@link MasterGroups} (the shared sentinel connections,
+ * and per group its discovery and write lease); `quit()` closes them all.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { type Address, parseSentinelAddresses, type SentinelAddressInput } from './address.js';

@@ -3,26 +3,30 @@
  * rather than read off the clock for every command. A {@link DeadlineQueue} stamps each item
  * with `performance.now()`: a call into Node and a heap number per command, which were the
  * largest part of what a pool adds to a command (an in-process measurement against plain
- * ioredis). Here a command is stamped with the number of ticks so far, a small integer.
+ * ioredis). Here a command is stamped with the number of ticks so far, a small integer, and the
+ * clock is read once per tick.
  *
- * The price is resolution: a command expires at the first tick at least `ms` after it was
- * tracked, between `ms` and `ms` plus one tick (a {@link TICKS_PER_TIMEOUT}th of `ms`) after it
- * was sent. Commands settle in the order they were sent (a connection answers in order), so
- * settled ones leave from the front whenever one is tracked and at every tick; the timer stops
+ * The price is resolution: a command expires at the first tick at least `ms` after the tick
+ * that followed it, so between `ms` and `ms` plus about one tick (a {@link TICKS_PER_TIMEOUT}th
+ * of `ms`, rounded up to whole milliseconds) after it was sent; never before `ms`, whenever Node
+ * runs the timer. Settled commands leave from the front ({@link StampedQueue}); the timer stops
  * when nothing is left.
  */
-import Denque from 'denque';
 import { detached } from './async-scope.js';
+import { StampedQueue } from './stamped-queue.js';
 
-/** Ticks per timeout: a command expires at most this fraction of the timeout late. */
+/** Ticks per timeout: a command expires about this fraction of the timeout late at most. */
 export const TICKS_PER_TIMEOUT = 8;
 
 /** Items with one timeout, timed by one periodic timer; see the module comment. */
 export class TickDeadlines<T> {
-  private readonly items = new Denque<T>();
-  /** The tick count when each item was tracked. */
-  private readonly stamps = new Denque<number>();
+  private readonly queue: StampedQueue<T>;
+  /** Ticks so far. */
   private ticks = 0;
+  /** When each of the last ticks ran (`performance.now()`), by tick number modulo its length. */
+  private readonly tickTimes: number[];
+  /** Whole ticks in `ms`, rounded up. */
+  private readonly ticksPerTimeout: number;
   private timer: NodeJS.Timeout | undefined;
   /** The period of the timer, in ms. */
   readonly tickMs: number;
@@ -37,14 +41,16 @@ export class TickDeadlines<T> {
     private readonly isDone: (item: T) => boolean,
     private readonly expire: (item: T) => void,
   ) {
-    // Whole milliseconds, rounded up: Node's timers do not keep fractions, and a shorter tick
-    // would let a command expire before `ms`.
+    this.queue = new StampedQueue(isDone);
+    // Whole milliseconds, rounded up: Node's timers do not keep fractions.
     this.tickMs = Math.max(1, Math.ceil(ms / TICKS_PER_TIMEOUT));
+    this.ticksPerTimeout = Math.ceil(ms / this.tickMs);
+    this.tickTimes = new Array<number>(this.ticksPerTimeout + 2).fill(0);
   }
 
   /** How many items are tracked (answered ones at the front may not have been dropped yet). */
   get length(): number {
-    return this.items.length;
+    return this.queue.length;
   }
 
   /** Whether the timer runs (some tracked item may still be unsettled). */
@@ -52,11 +58,9 @@ export class TickDeadlines<T> {
     return this.timer !== undefined;
   }
 
-  /** Starts the clock of `item`: it expires `ms` (up to one tick more) from now unless settled. */
+  /** Starts the clock of `item`: it expires `ms` (up to about a tick more) from now unless settled. */
   track(item: T): void {
-    this.dropSettledFront();
-    this.items.push(item);
-    this.stamps.push(this.ticks);
+    this.queue.push(item, this.ticks);
     if (this.timer === undefined) {
       // In no caller's context: started by whichever command came first, it outlives its caller.
       // Unreferenced: a command in flight keeps the process alive through its socket.
@@ -68,35 +72,30 @@ export class TickDeadlines<T> {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.items.clear();
-    this.stamps.clear();
-  }
-
-  private dropSettledFront(): void {
-    while (this.items.length > 0 && this.isDone(this.items.peekFront() as T)) {
-      this.items.shift();
-      this.stamps.shift();
-    }
+    this.queue.clear();
   }
 
   /**
-   * An item stamped `s` was tracked after tick `s` (or when the timer started) and before tick
-   * `s + 1`; by tick `s + 1 + TICKS_PER_TIMEOUT` at least `ms` has passed, whenever in that
-   * span it was tracked.
+   * An item stamped `s` was tracked before tick `s + 1` ran. It is due once `ms` has passed since
+   * then, by the clock: ticks can run late, or early by the time the event loop took to reach
+   * them, so their count alone is not trusted.
    */
+  private isDue(stamp: number, now: number): boolean {
+    const ticksSince = this.ticks - (stamp + 1);
+    if (ticksSince < this.ticksPerTimeout) return false;
+    const ring = this.tickTimes.length;
+    // Its tick's time was overwritten: more ticks than a timeout's worth and two have run since.
+    if (ticksSince >= ring) return true;
+    return now - (this.tickTimes[(stamp + 1) % ring] as number) >= this.ms;
+  }
+
   private readonly onTick = (): void => {
+    const now = performance.now();
     this.ticks += 1;
+    this.tickTimes[this.ticks % this.tickTimes.length] = now;
     const expired: T[] = [];
-    while (this.items.length > 0) {
-      const item = this.items.peekFront() as T;
-      if (!this.isDone(item)) {
-        if (this.ticks - (this.stamps.peekFront() as number) <= TICKS_PER_TIMEOUT) break;
-        expired.push(item);
-      }
-      this.items.shift();
-      this.stamps.shift();
-    }
-    if (this.items.length === 0) {
+    this.queue.takeDue((stamp) => this.isDue(stamp, now), expired);
+    if (this.queue.length === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
     }

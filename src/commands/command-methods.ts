@@ -5,8 +5,9 @@
  *
  * Why not subclass ioredis's command base class: it is not exported (only reachable through an
  * internal path), and a pool is not one connection. Each generated method hands the call to the
- * pool, which calls the same-named method of an ioredis connection: ioredis still flattens the
- * arguments and transforms the replies (HGETALL → object) exactly as for a plain client.
+ * pool, which sends it on an ioredis connection as the `Command` the same-named ioredis method
+ * would make (pool/job.ts): ioredis still flattens the arguments and transforms the replies
+ * (HGETALL → object) exactly as for a plain client.
  *
  * Arguments are checked first ({@link checkCommandArguments}): one ioredis cannot turn into a
  * string (an object with no prototype, a `toString` that throws) breaks ioredis 6 midway, after it
@@ -145,13 +146,13 @@ export function checkCommandArguments(
     }
     command = name;
     rest = args.slice(1);
+    if (areStringsOrNumbers(rest)) return undefined;
   } else {
     // The common case, strings and numbers only, costs one pass of typeof (and no name).
     if (areStringsOrNumbers(args)) return undefined;
     command = method.endsWith('Buffer') ? method.slice(0, -6) : method;
     rest = args;
   }
-  if (areStringsOrNumbers(rest)) return undefined;
   const what = `"${command.slice(0, 40)}"`;
   let sent: Labelled[];
   try {

@@ -88,7 +88,8 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
       {
         resolve: async () => {
           // After a role mismatch, back off before asking again: discovery may need a moment.
-          await this.roleCheck.beforeConnect();
+          const backoff = this.roleCheck.beforeConnect();
+          if (backoff) await backoff;
           this.attemptStartedAt = performance.now();
           return options.resolve();
         },

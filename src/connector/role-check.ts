@@ -38,7 +38,8 @@ export class RoleCheck {
   private mismatches = 0;
   private isSelectRefused = false;
   private verified: ServerRole | undefined;
-  private backoff: { timer: NodeJS.Timeout; resolve(): void } | undefined;
+  /** Ends the backoff in progress, if one is. */
+  private endBackoff: (() => void) | undefined;
 
   constructor(private readonly host: RoleCheckHost) {}
 
@@ -65,25 +66,28 @@ export class RoleCheck {
     return role;
   }
 
-  /** After a role mismatch, waits before the next connect asks for an address (up to 1 s). */
-  async beforeConnect(): Promise<void> {
-    if (this.mismatches > 0) await this.backOff(Math.min(25 * 2 ** this.mismatches, 1000));
-  }
-
-  /** Ends a backoff at once (the connection closes: nothing may outlive it). */
-  cancelBackoff(): void {
-    this.backoff?.resolve();
-  }
-
-  private backOff(ms: number): Promise<void> {
+  /**
+   * Call as a connect begins. Forgets a SELECT refusal noted for an earlier connect, and after a
+   * role mismatch returns a wait before this connect asks for an address (up to 1 s, so that
+   * discovery can catch up); undefined otherwise (no wait, not even a microtask).
+   */
+  beforeConnect(): Promise<void> | undefined {
+    this.isSelectRefused = false;
+    if (this.mismatches === 0) return undefined;
+    const ms = Math.min(25 * 2 ** this.mismatches, 1000);
     return new Promise((resolve) => {
       const timer = setTimeout(finish, ms);
-      this.backoff = { timer, resolve: finish };
+      this.endBackoff = finish;
       function finish() {
         clearTimeout(timer);
         resolve();
       }
     });
+  }
+
+  /** Ends a backoff at once (the connection closes: nothing may outlive it). */
+  cancelBackoff(): void {
+    this.endBackoff?.();
   }
 
   private async judge(replies: Promise<[unknown, unknown]>, db: number, socket: Socket | undefined) {

@@ -4,28 +4,68 @@
  * callers on one connection: about a third of the process's time in `writeUtf8String`).
  *
  * Adaptive (the default): a command leaves at once while few are in flight on the connection, so
- * a lone caller waits for nothing and the server starts on a burst at once; from
- * {@link GATHER_FROM_IN_FLIGHT} in flight, the commands issued until the end of the tick
- * (typically the callers that the last burst of replies woke) are gathered and leave together,
- * in one write, when the tick ends. No timer and no fixed delay: the end of the tick is
- * `process.nextTick`, before the event loop polls for I/O again.
+ * a lone caller waits for nothing and the server starts on a burst at once; from a threshold
+ * that grows with the bursts the connection sees ({@link gatherThreshold}), the commands issued
+ * until the end of the tick (typically the callers that the last burst of replies woke) are
+ * gathered and leave together, in one write, when the tick ends. No timer and no fixed delay:
+ * the end of the tick is `process.nextTick`, before the event loop polls for I/O again.
  */
 import type { Socket } from 'node:net';
 import type { CoalesceWrites } from '../options.js';
 
 /**
- * Adaptive mode gathers once this many commands are in flight: the first few commands of a burst
- * leave at once and keep the server busy while the rest gather. Measured against gathering from
- * one command in flight (interleaved in-process rounds against plain ioredis, one AMD EPYC × 2
- * machine, three runs): 10 callers 1.02–1.14× plain instead of 0.83–1.08×, 50 and 200 callers
- * level. One processor only: a second one may move it.
+ * Adaptive mode never gathers with fewer commands in flight than this, whatever the bursts.
  */
-export const GATHER_FROM_IN_FLIGHT = 4;
+export const GATHER_FROM_IN_FLIGHT = 8;
+
+/**
+ * The part of the last burst that leaves at once before the rest is gathered: the first third
+ * keeps the server busy while the callers behind it gather into one write.
+ */
+export const BURST_SENT_AT_ONCE = 1 / 3;
+
+/**
+ * Adaptive mode gathers once this many commands are in flight: a third of the last burst
+ * (`lastBurst`: the most commands in flight during the previous burst), and never fewer than
+ * {@link GATHER_FROM_IN_FLIGHT}. Measured on one connection, interleaved runs against plain
+ * ioredis (Intel Xeon × 2, bench notes in docs/benchmarks.md): a fixed threshold was best at
+ * about a third of the callers (8 or more at 10 callers, 16 at 50, 64 at 200), and 4, the
+ * fixed threshold before, cost a quarter of the throughput at 10 callers there. Pure.
+ */
+export function gatherThreshold(lastBurst: number): number {
+  return Math.max(GATHER_FROM_IN_FLIGHT, Math.ceil(lastBurst * BURST_SENT_AT_ONCE));
+}
 
 /** Whether to gather the writes of this tick, from the command about to be written. Pure. */
-export function shouldGather(mode: CoalesceWrites, unanswered: number, isGathering: boolean): boolean {
+export function shouldGather(
+  mode: CoalesceWrites,
+  unanswered: number,
+  isGathering: boolean,
+  threshold = GATHER_FROM_IN_FLIGHT,
+): boolean {
   if (isGathering || mode === false) return false;
-  return mode === true || unanswered >= GATHER_FROM_IN_FLIGHT;
+  return mode === true || unanswered >= threshold;
+}
+
+/**
+ * The bursts of one connection: the most commands in flight during the last burst. A burst
+ * ends when a command finds fewer in flight than the one before it (replies came meanwhile).
+ */
+export class BurstTracker {
+  /** The most in flight during the last finished burst. */
+  lastBurst = 0;
+  private current = 0;
+  private previous = 0;
+
+  /** Notes a command about to be written with `unanswered` in flight. */
+  note(unanswered: number): void {
+    if (unanswered < this.previous) {
+      this.lastBurst = this.current;
+      this.current = 0;
+    }
+    if (unanswered > this.current) this.current = unanswered;
+    this.previous = unanswered;
+  }
 }
 
 /** A socket's own `write`. */
@@ -57,11 +97,19 @@ export class WriteCoalescer {
     if (socket !== undefined && data !== '' && socket.writable) ownWrites.get(socket)?.call(socket, data);
   };
 
+  private readonly bursts = new BurstTracker();
+
   constructor(private readonly mode: CoalesceWrites) {}
 
   /** Call before a command is written on `socket`, with the number of commands in flight. */
   beforeWrite(socket: Socket, unanswered: number): void {
-    if (!shouldGather(this.mode, unanswered, this.gathering !== undefined)) return;
+    const { bursts } = this;
+    bursts.note(unanswered);
+    if (
+      !shouldGather(this.mode, unanswered, this.gathering !== undefined, gatherThreshold(bursts.lastBurst))
+    ) {
+      return;
+    }
     if (!ownWrites.has(socket)) this.intercept(socket);
     this.gathering = socket;
     process.nextTick(this.flush);

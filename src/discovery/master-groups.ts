@@ -94,7 +94,7 @@ export class MasterGroups {
   }
 
   /** The sentinel connections, opened on first use. */
-  connections(): SentinelSet {
+  private connections(): SentinelSet {
     if (this.set) return this.set;
     const set = new SentinelSet(this.seeds, {
       connectTimeout: this.options.connectTimeout,

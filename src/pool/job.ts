@@ -27,12 +27,15 @@ export interface InvokerWrap {
 
 /** One command or batch a pool is running. */
 export interface Job {
-  /** The command name, lower case (`multi`/`pipeline` for batches): for messages and logs. */
+  /**
+   * The command name, lower case (`multi`/`pipeline` for batches): the name a built-in command is
+   * sent under (see {@link replyOptions}), and the name in messages and logs.
+   */
   readonly command: string;
   readonly kind: JobKind;
   /**
    * Runs it: a batch, or a command wrapped (sessions, durable writes). Undefined for a plain
-   * command, which {@link runJob} sends as `redis[method](...args)`: no closure per command.
+   * command, which {@link runJob} sends itself: no closure per command.
    */
   readonly invoke: Invoker | undefined;
   /** The ioredis method of a plain command (`get`, `getBuffer`, `call` …), and its arguments. */
@@ -158,7 +161,8 @@ export function runJob(job: Job, connection: PoolConnection): Promise<unknown> {
   if (job.invoke !== undefined) return job.invoke(connection.redis, connection);
   const { replyOptions } = job;
   if (replyOptions !== undefined && connection.takesCommandsAsIs) {
-    // The pool checked the arguments (command-methods.ts); ioredis flattens them as its method does.
+    // A command method of the pool checked the arguments and took off a callback
+    // (command-methods.ts); ioredis flattens them as its own method does.
     const command = new Command(
       job.command,
       job.args as ConstructorParameters<typeof Command>[1],

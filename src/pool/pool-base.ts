@@ -271,7 +271,8 @@ export abstract class PoolBase implements ObservedPool {
   }
 
   /**
-   * Sends any command by ioredis method name. The typed methods (`get`, `set`, …) call this.
+   * Sends any command by ioredis method name. The typed methods (`get`, `set`, …) call this,
+   * after checking the arguments and taking off a callback: `args` must hold neither.
    * @internal
    */
   sendCommand(method: string, args: unknown[], wrap?: InvokerWrap): Promise<unknown> {

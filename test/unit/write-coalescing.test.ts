@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, it, test } from 'node:test';
-import { GATHER_FROM_IN_FLIGHT, shouldGather, WriteCoalescer } from '../../src/connector/write-coalescing.js';
+import {
+  BurstTracker,
+  GATHER_FROM_IN_FLIGHT,
+  gatherThreshold,
+  shouldGather,
+  WriteCoalescer,
+} from '../../src/connector/write-coalescing.js';
 import { eventually } from '../../src/testing/index.js';
 
 test('adaptive: a command with few in flight leaves at once (no added latency for a lone caller)', () => {
@@ -10,9 +16,31 @@ test('adaptive: a command with few in flight leaves at once (no added latency fo
   assert.equal(shouldGather('adaptive', GATHER_FROM_IN_FLIGHT - 1, false), false);
 });
 
-test('adaptive: from GATHER_FROM_IN_FLIGHT in flight, the writes of the tick are gathered', () => {
+test('adaptive: from the threshold in flight, the writes of the tick are gathered', () => {
   assert.equal(shouldGather('adaptive', GATHER_FROM_IN_FLIGHT, false), true);
   assert.equal(shouldGather('adaptive', 50, false), true);
+  assert.equal(shouldGather('adaptive', 20, false, 21), false);
+  assert.equal(shouldGather('adaptive', 21, false, 21), true);
+});
+
+test('the threshold is a third of the last burst, and never below GATHER_FROM_IN_FLIGHT', () => {
+  assert.equal(gatherThreshold(0), GATHER_FROM_IN_FLIGHT);
+  assert.equal(gatherThreshold(9), GATHER_FROM_IN_FLIGHT, '10 callers: only the last of a burst gather');
+  assert.equal(gatherThreshold(49), 17);
+  assert.equal(gatherThreshold(199), 67);
+});
+
+test('a burst ends when a command finds fewer in flight than the one before; its peak is kept', () => {
+  const bursts = new BurstTracker();
+  for (let i = 0; i < 50; i++) bursts.note(i); // 50 callers woken by one burst of replies
+  assert.equal(bursts.lastBurst, 0, 'not finished yet');
+  bursts.note(3); // replies came: the next burst starts
+  assert.equal(bursts.lastBurst, 49);
+  for (const n of [4, 5, 2]) bursts.note(n);
+  assert.equal(bursts.lastBurst, 5, 'a smaller burst lowers it again');
+  const lone = new BurstTracker();
+  for (let i = 0; i < 100; i++) lone.note(0); // one caller: never anything in flight
+  assert.equal(lone.lastBurst, 0);
 });
 
 test('a socket already corked for this tick is not corked twice (one uncork per cork)', () => {
