@@ -27,10 +27,11 @@ export const BURST_SENT_AT_ONCE = 1 / 3;
 /**
  * Adaptive mode gathers once this many commands are in flight: a third of the last burst
  * (`lastBurst`: the most commands in flight during the previous burst), and never fewer than
- * {@link GATHER_FROM_IN_FLIGHT}. Measured on one connection, interleaved runs against plain
- * ioredis (Intel Xeon × 2, bench notes in docs/benchmarks.md): a fixed threshold was best at
- * about a third of the callers (8 or more at 10 callers, 16 at 50, 64 at 200), and 4, the
- * fixed threshold before, cost a quarter of the throughput at 10 callers there. Pure.
+ * {@link GATHER_FROM_IN_FLIGHT}. Chosen from ad-hoc interleaved runs of one connection against
+ * plain ioredis on an Intel Xeon × 2 machine: a fixed threshold did best at about a third of the
+ * callers (8 or more at 10 callers, 16 at 50, 64 at 200), and 4, the fixed threshold chosen
+ * before on an AMD EPYC × 2 machine, cost a quarter of the throughput at 10 callers there. What
+ * the default gives, by bench run: docs/benchmarks.md. Pure.
  */
 export function gatherThreshold(lastBurst: number): number {
   return Math.max(GATHER_FROM_IN_FLIGHT, Math.ceil(lastBurst * BURST_SENT_AT_ONCE));
