@@ -2,25 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually } from '../../src/testing/index.js';
 import { TICKS_PER_TIMEOUT, TickDeadlines } from '../../src/tick-deadlines.js';
-import { deadlineRecorder, type Item, item } from '../helpers/deadline-recorder.js';
+import { deadlineRecorder, type Item, item, sharedDeadlineTests } from '../helpers/deadline-recorder.js';
 
 const recorder = (ms: number, onExpire?: (it: Item) => void) =>
   deadlineRecorder((...args) => new TickDeadlines<Item>(...args), ms, onExpire);
 
 /** How late a timer may fire on a loaded test machine, beyond what the module promises. */
 const TIMER_SLACK_MS = 250;
-
-test('unanswered items expire in the order they were tracked; answered ones never do; the timer stops', async () => {
-  const { deadlines, expired, whenExpired } = recorder(40);
-  const items = [1, 2, 3, 4, 5].map(item);
-  for (const it of items) deadlines.track(it);
-  items[1]!.settled = true;
-  items[3]!.settled = true;
-  await whenExpired(3);
-  assert.deepEqual(expired, [1, 3, 5]);
-  assert.equal(deadlines.isArmed, false, 'nothing left to time');
-  assert.equal(deadlines.length, 0);
-});
 
 for (const ms of [160, 10, 300]) {
   test(`an item expires no sooner than its timeout and about a tick later at most (${ms} ms)`, async () => {
@@ -52,18 +40,6 @@ test('a timeout that is not a multiple of the ticks rounds the tick up, never do
   assert.equal((recorder(3).deadlines as TickDeadlines<Item>).tickMs, 1);
 });
 
-test('answered items leave from the front as new ones come: the queue holds about what is in flight', () => {
-  const { deadlines } = recorder(60_000);
-  let previous: Item | undefined;
-  for (let i = 0; i < 10_000; i++) {
-    if (previous) previous.settled = true;
-    previous = item(i);
-    deadlines.track(previous);
-  }
-  assert.equal(deadlines.length, 1);
-  deadlines.stop();
-});
-
 test('the timer stops once everything settled, and starts again for the next item', async () => {
   const { deadlines, expired, whenExpired } = recorder(40);
   const answered = item(1);
@@ -77,23 +53,4 @@ test('the timer stops once everything settled, and starts again for the next ite
   assert.deepEqual(expired, [2]);
 });
 
-test('an expiry that settles the others (the connection is dropped) expires nothing more', async () => {
-  const items = [1, 2, 3].map(item);
-  const { deadlines, expired, whenExpired } = recorder(20, () => {
-    for (const it of items) it.settled = true;
-  });
-  for (const it of items) deadlines.track(it);
-  await whenExpired(1);
-  await eventually(() => !deadlines.isArmed, { timeoutMs: 2000 });
-  assert.deepEqual(expired, [1]);
-});
-
-test('stop() forgets every item and stops the timer', () => {
-  const { deadlines, expired } = recorder(20);
-  deadlines.track(item(1));
-  assert.equal(deadlines.isArmed, true);
-  deadlines.stop();
-  assert.equal(deadlines.isArmed, false);
-  assert.equal(deadlines.length, 0);
-  assert.deepEqual(expired, []);
-});
+sharedDeadlineTests('TickDeadlines', (...args) => new TickDeadlines<Item>(...args));
