@@ -35,11 +35,6 @@ const STATEFUL = new Set([
 /** XREAD/XREADGROUP carry the `blocking` flag but block only with a BLOCK argument. */
 const BLOCKS_ONLY_WITH_ARGUMENT = new Set(['xread', 'xreadgroup']);
 
-/** Whether a command's kind depends on its arguments (XREAD blocks only with BLOCK). */
-export function classifiesByArguments(command: string): boolean {
-  return BLOCKS_ONLY_WITH_ARGUMENT.has(command);
-}
-
 function hasBlockArgument(args: readonly unknown[]): boolean {
   return args.some((a) => typeof a === 'string' && a.toUpperCase() === 'BLOCK');
 }
@@ -60,11 +55,16 @@ function byName<T>(compute: (name: string) => T): (name: string) => T {
   };
 }
 
-/** Kinds by name; `'by-arguments'` for the commands whose kind depends on their arguments. */
-const kindByName = byName((name): CommandKind | 'by-arguments' => {
-  const command = name.toLowerCase();
-  return BLOCKS_ONLY_WITH_ARGUMENT.has(command) ? 'by-arguments' : classifyUncached(command, []);
-});
+/**
+ * A command's kind by name (any case), or `'by-arguments'` for the commands whose kind depends on
+ * their arguments (XREAD and XREADGROUP block only with BLOCK): see {@link classifyCommand}.
+ */
+export const kindByName: (name: string) => CommandKind | 'by-arguments' = byName(
+  (name): CommandKind | 'by-arguments' => {
+    const command = name.toLowerCase();
+    return BLOCKS_ONLY_WITH_ARGUMENT.has(command) ? 'by-arguments' : classifyUncached(command, []);
+  },
+);
 
 /** Classifies a command by name (any case) and arguments. Unknown commands count as writes. */
 export function classifyCommand(name: string, args: readonly unknown[] = []): CommandKind {

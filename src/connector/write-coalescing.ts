@@ -105,7 +105,8 @@ export class WriteCoalescer {
   /** Call before a command is written on `socket`, with the number of commands in flight. */
   beforeWrite(socket: Socket, unanswered: number): void {
     const { bursts } = this;
-    bursts.note(unanswered);
+    // Only adaptive mode reads the bursts: the others pay nothing for them.
+    if (this.mode === 'adaptive') bursts.note(unanswered);
     if (
       !shouldGather(this.mode, unanswered, this.gathering !== undefined, gatherThreshold(bursts.lastBurst))
     ) {

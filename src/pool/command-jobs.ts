@@ -5,10 +5,10 @@
  */
 import {
   type CommandKind,
-  classifiesByArguments,
   classifyCommand,
   commandOf,
   isScriptCommand,
+  kindByName,
 } from '../commands/command-info.js';
 import { commandMethodNames } from '../commands/command-methods.js';
 import type { ScriptDefinition } from '../commands/script-definition.js';
@@ -99,7 +99,7 @@ for (const method of commandMethodNames()) {
   const command = isCall ? '' : commandOf(method, []);
   builtInMethods.set(method, {
     command,
-    kind: isCall || classifiesByArguments(command) ? 'by-arguments' : classifyCommand(command),
+    kind: isCall ? 'by-arguments' : kindByName(command),
     isResendable: !isScriptCommand(command),
     // `command` is `method` without its `Buffer` suffix (commandOf).
     replyOptions: isCall ? undefined : method.length === command.length ? STRING_REPLIES : BUFFER_REPLIES,
