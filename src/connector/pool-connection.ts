@@ -74,7 +74,15 @@ export class PoolConnection extends EventEmitter<PoolConnectionEvents> {
 
   constructor(private readonly options: PoolConnectionOptions) {
     super();
-    this.coalescer = new WriteCoalescer(options.coalesceWrites);
+    this.coalescer = new WriteCoalescer(options.coalesceWrites, (floor, previous) =>
+      log(
+        '%s %s: gathering writes from %d in flight (was %d)',
+        options.label,
+        this.addressLabel,
+        floor,
+        previous,
+      ),
+    );
     this.roleCheck = new RoleCheck({
       label: options.label,
       expected: options.role,

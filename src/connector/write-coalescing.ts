@@ -8,15 +8,18 @@
  * that grows with the bursts the connection sees ({@link gatherThreshold}), the commands issued
  * until the end of the tick (typically the callers that the last burst of replies woke) are
  * gathered and leave together, in one write, when the tick ends. No timer and no fixed delay:
- * the end of the tick is `process.nextTick`, before the event loop polls for I/O again.
+ * the end of the tick is `process.nextTick`, before the event loop polls for I/O again. The
+ * threshold's floor is chosen per connection at run time (gather-floor-tuner.ts).
  */
 import type { Socket } from 'node:net';
 import type { CoalesceWrites } from '../options.js';
+import { GATHER_FLOORS, GatherFloorTuner } from './gather-floor-tuner.js';
 
 /**
- * Adaptive mode never gathers with fewer commands in flight than this, whatever the bursts.
+ * The floor a connection starts with: adaptive mode gathers with fewer commands in flight than
+ * this only once its tuner found that the lower floor does better on this machine.
  */
-export const GATHER_FROM_IN_FLIGHT = 8;
+export const GATHER_FROM_IN_FLIGHT = GATHER_FLOORS[0];
 
 /**
  * The part of the last burst that leaves at once before the rest is gathered: the first third
@@ -27,14 +30,24 @@ export const BURST_SENT_AT_ONCE = 1 / 3;
 /**
  * Adaptive mode gathers once this many commands are in flight: a third of the last burst
  * (`lastBurst`: the most commands in flight during the previous burst), and never fewer than
- * {@link GATHER_FROM_IN_FLIGHT}. Chosen from ad-hoc interleaved runs of one connection against
- * plain ioredis on an Intel Xeon × 2 machine: a fixed threshold did best at about a third of the
- * callers (8 or more at 10 callers, 16 at 50, 64 at 200), and 4, the fixed threshold chosen
- * before on an AMD EPYC × 2 machine, cost a quarter of the throughput at 10 callers there. What
- * the default gives, by bench run: docs/benchmarks.md. Pure.
+ * `floor`. Chosen from ad-hoc interleaved runs of one connection against plain ioredis on an
+ * Intel Xeon × 2 machine: a fixed threshold did best at about a third of the callers (8 or more
+ * at 10 callers, 16 at 50, 64 at 200). Below about 22 in flight the floor decides, and there the
+ * best floor depends on the processor (see gather-floor-tuner.ts). What the default gives, by
+ * bench run: docs/benchmarks.md. Pure.
  */
-export function gatherThreshold(lastBurst: number): number {
-  return Math.max(GATHER_FROM_IN_FLIGHT, Math.ceil(lastBurst * BURST_SENT_AT_ONCE));
+export function gatherThreshold(lastBurst: number, floor = GATHER_FROM_IN_FLIGHT): number {
+  return Math.max(floor, burstShare(lastBurst));
+}
+
+/** The part of the last burst that leaves at once. */
+function burstShare(lastBurst: number): number {
+  return Math.ceil(lastBurst * BURST_SENT_AT_ONCE);
+}
+
+/** Whether the floors of {@link GATHER_FLOORS} give different thresholds after `lastBurst`. Pure. */
+export function floorsDiffer(lastBurst: number): boolean {
+  return burstShare(lastBurst) < Math.max(...GATHER_FLOORS);
 }
 
 /** Whether to gather the writes of this tick, from the command about to be written. Pure. */
@@ -99,19 +112,29 @@ export class WriteCoalescer {
   };
 
   private readonly bursts = new BurstTracker();
+  /** Adaptive mode only: the floor of its threshold. */
+  private readonly tuner: GatherFloorTuner | undefined;
 
-  constructor(private readonly mode: CoalesceWrites) {}
+  /** `onFloorSwitch`: adaptive mode chose another floor (for debug logs). */
+  constructor(
+    private readonly mode: CoalesceWrites,
+    onFloorSwitch?: (floor: number, previous: number) => void,
+  ) {
+    this.tuner = mode === 'adaptive' ? new GatherFloorTuner(undefined, onFloorSwitch) : undefined;
+  }
 
   /** Call before a command is written on `socket`, with the number of commands in flight. */
   beforeWrite(socket: Socket, unanswered: number): void {
-    const { bursts } = this;
-    // Only adaptive mode reads the bursts: the others pay nothing for them.
-    if (this.mode === 'adaptive') bursts.note(unanswered);
-    if (
-      !shouldGather(this.mode, unanswered, this.gathering !== undefined, gatherThreshold(bursts.lastBurst))
-    ) {
-      return;
+    const { bursts, tuner } = this;
+    let threshold = GATHER_FROM_IN_FLIGHT;
+    // Only adaptive mode reads the bursts and tunes: the others pay nothing for them.
+    if (tuner !== undefined) {
+      bursts.note(unanswered);
+      const { lastBurst } = bursts;
+      tuner.count(floorsDiffer(lastBurst));
+      threshold = gatherThreshold(lastBurst, tuner.floor);
     }
+    if (!shouldGather(this.mode, unanswered, this.gathering !== undefined, threshold)) return;
     if (!ownWrites.has(socket)) this.intercept(socket);
     this.gathering = socket;
     process.nextTick(this.flush);

@@ -24,6 +24,23 @@ describe('pool commands', () => {
     sentinel = fixture.open();
   });
 
+  it('keeps every reply with its command while concurrent writes are gathered', async () => {
+    const master = sentinel.masterFor(fixture.topology.masterName);
+    // 10 callers, 2 × 1,700 commands each: enough for the connection's first trial of the other
+    // gathering floor (gather-floor-tuner.ts: 4 windows of 2,048 commands, then a trial of 4).
+    const callers = 10;
+    const rounds = 1700;
+    await Promise.all(
+      Array.from({ length: callers }, async (_, caller) => {
+        for (let i = 0; i < rounds; i++) {
+          const value = `${caller}:${i}`;
+          assert.equal(await master.set(`gather:${caller}`, value), 'OK');
+          assert.equal(await master.get(`gather:${caller}`), value);
+        }
+      }),
+    );
+  });
+
   it('keeps ioredis reply encodings and its argument and reply transformers', async () => {
     const name = fixture.topology.masterName;
     const master = sentinel.masterFor(name);
