@@ -1,116 +1,55 @@
 /**
- * What master and replica pools share: the command surface (every ioredis command method,
- * defineCommand, pipelines, dedicated connections), turning each call into a {@link Job} for
- * the pool's {@link JobRunner}, and the lifecycle (quit/disconnect). A subclass says where jobs
- * may go (the runner's route: pick, giveUp, retry rules, hold) and owns its connections.
+ * The public surface master and replica pools share: every ioredis command method, defineCommand,
+ * pipelines, dedicated connections, the members that say a pool is not a client, and the
+ * lifecycle (quit/disconnect). How the commands travel is pool-dispatch.ts.
  */
 import type { Redis } from 'ioredis';
-import type { Address } from '../address.js';
-import { type Batch, type BatchResult, CommandBatch } from '../commands/command-batch.js';
+import { type Batch, CommandBatch } from '../commands/command-batch.js';
 import { installCommandMethods } from '../commands/command-methods.js';
 import type { ScriptDefinition } from '../commands/script-definition.js';
 import type { PoolConnection } from '../connector/pool-connection.js';
 import { ClosedError, SentinelConfigError } from '../errors.js';
-import type { ObservedKind } from '../observability/channels.js';
-import { FailoverTrace } from '../observability/failover-trace.js';
 import { forgetPool, observePool } from '../observability/metrics.js';
-import type { ConnectionStats, ObservedPool, PoolProbe } from '../observability/pool-probe.js';
+import type { ConnectionStats } from '../observability/pool-probe.js';
 import type { NormalizedPoolOptions } from '../options.js';
-import { type JobRules, jobForBatch, jobForCommand } from './command-jobs.js';
 import { DedicatedConnections } from './dedicated-connections.js';
-import type { InvokerWrap, Job, JobKind } from './job.js';
-import { type JobRoute, JobRunner } from './job-runner.js';
 import { notAClient } from './not-a-client.js';
-import { installScriptMethods, PoolScripts } from './pool-scripts.js';
-import { RefusalWatch } from './refusal-watch.js';
-import type { RetryRules } from './retry-policy.js';
+import { PoolDispatch } from './pool-dispatch.js';
+import { installScriptMethods } from './pool-scripts.js';
 
-/** The shared machinery of MasterPool and ReplicaPool. */
-export abstract class PoolBase implements ObservedPool {
-  /** The master group name. */
-  readonly name: string;
-  /** @internal `masterFor` or `replicaFor`, for diagnostics channels and metrics. */
-  readonly kind: ObservedKind;
-  /** @internal Set when an OpenTelemetry SDK is registered (see observability/metrics.ts). */
-  probe: PoolProbe | undefined;
-  /** @internal Hold and reaction times for the diagnostics channels. */
-  protected readonly trace: FailoverTrace;
-  protected readonly poolOptions: NormalizedPoolOptions;
-  /** What to call this pool in messages: `masterFor("mymaster")`. */
-  protected readonly label: string;
-  protected isClosed = false;
-  private isStarted = false;
+/** The shared surface of MasterPool and ReplicaPool. */
+export abstract class PoolBase extends PoolDispatch {
   private closing: Promise<void> | undefined;
   /** Connections lent by withConnection()/acquire(). */
   protected readonly dedicated: DedicatedConnections;
-  /** Lua commands from defineCommand(), defined on every connection, present and future. */
-  private readonly scripts = new PoolScripts();
-  private readonly runner: JobRunner;
-  /** Refusals that waiting does not fix (a wrong password, an unknown master name…). */
-  private readonly refusals: RefusalWatch;
+
   protected constructor(
     name: string,
     kind: 'masterFor' | 'replicaFor',
     poolOptions: NormalizedPoolOptions,
     db: number,
   ) {
-    const label = `${kind}("${name}")`;
-    this.name = name;
-    this.kind = kind;
-    this.label = label;
-    this.poolOptions = poolOptions;
+    super(name, kind, poolOptions);
     this.dedicated = new DedicatedConnections(
       () => this.createDedicated(),
       poolOptions.maxDedicatedConnections,
       poolOptions.acquireTimeout,
       db,
-      label,
+      this.label,
     );
-    const route: JobRoute = {
-      label,
-      retryRules: () => this.retryRules,
-      waitLimit: () => this.waitLimit,
-      isHeld: (kind) => this.isHeld(kind),
-      isClosed: () => this.isClosed,
-      pick: (job) => this.pick(job),
-      giveUp: (job, refusal) => this.giveUp(job, refusal),
-      onStaleServer: (connection) => this.onStaleServer(connection),
-    };
-    this.runner = new JobRunner(route);
-    this.refusals = new RefusalWatch(name, label);
-    this.trace = new FailoverTrace(name, this.kind, (isOn) => {
-      this.runner.answerWatch = isOn ? this.trace : undefined;
-    });
     observePool(this);
-  }
-
-  /** @internal The pool's name in metrics: `masterFor("mymaster")`. */
-  get poolName(): string {
-    return this.label;
   }
 
   /** @internal Connections and waiting commands now, for metrics. */
   connectionStats(): ConnectionStats {
     let open = 0;
     for (const connection of this.sharedConnections()) if (connection.isUsable) open += 1;
-    const pending = this.runner.pendingCount;
+    const pending = this.pendingCount;
     return { idle: open + this.dedicated.idleCount, used: this.dedicated.lentCount, pending };
-  }
-
-  /** @internal The server commands go to, when one (a master pool's master). */
-  currentServer(): Address | undefined {
-    return undefined;
-  }
-
-  /** How many commands waited because of a failover hold, since the last call (resets). */
-  protected takeHeldCount(): number {
-    return this.runner.takeHeldCount();
   }
 
   /** A new connection for dedicated use, following this pool's role. */
   protected abstract createDedicated(): PoolConnection;
-  /** The shared connections (for closing). */
-  protected abstract sharedConnections(): PoolConnection[];
   /** Stops listening to discovery. */
   protected abstract detach(): void;
 
@@ -245,117 +184,13 @@ export abstract class PoolBase implements ObservedPool {
     this.isClosed = true;
     for (const listener of this.closeListeners.splice(0)) listener();
     this.detach();
-    this.trace.close();
     forgetPool(this);
-    this.runner.close();
+    this.stopDispatch();
     this.closing = Promise.all([
       ...this.sharedConnections().map((c) => c.close(graceful)),
       this.dedicated.close(graceful),
     ]).then(() => undefined);
     return this.closing;
-  }
-
-  /** Creates the connections on first use (pools connect lazily). */
-  protected abstract start(): void;
-  /** An error for a command this pool must not send (a write to a replica), or undefined. */
-  protected abstract refuse(command: string, kind: JobKind): Error | undefined;
-  /** See {@link JobRoute}: where this pool's jobs may go. */
-  protected abstract pick(job: Job): PoolConnection | undefined;
-  protected abstract get waitLimit(): number;
-  protected abstract get retryRules(): RetryRules;
-  protected abstract giveUp(job: Job, refusal?: unknown): Promise<unknown>;
-  protected abstract onStaleServer(connection: PoolConnection): void;
-  /** Whether a command of `kind` must wait (a master pool during a failover). */
-  protected isHeld(_kind: JobKind): boolean {
-    return false;
-  }
-
-  /**
-   * Sends any command by ioredis method name. The typed methods (`get`, `set`, …) call this,
-   * after checking the arguments and taking off a callback: `args` must hold neither.
-   * @internal
-   */
-  sendCommand(method: string, args: unknown[], wrap?: InvokerWrap): Promise<unknown> {
-    if (this.isClosed) return Promise.reject(new ClosedError(this.label));
-    const job = jobForCommand(method, args, this.jobRules, wrap);
-    return job instanceof Error ? Promise.reject(job) : this.dispatch(job);
-  }
-
-  /**
-   * Sends a recorded pipeline or transaction on one connection (see {@link jobForBatch}).
-   * @internal
-   */
-  runBatch(commands: unknown[][], transaction: boolean, wrap?: InvokerWrap): Promise<BatchResult> {
-    if (this.isClosed) return Promise.reject(new ClosedError(this.label));
-    const job = jobForBatch(commands, transaction, this.jobRules, wrap);
-    return job instanceof Error ? Promise.reject(job) : (this.dispatch(job) as Promise<BatchResult>);
-  }
-
-  /** What this pool refuses and how it wraps its commands, for the job builder. */
-  private readonly jobRules: JobRules = {
-    script: (command) => this.scripts.get(command),
-    refuse: (command, kind) => this.refuse(command, kind),
-    poolWrap: () => this.poolWrap,
-    rediscoverOnReadonly: () => this.retryRules.rediscoverOnReadonly,
-  };
-
-  /** A wrap every command of this pool gets (durable writes), or undefined. */
-  protected poolWrap: InvokerWrap | undefined;
-
-  /** Sends on an open connection now, or queues until one is usable. */
-  protected dispatch(job: Job): Promise<unknown> {
-    this.ensureStarted();
-    const probe = this.probe;
-    const startedAt = probe === undefined ? 0 : performance.now();
-    const outcome = this.runner.dispatch(job);
-    if (probe !== undefined) probe.operation(this, outcome, job.command, job.kind === 'write', startedAt);
-    // The last attempt was refused for good: try again now rather than after the backoff, so
-    // that this command learns at once whether the configuration was fixed meanwhile.
-    if (this.refusals.refusal) this.retryNow();
-    return outcome;
-  }
-
-  /** Starts the pool (its connections and, for replicas, discovery) if it has not started yet. */
-  protected ensureStarted(): void {
-    if (this.isStarted) return;
-    this.isStarted = true;
-    this.start();
-  }
-
-  /**
-   * Subclasses call it when a connection of theirs failed to connect. A failure that waiting does
-   * not fix (see failure-classification.ts) fails the commands waiting since before that attempt, with
-   * a typed error (so do acquire() calls); later ones wait for the next attempt, which they
-   * hasten. The connection keeps trying in the background (ioredis's backoff), so a fixed
-   * configuration is picked up.
-   */
-  protected onConnectFailed(connection: PoolConnection, error: Error, attemptStartedAt: number): void {
-    if (this.isClosed) return;
-    const refusal = this.refusals.judge(connection, error, attemptStartedAt);
-    if (refusal) this.runner.failQueuedBefore(attemptStartedAt, refusal);
-  }
-
-  /** Subclasses call it when a connection of theirs opened: commands may flow. */
-  protected onConnectionOpen(): void {
-    this.refusals.clear();
-    this.pump();
-  }
-
-  /** Connects every shared connection that waits out its backoff now. */
-  private retryNow(): void {
-    for (const connection of this.sharedConnections()) {
-      if (connection.redis.status === 'reconnecting') connection.moveOff('a command waits: trying again now');
-    }
-  }
-
-  /** Sends waiting commands while a connection is usable. Call whenever that may have changed. */
-  protected pump(): void {
-    this.runner.pump();
-  }
-
-  /** Hands every waiting command to giveUp() now (nothing will become usable soon). */
-  protected giveUpAll(): void {
-    this.runner.giveUpAll();
   }
 }
 
