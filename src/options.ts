@@ -112,9 +112,10 @@ export interface CommonPoolOptions {
   /**
    * How a pool connection gathers socket writes (see docs/options.md):
    * - `'adaptive'`: a command leaves at once while few are in flight on its connection (fewer
-   *   than 8, or than a third of the last burst of commands); from there, the commands of one
-   *   event-loop tick leave in one write. Each connection tries 4 instead of 8 in short trials
-   *   and keeps whichever writes more commands per ms on this machine.
+   *   than a floor of 8, or than a third of the last burst of commands); from there, the
+   *   commands of one event-loop tick leave in one write. With 4 to 7 in flight, each connection
+   *   tries a floor of 4 in short trials and moves to it if it writes more commands per ms on
+   *   this machine.
    * - `true`: the writes of every tick leave together, even a lone command's (it waits for the
    *   end of the tick).
    * - `false`: one write per command, as plain ioredis.

@@ -11,11 +11,14 @@
  * trials of the other, in the order current, other, other, current (drift cancels out), and
  * switches when the other did better by {@link TRIAL_MARGIN} in two trials in a row.
  *
- * A trial is judged by commands written per millisecond. Under a load that waits for its answers
- * (callers awaiting each command), that is the throughput; under a load that arrives at its own
- * pace, both floors write at the same rate and the trial is a draw, so nothing changes. Windows
- * during which the floors did not differ (a big burst), or that took longer than
- * {@link WINDOW_MAX_MS} (a quiet connection) judge nothing.
+ * A trial is judged by commands written per millisecond, window against neighbouring window: the
+ * other floor wins only if each of its windows beat the window of the chosen floor beside it.
+ * Under a load that waits for its answers (callers awaiting each command), that rate is the
+ * throughput; under a load that arrives at its own pace, both floors write at the same rate and
+ * the trial is a draw, so nothing changes. A window judges nothing unless at least
+ * {@link CONTESTED_SHARE} of its commands were ones the two floors decide differently (4 to 7 in
+ * flight, below a third of the last burst: never with fewer than 4 callers, nor with a big
+ * burst), or if it took longer than {@link WINDOW_MAX_MS} (a quiet connection).
  *
  * The decisions are pure functions ({@link judgeTrial}, {@link afterTrial}); {@link GatherFloorTuner}
  * counts commands and reads the clock once per window of {@link WINDOW_COMMANDS}.
@@ -23,6 +26,8 @@
 
 /** The floors to choose between; the first is where every connection starts. */
 export const GATHER_FLOORS: readonly [number, number] = [8, 4];
+const HIGHER_FLOOR = Math.max(...GATHER_FLOORS);
+const LOWER_FLOOR = Math.min(...GATHER_FLOORS);
 
 /** Commands per measured window: about 20 ms at 100,000 commands per second. */
 export const WINDOW_COMMANDS = 2048;
@@ -33,6 +38,9 @@ export const WINDOW_MAX_MS = 250;
 /** How much better the other floor must do, in two trials in a row, to be chosen. */
 export const TRIAL_MARGIN = 0.1;
 
+/** The part of a window's commands that the floors must decide differently for it to count. */
+export const CONTESTED_SHARE = 1 / 16;
+
 /** Windows on the chosen floor between two trials: doubles while trials confirm the choice. */
 export const EXPLOIT_WINDOWS = { first: 4, most: 128 } as const;
 
@@ -41,19 +49,27 @@ export type TrialVerdict = 'other' | 'current' | 'draw';
 
 /**
  * Judges a trial from the rates of its four windows, in the order current, other, other,
- * current (commands per ms). Pure.
+ * current (commands per ms): a floor wins if each of its windows beat the neighbouring window of
+ * the other floor by the margin (one noisy window cannot decide it). Pure.
  */
 export function judgeTrial(
   rates: readonly [number, number, number, number],
   margin = TRIAL_MARGIN,
 ): TrialVerdict {
   const [a1, b1, b2, a2] = rates;
-  const current = a1 + a2;
-  const other = b1 + b2;
-  if (!(current > 0) || !(other > 0)) return 'draw';
-  if (other > current * (1 + margin)) return 'other';
-  if (current > other * (1 + margin)) return 'current';
+  if (!(a1 > 0 && b1 > 0 && b2 > 0 && a2 > 0)) return 'draw';
+  const factor = 1 + margin;
+  if (b1 > a1 * factor && b2 > a2 * factor) return 'other';
+  if (a1 > b1 * factor && a2 > b2 * factor) return 'current';
   return 'draw';
+}
+
+/**
+ * Whether the floors decide differently for a command written with `unanswered` in flight, when
+ * a third of the last burst is `burstShare`: only the lower floor gathers it. Pure.
+ */
+export function floorsDecideDifferently(unanswered: number, burstShare: number): boolean {
+  return unanswered < HIGHER_FLOOR && unanswered >= Math.max(LOWER_FLOOR, burstShare);
 }
 
 /** What the tuner keeps between trials. */
@@ -107,9 +123,9 @@ export class GatherFloorTuner {
   private phase: Phase = { kind: 'exploit', left: EXPLOIT_WINDOWS.first };
   private readonly rates: [number, number, number, number] = [0, 0, 0, 0];
   private commands = 0;
+  /** Commands of this window that the floors decide differently. */
+  private contested = 0;
   private windowStart: number;
-  /** Set when a command of this window saw the floors agree: the window judges nothing. */
-  private isUncontested = false;
 
   constructor(
     private readonly now: () => number = () => performance.now(),
@@ -119,18 +135,19 @@ export class GatherFloorTuner {
   }
 
   /**
-   * Counts a command about to be written; `contested` says whether the floors would give it
-   * different thresholds. Costs a counter per command and a clock reading per window.
+   * Counts a command about to be written; `contested`: the floors decide it differently
+   * ({@link floorsDecideDifferently}). Costs a counter or two per command and a clock reading per
+   * window.
    */
   count(contested: boolean): void {
-    if (!contested) this.isUncontested = true;
+    if (contested) this.contested += 1;
     if (++this.commands < WINDOW_COMMANDS) return;
     const now = this.now();
     const ms = now - this.windowStart;
-    const isMeasured = !this.isUncontested && ms > 0 && ms <= WINDOW_MAX_MS;
+    const isMeasured = this.contested >= WINDOW_COMMANDS * CONTESTED_SHARE && ms > 0 && ms <= WINDOW_MAX_MS;
     this.windowStart = now;
     this.commands = 0;
-    this.isUncontested = false;
+    this.contested = 0;
     this.endWindow(isMeasured ? WINDOW_COMMANDS / ms : undefined);
   }
 
@@ -142,7 +159,9 @@ export class GatherFloorTuner {
       this.phase = { kind: 'trial', step: 0 };
     } else {
       if (rate === undefined) {
-        // A trial needs four comparable windows: start it again later.
+        // A trial needs four comparable windows: start again later, and a win before it no
+        // longer counts as the first of two in a row.
+        this.state = { ...this.state, otherWins: 0 };
         this.phase = { kind: 'exploit', left: this.state.exploitWindows };
       } else {
         this.rates[phase.step] = rate;
@@ -152,7 +171,9 @@ export class GatherFloorTuner {
           this.state = afterTrial(this.state, judgeTrial(this.rates));
           this.phase = { kind: 'exploit', left: this.state.exploitWindows };
           const chosen = GATHER_FLOORS[this.state.chosen];
+          this.floor = this.floorOfWindow();
           if (chosen !== previous) this.onSwitch?.(chosen, previous);
+          return;
         }
       }
     }

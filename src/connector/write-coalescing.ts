@@ -13,7 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import type { CoalesceWrites } from '../options.js';
-import { GATHER_FLOORS, GatherFloorTuner } from './gather-floor-tuner.js';
+import { floorsDecideDifferently, GATHER_FLOORS, GatherFloorTuner } from './gather-floor-tuner.js';
 
 /**
  * The floor a connection starts with: adaptive mode gathers with fewer commands in flight than
@@ -40,14 +40,9 @@ export function gatherThreshold(lastBurst: number, floor = GATHER_FROM_IN_FLIGHT
   return Math.max(floor, burstShare(lastBurst));
 }
 
-/** The part of the last burst that leaves at once. */
-function burstShare(lastBurst: number): number {
+/** The part of the last burst that leaves at once. Pure. */
+export function burstShare(lastBurst: number): number {
   return Math.ceil(lastBurst * BURST_SENT_AT_ONCE);
-}
-
-/** Whether the floors of {@link GATHER_FLOORS} give different thresholds after `lastBurst`. Pure. */
-export function floorsDiffer(lastBurst: number): boolean {
-  return burstShare(lastBurst) < Math.max(...GATHER_FLOORS);
 }
 
 /** Whether to gather the writes of this tick, from the command about to be written. Pure. */
@@ -115,12 +110,21 @@ export class WriteCoalescer {
   /** Adaptive mode only: the floor of its threshold. */
   private readonly tuner: GatherFloorTuner | undefined;
 
-  /** `onFloorSwitch`: adaptive mode chose another floor (for debug logs). */
+  /**
+   * `onFloorSwitch`: adaptive mode chose another floor (for debug logs). `now`: the tuner's clock
+   * (tests).
+   */
   constructor(
     private readonly mode: CoalesceWrites,
     onFloorSwitch?: (floor: number, previous: number) => void,
+    now?: () => number,
   ) {
-    this.tuner = mode === 'adaptive' ? new GatherFloorTuner(undefined, onFloorSwitch) : undefined;
+    this.tuner = mode === 'adaptive' ? new GatherFloorTuner(now, onFloorSwitch) : undefined;
+  }
+
+  /** @internal The floor adaptive mode gathers from now (undefined in the other modes). */
+  get gatherFloor(): number | undefined {
+    return this.tuner?.floor;
   }
 
   /** Call before a command is written on `socket`, with the number of commands in flight. */
@@ -130,9 +134,9 @@ export class WriteCoalescer {
     // Only adaptive mode reads the bursts and tunes: the others pay nothing for them.
     if (tuner !== undefined) {
       bursts.note(unanswered);
-      const { lastBurst } = bursts;
-      tuner.count(floorsDiffer(lastBurst));
-      threshold = gatherThreshold(lastBurst, tuner.floor);
+      const share = burstShare(bursts.lastBurst);
+      tuner.count(floorsDecideDifferently(unanswered, share));
+      threshold = Math.max(tuner.floor, share);
     }
     if (!shouldGather(this.mode, unanswered, this.gathering !== undefined, threshold)) return;
     if (!ownWrites.has(socket)) this.intercept(socket);

@@ -184,6 +184,7 @@ export abstract class PoolBase extends PoolDispatch {
     this.isClosed = true;
     for (const listener of this.closeListeners.splice(0)) listener();
     this.detach();
+    this.trace.close();
     forgetPool(this);
     this.stopDispatch();
     this.closing = Promise.all([

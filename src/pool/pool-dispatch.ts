@@ -35,10 +35,10 @@ export abstract class PoolDispatch implements ObservedPool {
   protected readonly label: string;
   protected isClosed = false;
   private isStarted = false;
-  /** Lua commands from defineCommand(), defined on every connection, present and future. */
+  /** @internal Lua commands from defineCommand(), defined on every connection, present and future. */
   protected readonly scripts = new PoolScripts();
   private readonly runner: JobRunner;
-  /** Refusals that waiting does not fix (a wrong password, an unknown master name…). */
+  /** @internal Refusals that waiting does not fix (a wrong password, an unknown master name…). */
   protected readonly refusals: RefusalWatch;
   /** A wrap every command of this pool gets (durable writes), or undefined. */
   protected poolWrap: InvokerWrap | undefined;
@@ -145,7 +145,7 @@ export abstract class PoolDispatch implements ObservedPool {
     this.start();
   }
 
-  /** How many commands wait for a usable connection. */
+  /** @internal How many commands wait for a usable connection. */
   protected get pendingCount(): number {
     return this.runner.pendingCount;
   }
@@ -174,7 +174,7 @@ export abstract class PoolDispatch implements ObservedPool {
     this.pump();
   }
 
-  /** Connects every shared connection that waits out its backoff now. */
+  /** @internal Connects every shared connection that waits out its backoff now. */
   protected retryNow(): void {
     for (const connection of this.sharedConnections()) {
       if (connection.redis.status === 'reconnecting') connection.moveOff('a command waits: trying again now');
@@ -191,9 +191,8 @@ export abstract class PoolDispatch implements ObservedPool {
     this.runner.giveUpAll();
   }
 
-  /** Fails every waiting command with ClosedError and stops the diagnostics (closing). */
+  /** @internal Fails every waiting and pausing command with ClosedError (closing). */
   protected stopDispatch(): void {
-    this.trace.close();
     this.runner.close();
   }
 }
