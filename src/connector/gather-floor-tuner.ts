@@ -151,33 +151,33 @@ export class GatherFloorTuner {
     this.endWindow(isMeasured ? WINDOW_COMMANDS / ms : undefined);
   }
 
-  /** Moves the schedule on by one window; `rate` is undefined when the window judged nothing. */
+  /** Ends a window: the schedule moves on, and the floor follows. */
   private endWindow(rate: number | undefined): void {
+    const previous = GATHER_FLOORS[this.state.chosen];
+    this.advance(rate);
+    this.floor = this.floorOfWindow();
+    const chosen = GATHER_FLOORS[this.state.chosen];
+    if (chosen !== previous) this.onSwitch?.(chosen, previous);
+  }
+
+  /** Moves the schedule on by one window; `rate` is undefined when the window judged nothing. */
+  private advance(rate: number | undefined): void {
     const { phase } = this;
     if (phase.kind === 'exploit') {
-      if (--phase.left > 0) return;
-      this.phase = { kind: 'trial', step: 0 };
+      if (--phase.left === 0) this.phase = { kind: 'trial', step: 0 };
+    } else if (rate === undefined) {
+      // A trial needs four comparable windows: start again later, and a win before it no longer
+      // counts as the first of two in a row.
+      this.state = { ...this.state, otherWins: 0 };
+      this.phase = { kind: 'exploit', left: this.state.exploitWindows };
     } else {
-      if (rate === undefined) {
-        // A trial needs four comparable windows: start again later, and a win before it no
-        // longer counts as the first of two in a row.
-        this.state = { ...this.state, otherWins: 0 };
+      this.rates[phase.step] = rate;
+      phase.step += 1;
+      if (phase.step === TRIAL_RUNS_OTHER.length) {
+        this.state = afterTrial(this.state, judgeTrial(this.rates));
         this.phase = { kind: 'exploit', left: this.state.exploitWindows };
-      } else {
-        this.rates[phase.step] = rate;
-        phase.step += 1;
-        if (phase.step === TRIAL_RUNS_OTHER.length) {
-          const previous = GATHER_FLOORS[this.state.chosen];
-          this.state = afterTrial(this.state, judgeTrial(this.rates));
-          this.phase = { kind: 'exploit', left: this.state.exploitWindows };
-          const chosen = GATHER_FLOORS[this.state.chosen];
-          this.floor = this.floorOfWindow();
-          if (chosen !== previous) this.onSwitch?.(chosen, previous);
-          return;
-        }
       }
     }
-    this.floor = this.floorOfWindow();
   }
 
   private floorOfWindow(): number {

@@ -134,9 +134,9 @@ export class WriteCoalescer {
     // Only adaptive mode reads the bursts and tunes: the others pay nothing for them.
     if (tuner !== undefined) {
       bursts.note(unanswered);
-      const share = burstShare(bursts.lastBurst);
-      tuner.count(floorsDecideDifferently(unanswered, share));
-      threshold = Math.max(tuner.floor, share);
+      const { lastBurst } = bursts;
+      tuner.count(floorsDecideDifferently(unanswered, burstShare(lastBurst)));
+      threshold = gatherThreshold(lastBurst, tuner.floor);
     }
     if (!shouldGather(this.mode, unanswered, this.gathering !== undefined, threshold)) return;
     if (!ownWrites.has(socket)) this.intercept(socket);

@@ -49,7 +49,8 @@ export function jobForCommand(
   rules: JobRules,
   wrap: InvokerWrap | undefined,
 ): Job | Error {
-  const builtIn = builtInMethod(method);
+  // Undefined for a Lua command of the pool's.
+  const builtIn = builtInMethods.get(method);
   let command: string;
   let kind: CommandKind;
   let isResendable: boolean;
@@ -104,11 +105,6 @@ for (const method of commandMethodNames()) {
     // `command` is `method` without its `Buffer` suffix (commandOf).
     replyOptions: isCall ? undefined : method.length === command.length ? STRING_REPLIES : BUFFER_REPLIES,
   });
-}
-
-/** The facts of a command method of ioredis, or undefined for a Lua command of the pool's. */
-function builtInMethod(method: string): BuiltInMethod | undefined {
-  return builtInMethods.get(method);
 }
 
 /**
